@@ -1,0 +1,3 @@
+from blackjanuary.cli import main
+
+main()

@@ -1,0 +1,64 @@
+"""Namespaces: the reused vocabularies and our own, bound once for every parser and serializer."""
+
+from __future__ import annotations
+
+from rdflib import Graph, Namespace
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SDO, SH, SKOS, VOID, XSD
+
+from blackjanuary.config import CANONICAL_BASE_IRI
+
+SEM = Namespace("http://semanticweb.cs.vu.nl/2009/11/sem/")
+OA = Namespace("http://www.w3.org/ns/oa#")
+GEO = Namespace("http://www.opengis.net/ont/geosparql#")
+WGS84 = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
+WD = Namespace("http://www.wikidata.org/entity/")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
+WIKIBASE = Namespace("http://wikiba.se/ontology#")
+
+
+class Ours:
+    """Our namespaces under one base IRI (the canonical one unless a deployment configures another)."""
+
+    def __init__(self, base: str = CANONICAL_BASE_IRI) -> None:
+        self.base = base
+        self.BJ = Namespace(base + "ontology#")
+        self.ID = Namespace(base + "id/")
+        self.STATEMENT = Namespace(base + "id/statement/")
+        self.SHAPES = Namespace(base + "shapes#")
+        self.GRAPH = Namespace(base + "graph/")
+        self.SOURCE = Namespace(base + "source/")
+
+    @property
+    def dataset(self) -> str:
+        return self.base + "dataset"
+
+    def graph(self, name: str) -> str:
+        return self.base + "graph/" + name
+
+    def prefixes(self) -> dict[str, str]:
+        return {**REUSED_PREFIXES, "bj": str(self.BJ), "bjid": str(self.ID), "bjst": str(self.STATEMENT),
+                "bjsh": str(self.SHAPES), "bjsrc": str(self.SOURCE)}
+
+
+REUSED_PREFIXES: dict[str, str] = {
+    "rdf": str(RDF), "rdfs": str(RDFS), "owl": str(OWL), "xsd": str(XSD), "skos": str(SKOS),
+    "dcterms": str(DCTERMS), "dcat": str(DCAT), "void": str(VOID), "foaf": str(FOAF), "prov": str(PROV),
+    "schema": str(SDO), "sh": str(SH), "sem": str(SEM), "oa": str(OA), "geo": str(GEO), "wgs84": str(WGS84),
+    "wd": str(WD), "sd": str(SD), "spdx": str(SPDX),
+}
+
+CANONICAL = Ours()
+NAMED_GRAPHS: tuple[str, ...] = ("data", "ontology", "shapes", "meta")
+
+
+def bind_prefixes(graph: Graph, ours: Ours = CANONICAL) -> Graph:
+    for prefix, namespace in ours.prefixes().items():
+        graph.bind(prefix, namespace, override=True, replace=True)
+    return graph
+
+
+def sparql_prefix_block(ours: Ours = CANONICAL) -> str:
+    """``PREFIX`` lines for example queries and the query UI."""
+    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(ours.prefixes().items()))
