@@ -52,6 +52,23 @@ def parse_file(path: Path) -> Graph:
 
 
 def _describe_syntax_error(exc: Exception) -> str:
+    """``line 3, column 11: <why>`` and the offending line with a caret, from rdflib's BadSyntax.
+
+    rdflib's own text counts lines from 0 in one place and from 1 in another and quotes the raw bytes;
+    its BadSyntax carries the document (``_str``, UTF-8 bytes), the offset in characters (``_i``) and
+    the reason (``_why``).
+    """
+    document, offset, why = getattr(exc, "_str", None), getattr(exc, "_i", None), getattr(exc, "_why", None)
+    if isinstance(document, bytes | str) and isinstance(offset, int) and why:
+        text = document.decode("utf-8", errors="replace") if isinstance(document, bytes) else document
+        offset = max(0, min(offset, len(text)))
+        line_start = text.rfind("\n", 0, offset) + 1
+        line_end = text.find("\n", offset)
+        line_no = text.count("\n", 0, line_start) + 1
+        before = text[line_start:offset]
+        line = text[line_start:line_end if line_end != -1 else len(text)]
+        return (f"line {line_no}, column {len(before) + 1}: {why}\n"
+                f"    {line}\n    {' ' * len(before)}^")
     text = str(exc).strip()
     lines = getattr(exc, "lines", None)
     if lines is not None and f"line {lines}" not in text:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from rdflib import Graph, Namespace
-from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SDO, SH, SKOS, VOID, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SH, SKOS, VOID, XSD
 
 from blackjanuary.config import CANONICAL_BASE_IRI
 
+SCHEMA = Namespace("http://schema.org/")
+"""schema.org in its http form, as the data and most linked data use it (rdflib's SDO is https)."""
+SDO = SCHEMA
 SEM = Namespace("http://semanticweb.cs.vu.nl/2009/11/sem/")
 OA = Namespace("http://www.w3.org/ns/oa#")
 GEO = Namespace("http://www.opengis.net/ont/geosparql#")
@@ -45,7 +48,7 @@ class Ours:
 REUSED_PREFIXES: dict[str, str] = {
     "rdf": str(RDF), "rdfs": str(RDFS), "owl": str(OWL), "xsd": str(XSD), "skos": str(SKOS),
     "dcterms": str(DCTERMS), "dcat": str(DCAT), "void": str(VOID), "foaf": str(FOAF), "prov": str(PROV),
-    "schema": str(SDO), "sh": str(SH), "sem": str(SEM), "oa": str(OA), "geo": str(GEO), "wgs84": str(WGS84),
+    "schema": str(SCHEMA), "sh": str(SH), "sem": str(SEM), "oa": str(OA), "geo": str(GEO), "wgs84": str(WGS84),
     "wd": str(WD), "sd": str(SD), "spdx": str(SPDX),
 }
 
