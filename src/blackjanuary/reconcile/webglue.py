@@ -1,0 +1,86 @@
+"""Flask glue both reconciliation blueprints share: the current index, JSON answers, parameters."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, request
+
+from blackjanuary.config import Settings
+from blackjanuary.errors import BadRequest
+from blackjanuary.formats import HTML, JSON
+from blackjanuary.reconcile.index import NameIndex
+from blackjanuary.reconcile.service import index_for
+from blackjanuary.vocab import Ours
+from blackjanuary.web.i18n import choose_language
+
+PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *"
+"""The preview is meant to be framed by OpenRefine and other clients (this CSP overrides X-Frame-Options)."""
+
+
+def current_settings() -> Settings:
+    from blackjanuary.web import current_settings as settings_of_app
+
+    return settings_of_app()
+
+
+def current_index() -> NameIndex:
+    from blackjanuary.web import current_store
+
+    store = current_store()
+    return index_for(store, Ours(current_settings().base_iri), store.info.version)
+
+
+def root_url() -> str:
+    """The application's root on the host being browsed, without a trailing slash."""
+    return request.url_root.rstrip("/")
+
+
+def language(explicit: str | None = None) -> str:
+    return choose_language(request.headers.get("Accept-Language"), explicit or request.args.get("lang"))
+
+
+def json_response(payload: Any, lang: str | None = None, status: int = 200) -> Response:
+    response = Response(json.dumps(payload, ensure_ascii=False, sort_keys=False), status=status,
+                        content_type=JSON.content_type)
+    if lang:
+        response.headers["Content-Language"] = lang
+    response.vary.add("Accept-Language")
+    return response
+
+
+def html_response(body: str, lang: str) -> Response:
+    response = Response(body, content_type=HTML.content_type)
+    response.headers["Content-Language"] = lang
+    response.headers["Content-Security-Policy"] = PREVIEW_CSP
+    response.vary.add("Accept-Language")
+    return response
+
+
+def parse_json(text: str, name: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise BadRequest(f"'{name}' is not valid JSON: {exc}.",
+                         hint='send e.g. {"q0": {"query": "Baku"}}' if name == "queries" else None) from None
+
+
+def param(name: str) -> str | None:
+    """A parameter from the query string or a form body (0.2 clients use either)."""
+    value = request.values.get(name)
+    return value if value not in (None, "") else None
+
+
+def json_body() -> Any:
+    """The JSON body of a 1.0 request; anything but JSON is a 415."""
+    from blackjanuary.errors import UnsupportedMediaType
+
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType(f"expected a JSON body (Content-Type: application/json), got "
+                                   f"{request.mimetype or 'none'!r}.")
+    return parse_json(request.get_data(as_text=True), "body")
+
+
+def page_url(key: str) -> str:
+    return f"{root_url()}/page/{key}"
