@@ -30,18 +30,23 @@ from blackjanuary import dumps, void
 from blackjanuary.config import Settings
 from blackjanuary.dataset import load
 from blackjanuary.errors import BuildError
+from blackjanuary.exports import EXPORT_KINDS, render_exports, wikibase_graph, wikibase_graph_iri
 from blackjanuary.formats import RDF_DATASET_FORMATS, RDF_GRAPH_FORMATS, Format
 from blackjanuary.manifest import (
     MANIFEST_NAME,
     SUMS_NAME,
     VOID_NAME,
     DistFile,
+    ExportFile,
     Manifest,
     input_sha256,
 )
 from blackjanuary.progress import Step, progress
 from blackjanuary.validation_report import ValidationReport
 from blackjanuary.vocab import NAMED_GRAPHS, Ours
+
+GENERATED_GRAPHS: tuple[str, ...] = ("wikibase",)
+"""Named graphs the build derives from the validated data (not hand-edited, so not in the SHACL gate)."""
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +105,9 @@ def build(settings: Settings, *, show_progress: bool | None = None) -> BuildResu
             raise ValidationFailed(report)
         check_source_text(settings, dataset)
         version = dataset_version(dataset, ours)
-        graph_names = [ours.graph(name) for name in NAMED_GRAPHS]
+        exports = render_exports(settings, dataset).files
+        add_generated_graphs(dataset, settings)
+        graph_names = [ours.graph(name) for name in (*NAMED_GRAPHS, *GENERATED_GRAPHS)]
         quads = dumps.sorted_quads(dataset, settings.base_iri, graph_names)
         triples = dumps.union_triples(quads)
         inputs_hash = input_sha256(settings)
@@ -113,13 +120,14 @@ def build(settings: Settings, *, show_progress: bool | None = None) -> BuildResu
             tmp.chmod(0o755)  # mkdtemp makes it private; dist/ is published
             try:
                 files = _write_dumps(tmp, version, quads, triples, ours, step)
+                export_files = _write_exports(tmp, exports)
                 meta = [q.triple for q in quads if q.graph_name == ox.NamedNode(ours.graph("meta"))]
                 description = void.describe(meta, triples, files, ours)
                 _write(tmp / VOID_NAME, void.turtle(description, ours))
                 graphs = {name: sum(1 for q in quads if q.graph_name.value == name) for name in graph_names}
                 manifest = Manifest(dataset=ours.dataset, version=version, base_iri=settings.base_iri,
                                     conforms=True, input_sha256=inputs_hash, graphs=graphs,
-                                    triples=len(quads), files=tuple(files))
+                                    triples=len(quads), files=tuple(files), exports=export_files)
                 _write(tmp / MANIFEST_NAME, manifest.to_json().encode("utf-8"))
                 _write(tmp / SUMS_NAME, checksums(tmp).encode("ascii"))
                 step.advance("publishing")
@@ -131,6 +139,24 @@ def build(settings: Settings, *, show_progress: bool | None = None) -> BuildResu
         step.advance("done")
     log.info("built %s: version %s, %d quads, %d files", dist, version, len(quads), len(files))
     return BuildResult(dist=dist, manifest=manifest, report=report)
+
+
+def add_generated_graphs(dataset: Dataset, settings: Settings) -> None:
+    """Add the :data:`GENERATED_GRAPHS`: the statements again in Wikibase's RDF shape (``wikibase``)."""
+    target = dataset.graph(URIRef(wikibase_graph_iri(settings)))
+    for triple in wikibase_graph(dataset, settings):
+        target.add(triple)
+
+
+def _write_exports(tmp: Path, exports: dict[str, str]) -> tuple[ExportFile, ...]:
+    written = []
+    for name in sorted(exports):
+        body = exports[name].encode("utf-8")
+        _write(tmp / name, body)
+        media_type, description = EXPORT_KINDS[name]
+        written.append(ExportFile(name=name, media_type=media_type, bytes=len(body),
+                                  sha256=dumps.sha256_bytes(body), description=description))
+    return tuple(written)
 
 
 def _write_dumps(tmp: Path, version: str, quads: list[ox.Quad], triples: list[ox.Triple], ours: Ours,

@@ -42,6 +42,17 @@ class DistFile:
 
 
 @dataclass(frozen=True)
+class ExportFile:
+    """A file for Wikidata-style tools (Mix'n'match, QuickStatements, Wikibase RDF) in ``dist/``."""
+
+    name: str
+    media_type: str
+    bytes: int
+    sha256: str
+    description: str
+
+
+@dataclass(frozen=True)
 class Manifest:
     dataset: str
     version: str
@@ -51,6 +62,7 @@ class Manifest:
     graphs: dict[str, int]
     triples: int
     files: tuple[DistFile, ...] = field(default_factory=tuple)
+    exports: tuple[ExportFile, ...] = field(default_factory=tuple)
 
     def file(self, name: str) -> DistFile | None:
         return next((f for f in self.files if f.name == name), None)
@@ -58,13 +70,15 @@ class Manifest:
     def to_json(self) -> str:
         data = asdict(self)
         data["files"] = [asdict(f) for f in self.files]
+        data["exports"] = [asdict(f) for f in self.exports]
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> Manifest:
         data: dict[str, Any] = json.loads(text)
         files = tuple(DistFile(**f) for f in data.pop("files", []))
-        return cls(**data, files=files)
+        exports = tuple(ExportFile(**f) for f in data.pop("exports", []))
+        return cls(**data, files=files, exports=exports)
 
 
 def read_manifest(dist: Path) -> Manifest:
