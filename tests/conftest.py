@@ -5,11 +5,16 @@ Modules add fixtures of their own in their own files; only fixtures used by seve
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from blackjanuary.config import Settings
+from blackjanuary.config import BACKENDS, Settings
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_TEXT = ROOT.parent / "shared" / "source" / "black-january-1990.de.txt"
@@ -35,3 +40,256 @@ def built_settings(tmp_path_factory: pytest.TempPathFactory, project_settings: S
     settings = project_settings.replace(dist_dir=dist)
     build(settings)
     return settings
+
+
+# Backends (issue 5): the HTTP tests run on the embedded, persistent and remote stores ------------------
+# `backend_variant(settings, backend)` turns any settings with a built dist/ into settings for that backend:
+# "persistent" loads the dist into an Oxigraph directory (`blackjanuary load --store`), "remote" starts a
+# real `oxigraph serve` on a free loopback port and pushes the dist into it with the Graph Store Protocol.
+# Each is made once per dist and session (per xdist worker), only when asked for, and always stopped.
+# To run a module's tests on every backend, parametrize its app fixture, e.g.
+#     @pytest.fixture(scope="module", params=BACKENDS)
+#     def app(request, backend_variant, built_settings):
+#         return create_app(backend_variant(built_settings, request.param))
+
+@pytest.fixture(scope="session")
+def backend_variant(
+        tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[Settings, str], Settings]]:
+    from blackjanuary.loading import load_store, push_endpoint
+    from blackjanuary.testing import OxigraphServer
+
+    made: dict[tuple[Path, str], Settings] = {}
+    servers: list[OxigraphServer] = []
+
+    def variant(settings: Settings, backend: str) -> Settings:
+        key = (settings.dist, backend)
+        if key not in made:
+            if backend == "persistent":
+                path = tmp_path_factory.mktemp("store") / "store"
+                load_store(settings.dist, path)
+                made[key] = settings.replace(backend="persistent", store_path=path)
+            elif backend == "remote":
+                server = OxigraphServer(tmp_path_factory.mktemp("oxigraph"))
+                servers.append(server)
+                server.start()
+                push_endpoint(settings.dist, server.query_url)
+                made[key] = settings.replace(backend="remote", endpoint_url=server.query_url)
+            else:
+                made[key] = settings.replace(backend="embedded")
+        return made[key]
+
+    yield variant
+    for server in servers:
+        server.stop()
+
+
+def settings_for(backend: str, request: pytest.FixtureRequest) -> Settings:
+    """The session's real build served by ``backend``."""
+    variant = request.getfixturevalue("backend_variant")
+    return variant(request.getfixturevalue("built_settings"), backend)
+
+
+@pytest.fixture(scope="session")
+def persistent_store_path(request: pytest.FixtureRequest) -> Path:
+    """The Oxigraph store directory holding the session's build."""
+    path = settings_for("persistent", request).store_path
+    assert path is not None
+    return path
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server_url(request: pytest.FixtureRequest) -> str:
+    """The query URL of the real ``oxigraph serve`` holding the session's build."""
+    url = settings_for("remote", request).endpoint_url
+    assert url is not None
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def backend_settings(request: pytest.FixtureRequest) -> Settings:
+    return settings_for(request.param, request)
+
+
+@pytest.fixture(scope="session")
+def app_for(request: pytest.FixtureRequest) -> Callable[[str], Flask]:
+    """Factory: the app on the session's build served by ``backend`` (one per backend and session)."""
+    from blackjanuary.web import create_app
+
+    apps: dict[str, Flask] = {}
+
+    def get(backend: str) -> Flask:
+        if backend not in apps:
+            apps[backend] = create_app(settings_for(backend, request))
+        return apps[backend]
+
+    return get
+
+
+@pytest.fixture(params=BACKENDS)
+def backend_app(request: pytest.FixtureRequest, app_for: Callable[[str], Flask]) -> Flask:
+    return app_for(request.param)
+
+
+@pytest.fixture(scope="session")
+def live_server_for(app_for: Callable[[str], Flask]) -> Iterator[Callable[[str], str]]:
+    """Factory: the base URL (``http://127.0.0.1:PORT``) of the app on ``backend``, over real HTTP."""
+    from blackjanuary.testing import AppServer
+
+    servers: dict[str, AppServer] = {}
+
+    def get(backend: str) -> str:
+        if backend not in servers:
+            servers[backend] = AppServer(app_for(backend)).start()
+        return servers[backend].url
+
+    yield get
+    for server in servers.values():
+        server.stop()
+
+
+# The SPARQL endpoint (issue 3): a small synthetic build with known contents, and real server processes --
+
+SYNTHETIC_THINGS = 400
+SYNTHETIC_PLACES = 10
+
+
+def write_synthetic_dist(dist: Path, base: str = "https://w3id.org/blackjanuary/") -> dict[str, int]:
+    """A conforming build of generated data (things with labels, ranks and places): its dist/ files.
+
+    Returns the triple count per named graph. Known contents let the protocol tests compute expected
+    answers from the data they wrote, independently of the real (evolving) knowledge graph.
+    """
+    import hashlib
+
+    from blackjanuary.manifest import DistFile, Manifest
+
+    schema, rdfs, xsd = "http://schema.org/", "http://www.w3.org/2000/01/rdf-schema#", "http://www.w3.org/2001/XMLSchema#"
+    rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+    graphs = {name: base + "graph/" + name for name in ("data", "ontology", "shapes", "meta")}
+    lines: list[str] = []
+    counts = dict.fromkeys(graphs.values(), 0)
+
+    def quad(s: str, p: str, o: str, graph: str) -> None:
+        lines.append(f"{s} <{p}> {o} <{graphs[graph]}> .")
+        counts[graphs[graph]] += 1
+
+    for i in range(SYNTHETIC_PLACES):
+        place = f"<{base}id/place-{i}>"
+        quad(place, rdf_type, f"<{schema}Place>", "data")
+        quad(place, rdfs + "label", f'"Place {i}"@en', "data")
+    for i in range(SYNTHETIC_THINGS):
+        thing = f"<{base}id/thing-{i}>"
+        quad(thing, rdf_type, f"<{schema}Thing>", "data")
+        quad(thing, rdfs + "label", f'"Thing {i}"@en', "data")
+        quad(thing, rdfs + "label", f'"Ding {i}"@de', "data")
+        quad(thing, base + "ontology#rank", f'"{i}"^^<{xsd}integer>', "data")
+        quad(thing, schema + "location", f"<{base}id/place-{i % SYNTHETIC_PLACES}>", "data")
+    quad(f"<{base}ontology#rank>", rdf_type, "<http://www.w3.org/2002/07/owl#DatatypeProperty>", "ontology")
+    quad(f"<{base}ontology#rank>", rdfs + "label", '"rank"@en', "ontology")
+    quad(f"<{base}shapes#ThingShape>", rdf_type, "<http://www.w3.org/ns/shacl#NodeShape>", "shapes")
+    quad(f"<{base}dataset>", rdf_type, "<http://rdfs.org/ns/void#Dataset>", "meta")
+    version = "0.0.1-test"
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    dist.mkdir(parents=True, exist_ok=True)
+    name = f"blackjanuary-{version}.nq"
+    (dist / name).write_bytes(data)
+    entry = DistFile(name=name, format="nquads", media_type="application/n-quads", bytes=len(data),
+                     sha256=hashlib.sha256(data).hexdigest(), triples=len(lines), compressed=False,
+                     graphs=True)
+    manifest = Manifest(dataset=base + "dataset", version=version, base_iri=base, conforms=True,
+                        input_sha256="synthetic", graphs=counts, triples=len(lines), files=(entry,))
+    (dist / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
+    return counts
+
+
+@pytest.fixture(scope="session")
+def sparql_settings(tmp_path_factory: pytest.TempPathFactory, project_settings: Settings) -> Settings:
+    """Settings on a synthetic conforming build (see :func:`write_synthetic_dist`)."""
+    dist = tmp_path_factory.mktemp("sparql-dist")
+    write_synthetic_dist(dist)
+    return project_settings.replace(dist_dir=dist)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServeProcess:
+    """``python -m blackjanuary serve`` as a real subprocess on a free loopback port; always stopped."""
+
+    def __init__(self, settings: Settings, *, env: dict[str, str] | None = None, args: tuple[str, ...] = (),
+                 workers: int = 2) -> None:
+        self.settings = settings
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = env or {}
+        self.args = args
+        self.workers = workers
+        self.process: object = None
+
+    def start(self, timeout: float = 60.0) -> ServeProcess:
+        import os
+        import subprocess
+        import sys
+        import time
+
+        import requests
+
+        env = {**os.environ, **self.env}
+        command = [sys.executable, "-m", "blackjanuary", "--root", str(self.settings.root)]
+        if self.settings.source_text is not None:
+            command += ["--source-text", str(self.settings.source_text)]
+        command += ["serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers),
+                    "--dist", str(self.settings.dist), *self.args]
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.process = process
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                err = process.stderr.read().decode() if process.stderr else ""
+                raise RuntimeError(f"serve exited with {process.returncode}: {err[-2000:]}")
+            try:
+                if requests.get(self.url + "/sparql", headers={"Accept": "text/turtle"}, timeout=2).ok:
+                    return self
+            except (requests.ConnectionError, requests.Timeout):  # not up yet, or busy booting
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"serve did not answer on {self.url} within {timeout} s")
+
+    def stop(self) -> None:
+        import subprocess
+
+        process = self.process
+        if isinstance(process, subprocess.Popen) and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server(built_settings: Settings) -> Iterator[str]:
+    """Base URL of ``blackjanuary serve`` (a real subprocess, gunicorn) on the session's build."""
+    server = ServeProcess(built_settings, args=("--no-build",)).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def sparql_server(sparql_settings: Settings) -> Iterator[str]:
+    """Base URL of ``blackjanuary serve`` on the synthetic build, with a 1 s query timeout."""
+    env = {"BLACKJANUARY_QUERY_TIMEOUT": "1", "BLACKJANUARY_MAX_RESULTS": "5000"}
+    server = ServeProcess(sparql_settings, env=env, args=("--no-build",)).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()

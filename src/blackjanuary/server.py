@@ -1,0 +1,116 @@
+"""The production server: gunicorn, prefork + threads (``gthread``), running ``create_app``.
+
+Why gunicorn (and not waitress): it forks several worker processes, so both cores serve and a worker
+that dies (or must be recycled after a runaway query, see docs/adr/0002-query-execution.md) is
+replaced by the arbiter while the others keep answering; ``gthread`` adds threads per worker so a slow
+query does not block fast ones. waitress is a single process: one bad query could take it all down.
+
+The same app runs under any WSGI server::
+
+    gunicorn --worker-class gthread --workers 2 --threads 8 --bind 127.0.0.1:8080 \
+        'blackjanuary.server:wsgi_app()'
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from blackjanuary.config import Settings
+from blackjanuary.store.execution import Job
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 2
+    threads: int = 8
+    access_log: bool = False
+
+    def gunicorn_config(self) -> dict[str, Any]:
+        return {
+            "bind": f"{self.host}:{self.port}",
+            "workers": self.workers,
+            "threads": self.threads,
+            "worker_class": "gthread",
+            "timeout": 60,
+            "graceful_timeout": 5,
+            "keepalive": 5,
+            "limit_request_line": 8190,  # gunicorn's maximum: long GET queries; the app caps at 413
+            "accesslog": "-" if self.access_log else None,
+            "errorlog": "-",
+            "loglevel": "info",
+            "proc_name": "blackjanuary",
+            "control_socket_disable": True,  # gunicorn ≥ 23: one shared ~/.gunicorn socket would collide
+        }
+
+
+def _recycle_worker(job: Job) -> None:
+    """A query is stuck in the engine past its deadline: let gunicorn replace this worker process."""
+    log.error("recycling worker %d: an engine thread is stuck in %s", os.getpid(), job.description)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def build_app(settings: Settings, *, recycle_stuck_workers: bool = True) -> Flask:
+    from blackjanuary.web import STORE_KEY, create_app
+
+    app = create_app(settings)
+    runner = getattr(app.extensions[STORE_KEY], "runner", None)
+    if recycle_stuck_workers and runner is not None:
+        runner.on_stuck = _recycle_worker
+    return app
+
+
+def wsgi_app() -> Flask:
+    """The application for an external WSGI server, configured from ``BLACKJANUARY_*`` variables."""
+    return build_app(Settings.from_env())
+
+
+class GunicornServer(BaseApplication):  # type: ignore[misc]
+    """gunicorn embedded: each worker builds its own app (and loads its own in-memory store)."""
+
+    def __init__(self, settings: Settings, options: ServerOptions) -> None:
+        self.settings = settings
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.gunicorn_config().items():
+            if value is not None and key in self.cfg.settings:
+                self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return build_app(self.settings)
+
+
+def run(settings: Settings, options: ServerOptions) -> None:
+    """Serve until interrupted (blocks)."""
+    GunicornServer(settings, options).run()
+
+
+def ensure_servable(settings: Settings, *, build_if_stale: bool = True, echo: Any = log.info) -> None:
+    """Make sure ``settings.dist`` holds a conforming build of the current inputs.
+
+    Builds first (through the SHACL gate) when dist/ is missing or stale and ``build_if_stale``;
+    raises :class:`~blackjanuary.build.ValidationFailed` or another BuildError when it cannot serve.
+    """
+    from blackjanuary.manifest import is_stale
+    from blackjanuary.store.embedded import checked_manifest
+
+    if settings.backend != "embedded":
+        return
+    if build_if_stale and is_stale(settings):
+        from blackjanuary.build import build
+
+        echo(f"{settings.dist} is missing or stale: building it first (with the SHACL gate) …")
+        build(settings)
+    checked_manifest(settings.dist)

@@ -1,0 +1,248 @@
+"""The embedded backend: Oxigraph in memory, bulk-loaded from the validated build's N-Quads in dist/.
+
+Every query passes :func:`blackjanuary.sparql.check_query` (depth, read-only, no outbound calls) before
+the engine sees it, whichever way it came in (the endpoint, entity pages, reconciliation).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from blackjanuary.config import Settings
+from blackjanuary.errors import BadRequest, BuildError, NotAcceptable, QuerySyntaxError
+from blackjanuary.formats import NQUADS, RDF_FORMATS, RESULT_FORMATS, Format
+from blackjanuary.manifest import MANIFEST_NAME, Manifest, read_manifest
+from blackjanuary.sparql import check_query, dataset_clause_iris
+from blackjanuary.store import QueryOutcome, QueryType, Row, StoreInfo
+from blackjanuary.store.execution import Job, Runner
+from blackjanuary.store.serialize import SelectWriter, boolean_result, graph_result, to_rdflib
+from blackjanuary.vocab import Ours
+
+log = logging.getLogger(__name__)
+
+COMMIT_BYTES = 256 * 1024
+"""A result is sent only once it is complete or this large: errors before that get a proper status."""
+CHECK_EVERY = 64
+"""Rows between two deadline checks."""
+
+
+def checked_manifest(dist: Path) -> Manifest:
+    """The manifest of the build in ``dist``, refused (BuildError) unless it passed the SHACL gate."""
+    manifest = read_manifest(dist)
+    if manifest.conforms is not True:
+        raise BuildError(f"{dist / MANIFEST_NAME}: the build does not conform to the SHACL shapes; refusing "
+                         "to serve it. Run `blackjanuary validate` to see the violations.")
+    return manifest
+
+
+def nquads_file(dist: Path, manifest: Manifest) -> Path:
+    """The uncompressed N-Quads dump of the build (it keeps the named graphs)."""
+    for entry in manifest.files:
+        if entry.format == NQUADS.name and not entry.compressed:
+            return dist / entry.name
+    raise BuildError(f"{dist}: the manifest lists no N-Quads dump. Rebuild with `blackjanuary build`.")
+
+
+class EmbeddedStore:
+    """Oxigraph in memory; read-only by construction (no method writes after loading)."""
+
+    def __init__(self, store: ox.Store, *, version: str, settings: Settings,
+                 runner: Runner | None = None) -> None:
+        self._store = store
+        self.settings = settings
+        self.ours = Ours(settings.base_iri)
+        counts: dict[str, int] = {}
+        for graph in sorted(store.named_graphs(), key=lambda g: g.value):
+            counts[graph.value] = sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
+        self.info = StoreInfo(version=version, backend="embedded", graph_triples=counts)
+        self.runner = runner or Runner()
+
+    # Construction -----------------------------------------------------------------------------------
+    @classmethod
+    def from_nquads(cls, path: Path, *, version: str, settings: Settings) -> EmbeddedStore:
+        store = ox.Store()
+        started = time.perf_counter()
+        store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+        log.info("loaded %s into the embedded store in %.2f s", path, time.perf_counter() - started)
+        return cls(store, version=version, settings=settings)
+
+    @classmethod
+    def from_dist(cls, settings: Settings) -> EmbeddedStore:
+        manifest = checked_manifest(settings.dist)
+        path = nquads_file(settings.dist, manifest)
+        return cls.from_nquads(path, version=manifest.version, settings=settings)
+
+    # The dataset a query runs on --------------------------------------------------------------------
+    def graph_iris(self) -> list[str]:
+        return list(self.info.graph_triples)
+
+    def _unknown_graph(self, iri: str, where: str) -> BadRequest:
+        known = ", ".join(f"<{g}>" for g in self.graph_iris())
+        return BadRequest(f"{where} <{iri}> is not a graph of this dataset; the graphs are: {known}.",
+                          hint="This endpoint never fetches remote graphs. Omit it to query their union.")
+
+    def _dataset_options(self, query: str, default_graph_uris: Sequence[str],
+                         named_graph_uris: Sequence[str]) -> dict[str, Any]:
+        known = set(self.info.graph_triples)
+        for iri in default_graph_uris:
+            if iri not in known:
+                raise self._unknown_graph(iri, "default-graph-uri")
+        for iri in named_graph_uris:
+            if iri not in known:
+                raise self._unknown_graph(iri, "named-graph-uri")
+        if not default_graph_uris and not named_graph_uris:
+            return {"use_default_graph_as_union": True}
+        return {"default_graph": [ox.NamedNode(g) for g in default_graph_uris],
+                "named_graphs": [ox.NamedNode(g) for g in named_graph_uris]}
+
+    def _evaluate(self, query: str, options: dict[str, Any]) -> Any:
+        check_query(query, max_depth=self.settings.max_query_depth,
+                    allowed_services=self.settings.allowed_service_endpoints)
+        for iri in dataset_clause_iris(query):
+            if iri not in self.info.graph_triples:
+                raise self._unknown_graph(iri, "FROM")
+        try:
+            return self._store.query(query, **options)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(f"the query does not parse: {exc}",
+                                   hint="The position is line:column in the query text.") from exc
+
+    def _too_many(self, what: str, limit: int | None = None) -> BadRequest:
+        limit = self.settings.max_results if limit is None else limit
+        return BadRequest(f"the result has more than {limit} {what}, the limit of "
+                          "this endpoint.", hint="Add a LIMIT (and OFFSET to page through it).")
+
+    # The Store protocol -----------------------------------------------------------------------------
+    def _timeout(self, timeout: float | None) -> float:
+        return self.settings.query_timeout if timeout is None else timeout
+
+    def select(self, query: str, *, timeout: float | None = None) -> list[Row]:
+        def run(job: Job) -> list[Row]:
+            result = self._evaluate(query, {"use_default_graph_as_union": True})
+            if not isinstance(result, ox.QuerySolutions):
+                raise BadRequest("select() needs a SELECT query.")
+            names = [v.value for v in result.variables]
+            rows: list[Row] = []
+            for n, solution in enumerate(result):
+                if n % CHECK_EVERY == 0:
+                    job.check()
+                if n >= self.settings.max_results:
+                    raise self._too_many("rows")
+                rows.append({k: to_rdflib(v) for k, v in zip(names, solution, strict=True) if v is not None})
+            return rows
+
+        return self.runner.call(run, timeout=self._timeout(timeout), description=query[:200])
+
+    def ask(self, query: str, *, timeout: float | None = None) -> bool:
+        def run(job: Job) -> bool:
+            result = self._evaluate(query, {"use_default_graph_as_union": True})
+            if not isinstance(result, ox.QueryBoolean):
+                raise BadRequest("ask() needs an ASK query.")
+            return bool(result)
+
+        return self.runner.call(run, timeout=self._timeout(timeout), description=query[:200])
+
+    def construct(self, query: str, *, timeout: float | None = None) -> Graph:
+        def run(job: Job) -> Graph:
+            result = self._evaluate(query, {"use_default_graph_as_union": True})
+            if not isinstance(result, ox.QueryTriples):
+                raise BadRequest("construct() needs a CONSTRUCT or DESCRIBE query.")
+            graph = Graph()
+            for n, triple in enumerate(result):
+                if n % CHECK_EVERY == 0:
+                    job.check()
+                if n >= self.settings.max_results:
+                    raise self._too_many("triples")
+                graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
+            return graph
+
+        return self.runner.call(run, timeout=self._timeout(timeout), description=query[:200])
+
+    def execute(self, query: str, *, accept: Sequence[Format] | Format,
+                default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = (),
+                timeout: float | None = None, max_results: int | None = None) -> QueryOutcome:
+        """Run a read query for the protocol; ``max_results`` (default: the settings') caps rows/triples."""
+        limit = self.settings.max_results if max_results is None else max_results
+        wanted = [accept] if isinstance(accept, Format) else list(accept)
+        options = self._dataset_options(query, default_graph_uris, named_graph_uris)
+        prefixes = self.ours.prefixes()
+
+        def produce(job: Job) -> None:
+            result = self._evaluate(query, options)
+            if isinstance(result, ox.QuerySolutions):
+                fmt = _pick(wanted, RESULT_FORMATS, "SELECT")
+                job.begin(("SELECT", fmt))
+                _stream_select(job, result, fmt, limit, lambda what: self._too_many(what, limit))
+            elif isinstance(result, ox.QueryBoolean):
+                fmt = _pick(wanted, RESULT_FORMATS, "ASK")
+                job.begin(("ASK", fmt))
+                job.end(boolean_result(fmt, bool(result)))
+            else:
+                query_type: QueryType = "DESCRIBE" if _is_describe(query) else "CONSTRUCT"
+                fmt = _pick(wanted, RDF_FORMATS, query_type)
+                job.begin((query_type, fmt))
+                triples = []
+                for n, triple in enumerate(result):
+                    if n % CHECK_EVERY == 0:
+                        job.check()
+                    if n >= limit:
+                        raise self._too_many("triples", limit)
+                    triples.append(triple)
+                job.end(graph_result(fmt, triples, prefixes))
+
+        timeout_s = self._timeout(timeout)
+        (query_type, fmt), chunks = self.runner.stream(produce, timeout=timeout_s, description=query[:200])
+        return QueryOutcome(query_type=query_type, format=fmt, chunks=chunks)
+
+    def dump(self) -> bytes:
+        """The whole dataset as N-Quads (used by tests to prove the data unchanged)."""
+        return ox.serialize(self._store, format=ox.RdfFormat.N_QUADS) or b""
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def close(self) -> None:
+        return None
+
+
+def _is_describe(query: str) -> bool:
+    from blackjanuary.sparql import leading_keyword
+
+    return leading_keyword(query) == "DESCRIBE"
+
+
+def _pick(wanted: Sequence[Format], offered: Sequence[Format], query_type: str) -> Format:
+    for fmt in wanted:
+        if fmt in offered:
+            return fmt
+    types = ", ".join(f.media_type for f in offered if f is not NQUADS or query_type != "ASK")
+    raise NotAcceptable(f"a {query_type} result can be sent as: {types}.",
+                        hint="Ask for one of these in Accept, or with format=.")
+
+
+def _stream_select(job: Job, result: ox.QuerySolutions, fmt: Format, max_results: int,
+                   too_many: Any) -> None:
+    writer = SelectWriter(fmt, [v.value for v in result.variables])
+    parts: list[str] = [writer.head()]
+    size = 0
+    committed = False
+    for n, solution in enumerate(result):
+        if n % CHECK_EVERY == 0:
+            job.check()
+        if n >= max_results:
+            raise too_many("rows")
+        text = writer.row(list(solution))
+        parts.append(text)
+        size += len(text)
+        if size >= (64 * 1024 if committed else COMMIT_BYTES):
+            job.send("".join(parts).encode("utf-8"))
+            parts, size, committed = [], 0, True
+    parts.append(writer.tail())
+    job.end("".join(parts).encode("utf-8"))

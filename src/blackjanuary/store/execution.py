@@ -1,0 +1,231 @@
+"""Running engine work with a deadline: a small pool of daemon threads, a hand-off queue and a watchdog.
+
+pyoxigraph releases the GIL while it evaluates, and it evaluates lazily: a SELECT yields its rows one
+by one, so a producer that checks the deadline between rows stops a streaming runaway (a cartesian
+product) in time. An operator that must see all its input before the first row (``COUNT``, ``ORDER BY``
+over a huge join) cannot be interrupted from Python: the request is still answered 503 on time (the
+caller stops waiting), the thread keeps burning one core, and the watchdog reports it through
+``on_stuck`` — under gunicorn that restarts the worker process (see docs/adr/0002-query-execution.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from blackjanuary.errors import QueryTimeout
+
+log = logging.getLogger(__name__)
+
+ENGINE_STACK_BYTES = 256 * 1024 * 1024
+"""Stack of each engine thread (virtual; only touched pages cost memory). Oxigraph's parser and
+evaluator recurse once per nested group, operator or chained pattern; with the default 8 MiB a few
+thousand crash the whole process (SIGSEGV). 256 MiB gives a wide margin over what
+:func:`blackjanuary.sparql.check_query` lets through."""
+
+META, CHUNK, ERROR, DONE, WHOLE = "meta", "chunk", "error", "done", "whole"
+
+
+class Cancelled(Exception):  # noqa: N818 - a signal between threads, not an error to report
+    """Raised inside a producer when its consumer is gone or its deadline has passed."""
+
+
+@dataclass(eq=False)
+class Job:
+    """One unit of engine work and the channel back to the request that waits for it."""
+
+    produce: Callable[[Job], None]
+    deadline: float
+    description: str
+    items: queue.Queue[tuple[str, Any]] = field(default_factory=lambda: queue.Queue(maxsize=16))
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    started: float | None = None
+    _meta: Any = None
+    _pending: list[bytes] = field(default_factory=list)
+    _streaming: bool = False
+
+    # The streaming protocol of a producer: begin → send* → end. A result that ends before it was
+    # committed travels as one WHOLE item (one thread hand-off instead of three).
+    def begin(self, meta: Any) -> None:
+        self._meta = meta
+
+    def send(self, chunk: bytes) -> None:
+        """Commit: from now on the response streams (the consumer has its status line)."""
+        if not self._streaming:
+            self._streaming = True
+            self.put(META, self._meta)
+        self.put(CHUNK, chunk)
+
+    def end(self, last: bytes) -> None:
+        if self._streaming:
+            self.put(CHUNK, last)
+            self.put(DONE)
+        else:
+            self.put(WHOLE, (self._meta, last))
+
+    def check(self) -> None:
+        """Stop the producer when the consumer gave up or the deadline has passed."""
+        if self.cancelled.is_set() or time.monotonic() > self.deadline:
+            raise Cancelled
+
+    def put(self, kind: str, payload: Any = None) -> None:
+        while True:
+            self.check()
+            try:
+                self.items.put((kind, payload), timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+
+def _release_frames(exc: BaseException) -> None:
+    """Drop the locals of the producer's frames here, in the engine thread.
+
+    pyoxigraph's result objects may only be dropped on the thread that made them; an exception that
+    carries them to the request thread (in its traceback) would drop them there. Unexpected errors are
+    logged with their traceback first.
+    """
+    from blackjanuary.errors import PublisherError
+
+    if not isinstance(exc, PublisherError):
+        log.error("engine error", exc_info=exc)
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if current.__traceback__ is not None:
+            traceback.clear_frames(current.__traceback__)
+        current = current.__cause__ or current.__context__
+
+
+def _timeout_error(job: Job, timeout: float) -> QueryTimeout:
+    return QueryTimeout(f"the query did not finish within the {timeout:g} s limit and was stopped.",
+                        hint="Narrow it down (more specific patterns, a LIMIT), or try again later.")
+
+
+class Runner:
+    """A fixed pool of daemon threads that run :class:`Job` producers, watched for runaways."""
+
+    def __init__(self, threads: int = 8, *, grace: float = 5.0,
+                 on_stuck: Callable[[Job], None] | None = None) -> None:
+        self._jobs: queue.SimpleQueue[Job] = queue.SimpleQueue()
+        self._running: set[Job] = set()
+        self._lock = threading.Lock()
+        self._grace = grace
+        self.on_stuck = on_stuck
+        self._reported: set[int] = set()
+        previous = threading.stack_size(ENGINE_STACK_BYTES)
+        try:
+            for n in range(threads):
+                threading.Thread(target=self._work, name=f"engine-{n}", daemon=True).start()
+        finally:
+            threading.stack_size(previous)
+        threading.Thread(target=self._watch, name="engine-watchdog", daemon=True).start()
+
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job.cancelled.is_set() or time.monotonic() > job.deadline:
+                continue
+            job.started = time.monotonic()
+            with self._lock:
+                self._running.add(job)
+            try:
+                job.produce(job)
+            except Cancelled:
+                pass
+            except BaseException as exc:  # noqa: BLE001 - handed to the waiting request, which re-raises
+                _release_frames(exc)
+                try:
+                    job.put(ERROR, exc)
+                except Cancelled:
+                    log.warning("engine error after the request gave up (%s): %s", job.description, exc)
+            finally:
+                with self._lock:
+                    self._running.discard(job)
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(0.5)
+            now = time.monotonic()
+            with self._lock:
+                stuck = [j for j in self._running
+                         if now > j.deadline + self._grace and id(j) not in self._reported]
+            for job in stuck:
+                self._reported.add(id(job))
+                log.error("engine thread stuck %.1f s past its deadline in %s", now - job.deadline,
+                          job.description)
+                if self.on_stuck is not None:
+                    self.on_stuck(job)
+
+    def busy(self) -> int:
+        with self._lock:
+            return len(self._running)
+
+    def submit(self, produce: Callable[[Job], None], *, timeout: float, description: str) -> Job:
+        job = Job(produce, time.monotonic() + timeout, description)
+        self._jobs.put(job)
+        return job
+
+    @staticmethod
+    def receive(job: Job, timeout: float) -> tuple[str, Any]:
+        """The next item from the producer, or a QueryTimeout (and the job cancelled) at the deadline."""
+        remaining = job.deadline - time.monotonic()
+        try:
+            if remaining <= 0:
+                return job.items.get_nowait()
+            return job.items.get(timeout=remaining + 0.05)
+        except queue.Empty:
+            job.cancelled.set()
+            raise _timeout_error(job, timeout) from None
+
+    def call(self, function: Callable[[Job], Any], *, timeout: float, description: str) -> Any:
+        """Run ``function(job)`` in the pool and return its value; errors and timeouts re-raise here."""
+
+        def produce(job: Job) -> None:
+            job.put(DONE, function(job))
+
+        job = self.submit(produce, timeout=timeout, description=description)
+        kind, payload = self.receive(job, timeout)
+        if kind == ERROR:
+            raise payload
+        return payload
+
+    def stream(self, produce: Callable[[Job], None], *, timeout: float,
+               description: str) -> tuple[Any, Iterator[bytes]]:
+        """Start a streaming producer; return its META payload and an iterator over its chunks.
+
+        The first chunk (or the end) has arrived before this returns, so an error or a timeout before
+        any byte is raised here, never turned into a truncated 200. An error after that ends the stream
+        with an exception, which the WSGI server turns into an aborted (visibly incomplete) response.
+        """
+        job = self.submit(produce, timeout=timeout, description=description)
+        kind, meta = self.receive(job, timeout)
+        if kind == ERROR:
+            raise meta
+        if kind == WHOLE:
+            whole_meta, body = meta
+            return whole_meta, iter((body,))
+        kind, first = self.receive(job, timeout)
+        if kind == ERROR:
+            raise first
+
+        def chunks() -> Iterator[bytes]:
+            try:
+                item_kind, payload = kind, first
+                while item_kind == CHUNK:
+                    yield payload
+                    item_kind, payload = self.receive(job, timeout)
+                if item_kind == ERROR:
+                    log.error("query failed after its response had started (%s): %s", description, payload)
+                    raise payload
+            finally:
+                job.cancelled.set()
+
+        return meta, chunks()

@@ -1,0 +1,70 @@
+"""``create_app(settings)``: the Flask application, its store, its blueprints and its error handling.
+
+Blueprints are listed in :data:`BLUEPRINTS` as ``"module:attribute"``; an interface adds itself with
+one line there. The store lives on ``app.extensions["blackjanuary.store"]`` (:func:`current_store`),
+the settings on ``app.config["BLACKJANUARY"]`` (:func:`current_settings`).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from flask import Blueprint, Flask, current_app
+
+from blackjanuary.config import Settings
+from blackjanuary.store import Store
+from blackjanuary.web import handlers, http
+from blackjanuary.web.result_cache import CACHE_KEY, ResponseCacheMiddleware, ResultCache
+
+STORE_KEY = "blackjanuary.store"
+SETTINGS_KEY = "BLACKJANUARY"
+
+BLUEPRINTS: list[str] = [
+    "blackjanuary.web.endpoint:bp",
+    "blackjanuary.web.resources:bp",
+    "blackjanuary.web.pages:bp",
+    "blackjanuary.web.downloads:bp",
+    "blackjanuary.reconcile.v02:bp",
+    "blackjanuary.reconcile.v1:bp",
+    "blackjanuary.web.openapi:bp",
+]
+"""Every interface's blueprint, registered in this order."""
+
+
+def _load_blueprint(spec: str) -> Blueprint:
+    module_name, _, attribute = spec.partition(":")
+    return getattr(importlib.import_module(module_name), attribute or "bp")
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None) -> Flask:
+    """The application on ``store`` (default: the backend ``settings`` names, opened now)."""
+    settings = settings or Settings.from_env()
+    if store is None:
+        from blackjanuary.store.factory import open_store
+
+        store = open_store(settings)
+    app = Flask(__name__)
+    app.config[SETTINGS_KEY] = settings
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    app.config["JSON_SORT_KEYS"] = False
+    app.extensions[STORE_KEY] = store
+    cache = ResultCache(settings.cache_size)
+    app.extensions[CACHE_KEY] = cache
+    app.wsgi_app = ResponseCacheMiddleware(app.wsgi_app, cache)  # type: ignore[method-assign]
+    http.init_app(app)
+    handlers.register_error_handlers(app)
+    for spec in BLUEPRINTS:
+        app.register_blueprint(_load_blueprint(spec))
+    return app
+
+
+def current_store() -> Store:
+    """The store of the application handling the current request."""
+    return current_app.extensions[STORE_KEY]
+
+
+def current_settings() -> Settings:
+    return current_app.config[SETTINGS_KEY]
+
+
+__all__ = ["BLUEPRINTS", "create_app", "current_settings", "current_store"]

@@ -1,0 +1,254 @@
+"""Blueprint "sparql": the SPARQL 1.1 Protocol query operation at /sparql, its service description,
+and the query UI for browsers.
+
+Route table: ``GET|HEAD|POST /sparql`` (query, or the service description / query UI without one),
+``OPTIONS /sparql`` (CORS preflight, answered by :mod:`blackjanuary.web.http`),
+``GET /sparql/ui-config.json`` (the UI's endpoint, prefixes and example queries).
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import re
+from functools import lru_cache
+from itertools import chain
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+
+from blackjanuary.config import Settings
+from blackjanuary.errors import NotAcceptable
+from blackjanuary.formats import (
+    HTML,
+    JSONLD,
+    NQUADS,
+    NTRIPLES,
+    RDF_FORMATS,
+    RDFXML,
+    RESULT_FORMATS,
+    SPARQL_CSV,
+    SPARQL_JSON,
+    SPARQL_TSV,
+    SPARQL_XML,
+    TRIG,
+    TURTLE,
+    Format,
+    by_media_type,
+)
+from blackjanuary.negotiation import prefers_html, rank
+from blackjanuary.sparql import FORM, parse_protocol
+from blackjanuary.store import QueryOutcome, Store
+from blackjanuary.vocab import Ours, sparql_prefix_block
+from blackjanuary.web import current_settings, current_store
+from blackjanuary.web.http import CORS_HEADERS, compress, etag_value, finish, not_modified
+from blackjanuary.web.result_cache import CACHE_KEY, CACHEABLE, CachedResult, ResultCache
+from blackjanuary.web.service_description import service_description
+
+log = logging.getLogger(__name__)
+bp = Blueprint("sparql", __name__)
+
+QUERY_OFFERS: tuple[Format, ...] = RESULT_FORMATS + RDF_FORMATS
+"""Server preference within each kind: JSON, XML, CSV, TSV for results; Turtle first for graphs."""
+
+FORMAT_PARAM: dict[str, tuple[Format, ...]] = {
+    "json": (SPARQL_JSON, JSONLD), "srj": (SPARQL_JSON,), "xml": (SPARQL_XML, RDFXML), "srx": (SPARQL_XML,),
+    "csv": (SPARQL_CSV,), "tsv": (SPARQL_TSV,),
+    "turtle": (TURTLE,), "ttl": (TURTLE,), "n3": (TURTLE,),
+    "ntriples": (NTRIPLES,), "n-triples": (NTRIPLES,), "nt": (NTRIPLES,),
+    "json-ld": (JSONLD,), "jsonld": (JSONLD,), "rdf": (RDFXML,), "rdfxml": (RDFXML,), "rdf+xml": (RDFXML,),
+    "trig": (TRIG,), "nquads": (NQUADS,), "n-quads": (NQUADS,), "nq": (NQUADS,),
+}
+
+
+def _offered(formats: tuple[Format, ...]) -> str:
+    return ", ".join(f.media_type for f in formats)
+
+
+def _format_param(value: str, offers: tuple[Format, ...]) -> list[Format]:
+    """The offers named by ``format=`` (short names or media types, comma-separated), in that order.
+
+    Clients such as SPARQLWrapper send several (``format=json-ld&format=application/ld+json,…``);
+    unknown names are skipped, and 406 only when none is offered.
+    """
+    wanted: list[Format] = []
+    for piece in value.split(","):
+        name = piece.strip().lower()
+        found = list(FORMAT_PARAM.get(name, ()))
+        by_type = by_media_type(name) if not found else None
+        found += [by_type] if by_type is not None else []
+        wanted += [f for f in found if f in offers and f not in wanted]
+    if not wanted:
+        names = ", ".join(sorted(FORMAT_PARAM))
+        raise NotAcceptable(f"format={value!r} is not offered here; offered: {names} "
+                            f"or a media type ({_offered(offers)}).")
+    return wanted
+
+
+def _cache() -> ResultCache:
+    return current_app.extensions[CACHE_KEY]
+
+
+def _wants_gzip(environ: dict[str, object]) -> bool:
+    encodings = str(environ.get("HTTP_ACCEPT_ENCODING", ""))
+    return "gzip" in encodings and request.accept_encodings["gzip"] > 0
+
+
+def _from_cache(item: CachedResult, version: str) -> Response:
+    """The response for a cached result, headers written out in one go (the hot path of repeated queries)."""
+    environ = request.environ
+    use_gzip = item.gzipped is not None and _wants_gzip(environ)
+    tag = etag_value(version, item.format_name + ("-gzip" if use_gzip else ""))
+    headers = [("Content-Type", item.content_type),
+               ("Vary", "Accept, Accept-Encoding" if item.gzipped is not None else "Accept"),
+               *CORS_HEADERS]
+    if use_gzip:
+        headers.append(("Content-Encoding", "gzip"))
+    if request.method in ("GET", "HEAD"):
+        headers.append(("ETag", f'"{tag}"'))
+        if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+        if if_none_match and not_modified(request, tag):
+            return Response(status=304, headers=[h for h in headers if h[0] in ("ETag", "Vary")])
+    request.environ[CACHEABLE] = True  # the whole response may be replayed (ResponseCacheMiddleware)
+    return Response(item.gzipped if use_gzip else item.body, headers=headers)
+
+
+@lru_cache(maxsize=256)
+def _ranked(accept: str | None) -> tuple[Format, ...]:
+    return tuple(rank(accept, QUERY_OFFERS))
+
+
+@bp.route("/sparql", methods=["GET", "HEAD", "POST"])
+def sparql() -> Response:
+    cache = _cache()
+    settings = current_settings()
+    media = (request.mimetype or "").lower()
+    form = request.form.to_dict(flat=False) if request.method == "POST" and media == FORM else {}
+    body = b"" if media == FORM or request.method != "POST" else _body(settings.max_request_bytes)
+    proto = parse_protocol(request.method, request.content_type, request.args.to_dict(flat=False), form, body,
+                           content_length=request.content_length, max_bytes=settings.max_request_bytes)
+    accept = request.environ.get("HTTP_ACCEPT")
+    if proto.query is None:
+        if proto.format is None and prefers_html(accept, RDF_FORMATS):
+            return query_ui()
+        return _service_description(accept, proto.format)
+
+    wanted = _format_param(proto.format, QUERY_OFFERS) if proto.format else list(_ranked(accept))
+    if not wanted:
+        raise NotAcceptable(f"none of the requested types is offered; offered: {_offered(QUERY_OFFERS)}.",
+                            hint="Send Accept: application/sparql-results+json (SELECT/ASK) or text/turtle.")
+    store = current_store()
+    key = (proto.query, tuple(f.name for f in wanted), proto.default_graph_uris, proto.named_graph_uris)
+    cached = cache.get(key)
+    if cached is not None:
+        return _from_cache(cached, store.info.version)
+
+    outcome = _execute(store, proto.query, wanted, proto.default_graph_uris, proto.named_graph_uris, settings)
+    first = next(outcome.chunks, b"")
+    second = next(outcome.chunks, None)
+    fmt = outcome.format
+    if second is not None:  # a large result: stream it, uncompressed and uncached
+        response = Response(chain((first, second), outcome.chunks), content_type=fmt.content_type,
+                            direct_passthrough=True)
+        return finish(response, etag=None, gzip_body=False)
+    worth_it = len(first) >= 1024 and (cache.capacity > 0 or _wants_gzip(request.environ))
+    gzipped = compress(first) if worth_it else None
+    item = CachedResult(first, fmt.content_type, fmt.name, outcome.query_type, gzipped)
+    cache.put(key, item)
+    return _from_cache(item, store.info.version)
+
+
+@lru_cache(maxsize=8)
+def _takes_max_results(store_type: type) -> bool:
+    return "max_results" in inspect.signature(store_type.execute).parameters
+
+
+def _execute(store: Store, query: str, wanted: list[Format], default_graphs: tuple[str, ...],
+             named_graphs: tuple[str, ...], settings: Settings) -> QueryOutcome:
+    """Run the query with this application's limits (a backend without ``max_results`` keeps its own)."""
+    kwargs: dict[str, object] = {"default_graph_uris": default_graphs, "named_graph_uris": named_graphs,
+                                 "timeout": settings.query_timeout}
+    if _takes_max_results(type(store)):
+        kwargs["max_results"] = settings.max_results
+    return store.execute(query, accept=wanted, **kwargs)  # type: ignore[arg-type]
+
+
+def _body(max_bytes: int) -> bytes:
+    length = request.content_length
+    if length is not None and length > max_bytes:
+        return b""  # parse_protocol answers 413 from the declared length without reading the body
+    data = request.get_data(cache=False)
+    if length is None and len(data) >= max_bytes:  # chunked: werkzeug stops reading at the cap, silently
+        return data + b" "  # one byte over: parse_protocol answers 413 instead of parsing a truncated query
+    return data
+
+
+def _service_description(accept: str | None, format_param: str | None) -> Response:
+    if format_param:
+        fmt = _format_param(format_param, RDF_FORMATS)[0]
+    else:
+        ranked = rank(accept, RDF_FORMATS)
+        if not ranked:
+            raise NotAcceptable(f"the service description is offered as: {_offered(RDF_FORMATS)} "
+                                "(and as an HTML query page for browsers).")
+        fmt = ranked[0]
+    store = current_store()
+    settings = current_settings()
+    graph = service_description(request.base_url, store.info, Ours(settings.base_iri))
+    rdflib_name = fmt.rdflib_name or fmt.name
+    if fmt.kind == "dataset":
+        from rdflib import Dataset
+
+        dataset = Dataset()
+        for triple in graph:
+            dataset.add(triple)
+        for prefix, ns in graph.namespaces():
+            dataset.bind(prefix, ns)
+        data = dataset.serialize(format=rdflib_name, encoding="utf-8")
+    else:
+        data = graph.serialize(format=rdflib_name, encoding="utf-8")
+    response = Response(data, content_type=fmt.content_type)
+    return finish(response, etag=etag_value(store.info.version, "sd-" + fmt.name))
+
+
+# The query UI ------------------------------------------------------------------------------------------
+
+def examples(queries_dir: Path, ours: Ours) -> list[dict[str, str]]:
+    """The competency questions (``*.rq``, first line ``# title``) with missing PREFIXes declared."""
+    found: list[dict[str, str]] = []
+    prefixes = ours.prefixes()
+    for path in sorted(queries_dir.glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        first, _, rest = text.partition("\n")
+        title = first.lstrip("#").strip() if first.startswith("#") else path.stem.replace("-", " ")
+        declared = {m.group(1) for m in re.finditer(r"(?im)^\s*PREFIX\s+([\w-]*):", text)}
+        used = {m.group(1) for m in re.finditer(r"(?<![\w<?$])([A-Za-z][\w-]*):(?!//)", rest)}
+        missing = sorted((used - declared) & prefixes.keys())
+        header = "".join(f"PREFIX {p}: <{prefixes[p]}>\n" for p in missing)
+        found.append({"id": path.stem, "title": title, "query": header + text})
+    return found
+
+
+def default_query(ours: Ours) -> str:
+    return (sparql_prefix_block(ours) + "\nSELECT ?thing ?label WHERE {\n  ?thing rdfs:label ?label .\n"
+            '  FILTER(LANG(?label) = "en")\n}\nORDER BY ?label\nLIMIT 25\n')
+
+
+def query_ui() -> Response:
+    settings = current_settings()
+    ours = Ours(settings.base_iri)
+    html = render_template("sparql.html", examples=examples(settings.graph_dir / "queries", ours),
+                           config_url=url_for("sparql.ui_config"), endpoint=url_for("sparql.sparql"),
+                           info=current_store().info)
+    response = Response(html, content_type=HTML.content_type)
+    return finish(response, etag=None)
+
+
+@bp.get("/sparql/ui-config.json")
+def ui_config() -> Response:
+    settings = current_settings()
+    ours = Ours(settings.base_iri)
+    response = jsonify(endpoint=url_for("sparql.sparql", _external=True), prefixes=ours.prefixes(),
+                       defaultQuery=default_query(ours),
+                       examples=examples(settings.graph_dir / "queries", ours))
+    return finish(response, etag=None, vary=())
