@@ -1,0 +1,168 @@
+"""Request-scoped helpers shared by the linked-data blueprints (resources, pages, downloads).
+
+Thin accessors over :func:`blackjanuary.web.current_settings` / :func:`current_store`, the reader's
+language, the common template context, and the ``Link`` header.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyoxigraph as ox
+from flask import Response, render_template, request
+from rdflib import BNode, Graph
+from rdflib.term import Node
+
+from blackjanuary.describe import iri_term, with_prefixes
+from blackjanuary.dumps import to_ox_term
+from blackjanuary.errors import NotAcceptable, ResourceNotFound
+from blackjanuary.formats import HTML, JSONLD, RDF_GRAPH_FORMATS, Format, by_extension
+from blackjanuary.iris import Iris
+from blackjanuary.negotiation import negotiate, prefers_html
+from blackjanuary.store import Store
+from blackjanuary.store.serialize import graph_result
+from blackjanuary.vocab import Ours
+from blackjanuary.web import current_settings, current_store
+from blackjanuary.web.http import finish
+from blackjanuary.web.i18n import LANGUAGE_NAMES, LANGUAGES, choose_language, message
+
+CACHE_SECONDS = 300
+
+
+def settings() -> Any:
+    return current_settings()
+
+
+def store() -> Store:
+    return current_store()
+
+
+def iris() -> Iris:
+    return Iris(current_settings().base_iri)
+
+
+def version() -> str:
+    return current_store().info.version
+
+
+def cache() -> str:
+    """``Cache-Control`` for representations of the (read-only, versioned) build."""
+    return f"public, max-age={CACHE_SECONDS}"
+
+
+def language() -> str:
+    return choose_language(request.headers.get("Accept-Language"), request.args.get("lang"))
+
+
+def page_context(*, title: str) -> dict[str, Any]:
+    """What every ``ld/`` template needs: language, UI strings, title, no alternates by default."""
+    lang = language()
+    return {
+        "lang": lang,
+        "title": title,
+        "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+        "msg": lambda key: message(key, lang),
+        "alternates": [],
+        "jsonld": None,
+    }
+
+
+def alternates_header(links: list[tuple[str, str, str | None]]) -> str:
+    """A ``Link`` header value: ``<href>; rel="…"; type="…"`` per link."""
+    parts = []
+    for href, rel, media_type in links:
+        part = f'<{href}>; rel="{rel}"'
+        if media_type:
+            part += f'; type="{media_type}"'
+        parts.append(part)
+    return ", ".join(parts)
+
+
+# Negotiated documents shared by the pages ---------------------------------------------------------
+def serialize(graph: Graph, fmt: Format, prefixes: dict[str, str]) -> bytes:
+    """An RDF graph in ``fmt`` with our prefixes: Turtle, N-Triples and RDF/XML by Oxigraph (sorted,
+    several times faster than rdflib's writers), JSON-LD by rdflib, compacted with the prefixes."""
+    if fmt is JSONLD:
+        return graph.serialize(format="json-ld", context=dict(prefixes), auto_compact=True, encoding="utf-8")
+    triples = sorted((ox.Triple(_ox(s), _ox(p), _ox(o)) for s, p, o in graph), key=str)  # type: ignore[arg-type]
+    return graph_result(fmt, triples, prefixes)
+
+
+def _ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(term, BNode):  # only from a remote store: ours are skolemized by the build
+        return ox.BlankNode(str(term))
+    return to_ox_term(term)
+
+
+def choose(path_ext: str | None) -> tuple[Format, bool]:
+    """HTML or one RDF format: by extension (explicit) or by ``Accept`` (negotiated)."""
+    if path_ext is not None:
+        fmt = by_extension(path_ext)
+        if fmt is None or fmt not in RDF_GRAPH_FORMATS:
+            raise ResourceNotFound(
+                f"no .{path_ext} representation of {request.path.rsplit('.', 1)[0]}",
+                hint="use .ttl, .nt, .jsonld or .rdf",
+            )
+        return fmt, False
+    accept = request.headers.get("Accept")
+    offers = (
+        (HTML, *RDF_GRAPH_FORMATS) if prefers_html(accept, RDF_GRAPH_FORMATS) else (*RDF_GRAPH_FORMATS, HTML)
+    )
+    fmt = negotiate(accept, offers)
+    if fmt is None:
+        raise NotAcceptable(
+            f"{request.path} is available as text/html, "
+            + ", ".join(f.media_type for f in RDF_GRAPH_FORMATS)
+            + f"; none matches Accept: {accept}"
+        )
+    return fmt, True
+
+
+def format_label(media_type: str | None) -> str:
+    """A format's display name for its media type (``Turtle``; ``text`` for text/plain)."""
+    known = next((f.label for f in RDF_GRAPH_FORMATS if f.media_type == media_type), None)
+    return known or ("text" if media_type == "text/plain" else str(media_type))
+
+
+def alternates(path: str) -> list[tuple[str, str, str | None]]:
+    return [(f"{path}.{f.extension}", "alternate", f.media_type) for f in RDF_GRAPH_FORMATS]
+
+
+def html_response(
+    template: str,
+    ctx: dict[str, object],
+    *,
+    links: list[tuple[str, str, str | None]],
+    vary: tuple[str, ...] = ("Accept", "Accept-Language"),
+) -> Response:
+    ctx["alternates"] = [
+        {"href": h, "media_type": t, "label": format_label(t)}
+        for h, rel, t in links
+        if rel == "alternate" and t != HTML.media_type
+    ]
+    response = Response(render_template(template, **ctx), content_type=HTML.content_type)
+    response.headers["Content-Language"] = str(ctx["lang"])
+    if links:
+        response.headers["Link"] = alternates_header(links)
+    response.headers["Cache-Control"] = cache()
+    return finish(response, etag=f"{version()}-html-{ctx['lang']}-{request.query_string.decode()}", vary=vary)
+
+
+def rdf_document(
+    graph: Graph, fmt: Format, negotiated: bool, links: list[tuple[str, str, str | None]]
+) -> Response:
+    response = Response(
+        serialize(graph, fmt, Ours(settings().base_iri).prefixes()), content_type=fmt.content_type
+    )
+    response.headers["Link"] = alternates_header(links)
+    response.headers["Cache-Control"] = cache()
+    return finish(response, etag=f"{version()}-{fmt.extension}", vary=("Accept",) if negotiated else ())
+
+
+def named_graph(name: str) -> Graph:
+    """One named graph of the store as an rdflib Graph (the ontology and shapes: small)."""
+    g = iri_term(Ours(settings().base_iri).graph(name))
+    return with_prefixes(
+        store().construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}"),
+        settings().base_iri,
+    )

@@ -1,0 +1,217 @@
+"""Blueprint ``downloads``: the dumps of the build and the dataset's VoID/DCAT description.
+
+Only the files the build manifest lists are served (no path from the request ever reaches the file
+system), with their true ``Content-Type``: a ``.gz`` file is ``application/gzip`` and never gets a
+``Content-Encoding``. ``send_file(conditional=True)`` answers range requests and ``If-None-Match``.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Blueprint, Response, redirect, render_template, request, send_file
+from rdflib import Graph
+
+from blackjanuary.errors import NotAcceptable, ResourceNotFound, ServiceUnavailable
+from blackjanuary.formats import HTML, JSON, RDF_GRAPH_FORMATS, TURTLE, Format, by_extension, by_name
+from blackjanuary.manifest import SUMS_NAME, VOID_NAME, DistFile, Manifest, ManifestError, read_manifest
+from blackjanuary.negotiation import negotiate, prefers_html
+from blackjanuary.vocab import Ours
+from blackjanuary.web.context import alternates_header, cache, page_context, settings
+from blackjanuary.web.entity_view import safe_json
+from blackjanuary.web.http import finish
+from blackjanuary.web.resources import serialize
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("downloads", __name__)
+
+GZIP = "application/gzip"
+
+
+def manifest() -> Manifest:
+    try:
+        return read_manifest(settings().dist)
+    except ManifestError as exc:
+        raise ServiceUnavailable(f"no build to download: {exc}", hint="run `blackjanuary build`") from exc
+
+
+def latest_name(files: tuple[DistFile, ...], extension: str) -> str | None:
+    """The file a ``latest.{extension}`` alias stands for (``ttl``, ``nt.gz`` …).
+
+    >>> f = DistFile("bj-1.0.0.ttl.gz", "turtle", "text/turtle", 1, "0", 1, True, False)
+    >>> latest_name((f,), "ttl.gz")
+    'bj-1.0.0.ttl.gz'
+    >>> latest_name((f,), "ttl") is None
+    True
+    """
+    for f in files:
+        base, gz = (f.name[:-3], True) if f.name.endswith(".gz") else (f.name, False)
+        ext = base.rsplit(".", 1)[-1]
+        if f"{ext}.gz" == extension and gz or ext == extension and not gz:
+            return f.name
+    return None
+
+
+def content_type(f: DistFile) -> str:
+    if f.compressed or f.name.endswith(".gz"):
+        return GZIP
+    fmt = by_name(f.format)
+    return fmt.content_type if fmt is not None else f.media_type
+
+
+def send_dist_file(name: str) -> Response:
+    m = manifest()
+    if name == SUMS_NAME:
+        response = send_file(
+            Path(settings().dist) / SUMS_NAME,
+            mimetype="text/plain; charset=utf-8",
+            conditional=True,
+            max_age=300,
+        )
+        response.headers.pop("Content-Encoding", None)
+        return response
+    entry = m.file(name)
+    if entry is None:
+        raise ResourceNotFound(
+            f"no download named {name!r} in build {m.version}", hint="the list is at /downloads"
+        )
+    path = Path(settings().dist) / entry.name
+    response = send_file(
+        path,
+        mimetype=content_type(entry),
+        conditional=True,
+        etag=entry.sha256,
+        download_name=entry.name,
+        max_age=300,
+    )
+    response.headers.pop("Content-Encoding", None)
+    response.headers["Link"] = alternates_header([("/void.ttl", "describedby", TURTLE.media_type)])
+    return response
+
+
+@bp.get("/downloads/<name>")
+def download(name: str) -> Response:
+    if name.startswith("latest."):
+        m = manifest()
+        target = latest_name(m.files, name[len("latest.") :])
+        if target is None:
+            raise ResourceNotFound(
+                f"no file for {name}", hint="try latest.ttl, latest.nt.gz, … (see /downloads)"
+            )
+        response = redirect(f"/downloads/{target}", code=302)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+    return send_dist_file(name)
+
+
+@bp.get("/downloads")
+def downloads() -> Response:
+    m = manifest()
+    accept = request.headers.get("Accept")
+    fmt = negotiate(accept, (HTML, JSON) if prefers_html(accept, (JSON,)) else (JSON, HTML))
+    if fmt is None:
+        raise NotAcceptable(f"/downloads is available as text/html, application/json; none matches {accept}")
+    if fmt is JSON:
+        response = Response(m.to_json(), content_type=JSON.content_type)
+    else:
+        ctx = page_context(title="Downloads")
+        ctx.update(manifest=m, files=m.files, latest=_latest_aliases(m), jsonld=safe_json(_catalog_jsonld(m)))
+        response = Response(render_template("ld/downloads.html", **ctx), content_type=HTML.content_type)
+    response.headers["Cache-Control"] = cache()
+    return finish(response, etag=f"{m.version}-{fmt.extension}", vary=("Accept", "Accept-Language"))
+
+
+def _latest_aliases(m: Manifest) -> list[tuple[str, str]]:
+    aliases = []
+    for f in m.files:
+        gz = f.name.endswith(".gz")
+        ext = (f.name[:-3] if gz else f.name).rsplit(".", 1)[-1] + (".gz" if gz else "")
+        aliases.append((f"latest.{ext}", f.name))
+    return aliases
+
+
+def _catalog_jsonld(m: Manifest) -> dict[str, object]:
+    base = settings().base_iri
+    return {
+        "@context": "https://schema.org/",
+        "@type": "Dataset",
+        "@id": base + "dataset",
+        "version": m.version,
+        "distribution": [
+            {
+                "@type": "DataDownload",
+                "name": f.name,
+                "contentUrl": f"{base}downloads/{f.name}",
+                "encodingFormat": content_type(f).split(";")[0],
+                "contentSize": str(f.bytes),
+            }
+            for f in m.files
+        ],
+    }
+
+
+# VoID -------------------------------------------------------------------------------------------
+def void_graph() -> Graph:
+    path = Path(settings().dist) / VOID_NAME
+    if not path.is_file():
+        raise ServiceUnavailable(
+            f"{path} is missing: the build has no VoID description", hint="run `blackjanuary build`"
+        )
+    graph = Graph()
+    graph.parse(path, format="turtle")
+    for prefix, namespace in Ours(settings().base_iri).prefixes().items():
+        graph.bind(prefix, namespace)
+    return graph
+
+
+def void_links() -> list[tuple[str, str, str | None]]:
+    return [(f"/void.{f.extension}", "alternate", f.media_type) for f in RDF_GRAPH_FORMATS]
+
+
+@bp.get("/.well-known/void")
+def well_known_void() -> Response:
+    response = redirect("/void.ttl", code=302)
+    response.headers["Cache-Control"] = cache()
+    return response
+
+
+@bp.get("/void.ttl")
+def void_turtle() -> Response:
+    path = Path(settings().dist) / VOID_NAME
+    if not path.is_file():
+        void_graph()  # raises the helpful 503
+    response = send_file(path, mimetype=TURTLE.media_type, conditional=True, max_age=300)
+    response.headers["Link"] = alternates_header(void_links())
+    return response
+
+
+@bp.get("/void.<ext>")
+def void_other(ext: str) -> Response:
+    fmt = by_extension(ext)
+    if fmt is None or fmt not in RDF_GRAPH_FORMATS:
+        raise ResourceNotFound(f"no /void.{ext}", hint="use /void.ttl, /void.nt, /void.jsonld or /void.rdf")
+    return _void_response(fmt, negotiated=False)
+
+
+@bp.get("/void")
+def void_negotiated() -> Response:
+    accept = request.headers.get("Accept")
+    fmt = negotiate(accept, RDF_GRAPH_FORMATS)
+    if fmt is None:
+        raise NotAcceptable(f"/void is available as {', '.join(f.media_type for f in RDF_GRAPH_FORMATS)}")
+    return _void_response(fmt, negotiated=True)
+
+
+def _void_response(fmt: Format, *, negotiated: bool) -> Response:
+    response = Response(
+        serialize(void_graph(), fmt, Ours(settings().base_iri).prefixes()), content_type=fmt.content_type
+    )
+    response.headers["Link"] = alternates_header(void_links())
+    response.headers["Cache-Control"] = cache()
+    if negotiated:
+        response.headers["Content-Location"] = f"/void.{fmt.extension}"
+    return finish(
+        response, etag=f"{manifest().version}-void-{fmt.extension}", vary=("Accept",) if negotiated else ()
+    )

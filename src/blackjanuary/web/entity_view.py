@@ -1,0 +1,276 @@
+"""What an entity page shows, computed from a description graph (no Flask, no store).
+
+:func:`entity_view` turns the graph that :func:`blackjanuary.describe.describe` returns into plain
+values for the template: label and description in the reader's language, types, facts with their
+statements and quoted sentences, the map point and the neighbourhood.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from markupsafe import Markup
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, VOID, XSD
+from rdflib.term import Node
+
+from blackjanuary.iris import Iris
+from blackjanuary.vocab import OA, SDO, WD, WGS84, WIKIBASE, Ours
+from blackjanuary.web.i18n import pick_literal
+from blackjanuary.web.svg import Neighbour
+
+HEADER_PREDICATES = {RDF.type, RDFS.label, SDO.description, SKOS.altLabel}
+STATEMENT_PLUMBING = {RDF.type, RDF.subject, RDF.predicate, RDF.object, PROV.wasDerivedFrom, RDFS.label}
+
+
+@dataclass(frozen=True)
+class Value:
+    text: str
+    href: str | None = None
+    external: bool = False
+    lang: str | None = None
+    datatype: str | None = None
+    iri: str | None = None
+    parts: tuple[tuple[Value, Value], ...] = ()
+    """For a blank node: its own (predicate, value) pairs."""
+
+
+@dataclass(frozen=True)
+class Quote:
+    exact: str
+    href: str | None
+    sentence_href: str | None
+    sentence_number: int | None
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class StatementView:
+    value: Value
+    quotes: tuple[Quote, ...]
+    qualifiers: tuple[tuple[Value, Value], ...]
+
+
+@dataclass
+class ValueRow:
+    value: Value
+    statements: list[StatementView] = field(default_factory=list)
+
+
+@dataclass
+class Fact:
+    predicate: Value
+    rows: list[ValueRow]
+
+
+@dataclass
+class EntityView:
+    iri: str
+    label: str
+    description: str | None
+    types: list[Value]
+    names: list[Value]
+    facts: list[Fact]
+    wikidata: list[Value]
+    point: tuple[float, float] | None
+    neighbours: list[Neighbour]
+
+
+class Labeller:
+    """Turns terms into :class:`Value` s: labels in ``lang``, local links for our IRIs."""
+
+    def __init__(self, graph: Graph, iris: Iris, lang: str) -> None:
+        self.graph, self.iris, self.lang = graph, iris, lang
+
+    def label(self, node: Node) -> str:
+        found = pick_literal(self.graph.objects(node, RDFS.label), self.lang)  # type: ignore[arg-type]
+        if found is not None:
+            return str(found)
+        if isinstance(node, URIRef):
+            exact = self.graph.value(node, OA.exact)
+            if exact is not None:
+                return f"„{exact}“"
+            try:
+                prefix, _, name = self.graph.namespace_manager.compute_qname(str(node), generate=False)
+                return f"{prefix}:{name}"
+            except (KeyError, ValueError):
+                return self.iris.local_name(str(node)) or str(node)
+        return str(node)
+
+    def is_inline(self, node: Node) -> bool:
+        """Skolemized blank nodes of the dumps are shown in place, like the blank nodes they were."""
+        return (
+            isinstance(node, URIRef)
+            and str(node).startswith(self.iris.base + ".well-known/genid/")
+            and (node, None, None) in self.graph
+        )
+
+    def list_items(self, node: Node) -> list[Node] | None:
+        """The members of an RDF list starting at ``node`` (``None`` if it is not a list)."""
+        items: list[Node] = []
+        while node != RDF.nil:
+            first = self.graph.value(node, RDF.first)
+            rest = self.graph.value(node, RDF.rest)
+            if first is None or rest is None or len(items) > 100:
+                return items or None
+            items.append(first)
+            node = rest
+        return items
+
+    def value(self, node: Node, depth: int = 0) -> Value:
+        if isinstance(node, Literal):
+            datatype = None
+            if node.datatype is not None and node.datatype != XSD.string:
+                datatype = self.label(node.datatype)
+            return Value(str(node), lang=node.language, datatype=datatype)
+        if isinstance(node, BNode) or self.is_inline(node):
+            items = self.list_items(node)
+            if items is not None:
+                return Value("( " + " ".join(self.value(i, depth + 1).text for i in items) + " )")
+            parts: tuple[tuple[Value, Value], ...] = ()
+            if depth < 3:
+                parts = tuple(
+                    (self.value(p, depth + 1), self.value(o, depth + 1))
+                    for p, o in sorted(self.graph.predicate_objects(node))
+                )
+            return Value("[…]", parts=parts)
+        iri = str(node)
+        local = self.iris.link(iri)
+        if local is not None:
+            return Value(self.label(node), href=local, iri=iri)
+        return Value(self.label(node), href=iri, external=True, iri=iri)
+
+
+def _int(node: Node | None) -> int | None:
+    return int(node.toPython()) if isinstance(node, Literal) else None
+
+
+def quote_of(graph: Graph, labeller: Labeller, node: Node) -> Quote:
+    exact = str(graph.value(node, OA.exact) or "")
+    sentence = graph.value(node, DCTERMS.isPartOf)
+    if sentence is not None and graph.value(sentence, OA.exact) is None:
+        sentence = None
+    href = labeller.iris.link(str(node)) if isinstance(node, URIRef) else None
+    if sentence is None:
+        return Quote(exact, href, href, _int(graph.value(node, _sentence_number(labeller))), "", "")
+    sentence_text = str(graph.value(sentence, OA.exact))
+    start, s_start = _int(graph.value(node, OA.start)), _int(graph.value(sentence, OA.start))
+    before = after = ""
+    if start is not None and s_start is not None:
+        offset = start - s_start
+        if sentence_text[offset : offset + len(exact)] == exact:
+            before, after = sentence_text[:offset], sentence_text[offset + len(exact) :]
+    return Quote(
+        exact,
+        href,
+        labeller.iris.link(str(sentence)),
+        _int(graph.value(sentence, _sentence_number(labeller))),
+        before,
+        after,
+    )
+
+
+def _sentence_number(labeller: Labeller) -> URIRef:
+    return URIRef(Ours(labeller.iris.base).BJ.sentenceNumber)
+
+
+def is_mirror(predicate: Node, iris: Iris) -> bool:
+    """Predicates of the generated Wikibase-shaped graph (``{base}prop/…``, ``wikibase:``): the same
+    facts again, in the data documents but not repeated on the page."""
+    return str(predicate).startswith((iris.base + "prop/", str(WIKIBASE)))
+
+
+def statement_view(graph: Graph, labeller: Labeller, statement: Node) -> StatementView:
+    quotes = tuple(
+        quote_of(graph, labeller, q)
+        for q in sorted(graph.objects(statement, PROV.wasDerivedFrom))
+        if graph.value(q, OA.exact) is not None
+    )
+    qualifiers = tuple(
+        (labeller.value(p), labeller.value(o))
+        for p, o in sorted(graph.predicate_objects(statement))
+        if p not in STATEMENT_PLUMBING and not is_mirror(p, labeller.iris)
+    )
+    return StatementView(labeller.value(statement), quotes, qualifiers)
+
+
+def entity_view(graph: Graph, iri: str, iris: Iris, lang: str) -> EntityView:
+    subject = URIRef(iri)
+    labeller = Labeller(graph, iris, lang)
+    description = pick_literal(graph.objects(subject, SDO.description), lang)  # type: ignore[arg-type]
+    types = [labeller.value(t) for t in sorted(graph.objects(subject, RDF.type))]
+    names = [
+        labeller.value(n)
+        for p in (RDFS.label, SKOS.altLabel)
+        for n in sorted(
+            graph.objects(subject, p), key=lambda lit: (str(getattr(lit, "language", "")), str(lit))
+        )
+    ]
+    facts: dict[Node, dict[Node, ValueRow]] = {}
+    ours_by_key = iris.ref_of(iri) is not None
+    for p, o in sorted(graph.predicate_objects(subject)):
+        if p in HEADER_PREDICATES or (ours_by_key and is_mirror(p, iris)):
+            continue
+        facts.setdefault(p, {})[o] = ValueRow(labeller.value(o))
+    for statement in sorted(graph.subjects(RDF.subject, subject)):
+        p, o = graph.value(statement, RDF.predicate), graph.value(statement, RDF.object)
+        if p is None or o is None:
+            continue
+        row = facts.setdefault(p, {}).setdefault(o, ValueRow(labeller.value(o)))
+        row.statements.append(statement_view(graph, labeller, statement))
+    fact_list = [Fact(labeller.value(p), list(rows.values())) for p, rows in facts.items()]
+    fact_list.sort(key=lambda f: f.predicate.text.lower())
+    wikidata = [
+        labeller.value(o)
+        for o in sorted(graph.objects(subject, SKOS.exactMatch))
+        if str(o).startswith(str(WD))
+    ]
+    lat, long = graph.value(subject, WGS84.lat), graph.value(subject, WGS84.long)
+    point = None
+    if isinstance(lat, Literal) and isinstance(long, Literal):
+        point = (float(lat.toPython()), float(long.toPython()))
+    return EntityView(
+        iri,
+        labeller.label(subject),
+        str(description) if description else None,
+        types,
+        names,
+        fact_list,
+        wikidata,
+        point,
+        neighbours(graph, subject, labeller),
+    )
+
+
+def neighbours(graph: Graph, subject: URIRef, labeller: Labeller) -> list[Neighbour]:
+    """Our resources linked from or to ``subject`` (not its statements or documents), one per node."""
+    seen: dict[str, Neighbour] = {}
+    skip = {RDF.type, FOAF.primaryTopic, VOID.inDataset, RDF.subject, RDF.object}
+    pairs = [(p, o, True) for p, o in graph.predicate_objects(subject)]
+    pairs += [(p, s, False) for s, p in graph.subject_predicates(subject)]
+    for p, node, outgoing in sorted(pairs, key=lambda item: (not item[2], str(item[0]), str(item[1]))):
+        if p in skip or not isinstance(node, URIRef) or node == subject:
+            continue
+        ref = labeller.iris.ref_of(str(node))
+        if ref is None or ref.statement or str(node) in seen:
+            continue
+        seen[str(node)] = Neighbour(
+            labeller.label(node), labeller.iris.link(str(node)), labeller.label(p), outgoing
+        )
+    return list(seen.values())
+
+
+def jsonld_island(graph: Graph, prefixes: dict[str, str]) -> Markup:
+    """The graph as JSON-LD for a ``<script type="application/ld+json">``, markup in data made inert."""
+    used = {p: ns for p, ns in prefixes.items()}
+    text = graph.serialize(format="json-ld", context=used, auto_compact=True)
+    return safe_json(json.loads(text))
+
+
+def safe_json(data: object) -> Markup:
+    """JSON text that cannot close a script element: ``<``, ``>`` and ``&`` as ``\\u003c`` etc."""
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)  # noqa: S704 - escaped above

@@ -1,0 +1,394 @@
+"""Blueprint ``pages``: the landing page, the list of things, the source text, the ontology and the shapes.
+
+Each page is HTML for browsers and RDF for everyone else (``Vary: Accept``), embeds its RDF as
+JSON-LD and links its alternates. Everything shown comes from the store (and the build manifest).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, redirect, request, send_from_directory
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF
+
+from blackjanuary.describe import PREFIXES, count, describe, iri_term, with_prefixes
+from blackjanuary.errors import ResourceNotFound
+from blackjanuary.formats import HTML
+from blackjanuary.iris import SOURCE_NAME, sparql_link
+from blackjanuary.manifest import DistFile, ManifestError, read_manifest
+from blackjanuary.sparql import leading_keyword
+from blackjanuary.vocab import Ours
+from blackjanuary.web.context import (
+    alternates,
+    cache,
+    choose,
+    html_response,
+    iris,
+    named_graph,
+    page_context,
+    rdf_document,
+    settings,
+    store,
+    version,
+)
+from blackjanuary.web.downloads import content_type
+from blackjanuary.web.entity_view import Labeller, Value, jsonld_island, safe_json
+from blackjanuary.web.http import finish
+from blackjanuary.web.source_view import source_view
+from blackjanuary.web.svg import TimelineEvent, timeline
+from blackjanuary.web.vocabulary_view import described, term_views, usage_counts
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("pages", __name__)
+
+STATS_KEY = "blackjanuary.landing_statistics"
+ENTITY_PAGE = 200
+LANDING_THINGS = 60
+TIMELINE_LIMIT = 200
+
+
+EXAMPLE_ROWS = 500
+
+
+@dataclass(frozen=True)
+class Example:
+    id: str
+    title: str
+    query: str
+
+    @property
+    def href(self) -> str:
+        return f"/examples/{self.id}"
+
+    @property
+    def results_href(self) -> str:
+        return sparql_link(self.query) + "&format=json"
+
+
+def examples() -> list[Example]:
+    """The example questions (``graph/queries/*.rq``, first line ``# title``) as the endpoint lists them."""
+    from blackjanuary.web.endpoint import examples as endpoint_examples
+
+    found = endpoint_examples(settings().graph_dir / "queries", Ours(settings().base_iri))
+    return [Example(e["id"], e["title"], e["query"]) for e in found]
+
+
+# Landing page -----------------------------------------------------------------------------------
+def statistics() -> list[tuple[str, int]]:
+    """The landing page's counts, computed once per build version (they scan the whole store)."""
+    cached = current_app.extensions.setdefault(STATS_KEY, {})
+    if version() not in cached:
+        cached.clear()
+        cached[version()] = compute_statistics()
+    return list(cached[version()])
+
+
+def compute_statistics() -> list[tuple[str, int]]:
+    space = iris().base + "id/"
+    bj = str(Ours(settings().base_iri).BJ)
+    stats = [
+        (
+            "things",
+            count(
+                store(),
+                f'SELECT DISTINCT ?s WHERE {{ ?s rdfs:label ?l FILTER(STRSTARTS(STR(?s), "{space}") && '
+                f'!STRSTARTS(STR(?s), "{space}statement/")) }}',
+            ),
+        ),
+        ("statements (facts with a source)", count(store(), f"?s a <{bj}Statement>")),
+        ("sentences of the source text", count(store(), f"?s a <{bj}Sentence>")),
+        (
+            "links to Wikidata",
+            count(store(), '?s skos:exactMatch ?o FILTER(STRSTARTS(STR(?o), "http://www.wikidata.org/"))'),
+        ),
+    ]
+    for graph, triples in sorted(store().info.graph_triples.items()):
+        stats.append((f"triples in {graph.rsplit('/', 1)[-1]} graph", triples))
+    return stats
+
+
+def things(lang: str, *, limit: int, offset: int = 0) -> tuple[list[tuple[Value, list[Value]]], bool]:
+    """One page of our things (not statements) with their types, sorted by label; and whether more exist.
+
+    Pages follow the store's index order (stable for a build): no ORDER BY over every label.
+    """
+    space = iris().base + "id/"
+    rows = store().select(
+        PREFIXES + f'SELECT DISTINCT ?s WHERE {{ ?s rdfs:label ?l FILTER(STRSTARTS(STR(?s), "{space}") && '
+        f'!STRSTARTS(STR(?s), "{space}statement/")) }} LIMIT {limit + 1} OFFSET {offset}'
+    )
+    subjects = [str(r["s"]) for r in rows[:limit] if "s" in r]
+    if not subjects:
+        return [], False
+    values = " ".join(iri_term(s) for s in subjects)
+    graph = store().construct(
+        PREFIXES
+        + f"CONSTRUCT {{ ?s rdfs:label ?l ; a ?t . ?t rdfs:label ?tl }} WHERE {{ VALUES ?s {{ {values} }} "
+        "{ ?s rdfs:label ?l } UNION { ?s a ?t OPTIONAL { ?t rdfs:label ?tl } } }"
+    )
+    graph = with_prefixes(graph, settings().base_iri)
+    labeller = Labeller(graph, iris(), lang)
+    listed = [
+        (labeller.value(URIRef(s)), [labeller.value(t) for t in sorted(graph.objects(URIRef(s), RDF.type))])
+        for s in subjects
+    ]
+    listed.sort(key=lambda item: (item[0].text.casefold(), item[0].iri or ""))
+    return listed, len(rows) > limit
+
+
+def timeline_events(lang: str) -> list[TimelineEvent]:
+    rows = store().select(
+        PREFIXES + "SELECT ?e ?start WHERE { ?e schema:startDate ?start } ORDER BY ?start LIMIT "
+        f"{TIMELINE_LIMIT}"
+    )
+    subjects = sorted({str(r["e"]) for r in rows})
+    if not subjects:
+        return []
+    values = " ".join(iri_term(s) for s in subjects)
+    graph = store().construct(
+        PREFIXES + f"CONSTRUCT {{ ?s rdfs:label ?l }} WHERE {{ VALUES ?s {{ {values} }} ?s rdfs:label ?l }}"
+    )
+    labeller = Labeller(graph, iris(), lang)
+    events = []
+    for row in rows:
+        value = labeller.value(row["e"])
+        if value.href:
+            events.append(TimelineEvent(value.text, value.href, str(row["start"])))
+    return events
+
+
+def dataset_jsonld(title: str) -> dict[str, object]:
+    base = settings().base_iri
+    return {
+        "@context": "https://schema.org/",
+        "@type": "Dataset",
+        "@id": base + "dataset",
+        "name": title,
+        "license": "https://creativecommons.org/licenses/by/4.0/",
+        "url": base,
+        "inLanguage": ["de", "en", "az", "ru"],
+        "isBasedOn": iris().source,
+        "distribution": [
+            {
+                "@type": "DataDownload",
+                "contentUrl": base + "downloads/" + f.name,
+                "encodingFormat": content_type(f).split(";")[0],
+            }
+            for f in downloads_files()
+        ],
+    }
+
+
+def downloads_files() -> list[DistFile]:
+    try:
+        return list(read_manifest(settings().dist).files)
+    except ManifestError:
+        return []
+
+
+@bp.get("/")
+def landing() -> Response:
+    fmt, _ = choose(None)
+    if fmt is not HTML:  # the base IRI is the dataset's homepage: RDF clients get its VoID description
+        response = redirect(f"/void.{fmt.extension}", code=303)
+        response.headers["Cache-Control"] = cache()
+        return finish(response, vary=("Accept",))
+    ctx = page_context(title="Black January 1990 — a linked-data knowledge graph")
+    lang = str(ctx["lang"])
+    listed, more = things(lang, limit=LANDING_THINGS)
+    ctx.update(
+        stats=statistics(),
+        examples=examples(),
+        things=listed,
+        more_things=more,
+        timeline=timeline(timeline_events(lang), title=str(ctx["msg"]("timeline"))),  # type: ignore[operator]
+        files=downloads_files(),
+        version=version(),
+        source_href=f"/source/{SOURCE_NAME}",
+        jsonld=safe_json(dataset_jsonld(str(ctx["title"]))),
+    )
+    links: list[tuple[str, str, str | None]] = [("/void.ttl", "describedby", "text/turtle")]
+    return html_response("ld/landing.html", ctx, links=links)
+
+
+@bp.get("/entities")
+def entities() -> Response:
+    raw = request.args.get("offset", "0")
+    offset = min(int(raw), 10**9) if raw.isascii() and raw.isdigit() else 0  # "²".isdigit(); OFFSET ≤ u64
+    ctx = page_context(title="All things")
+    listed, more = things(str(ctx["lang"]), limit=ENTITY_PAGE, offset=offset)
+
+    def href(value: int) -> str:
+        args = {k: v for k, v in request.args.items() if k != "offset"}
+        if value:
+            args["offset"] = str(value)
+        return "/entities" + ("?" + urlencode(args) if args else "")
+
+    ctx.update(
+        things=listed,
+        prev_href=href(max(0, offset - ENTITY_PAGE)) if offset else None,
+        next_href=href(offset + ENTITY_PAGE) if more else None,
+    )
+    return html_response("ld/entities.html", ctx, links=[])
+
+
+@bp.get("/examples/<name>")
+def example(name: str) -> Response:
+    """One example question run on the store, its rows as an HTML table (bounded)."""
+    found = next((e for e in examples() if e.id == name), None)
+    if found is None:
+        raise ResourceNotFound(f"no example question {name!r}", hint="the list is on the landing page")
+    ctx = page_context(title=found.title)
+    rows: list[list[Value]] = []
+    columns: list[str] = []
+    if leading_keyword(found.query) == "SELECT":
+        result = store().select(found.query)
+        columns = sorted({k for row in result for k in row}, key=lambda k: found.query.find("?" + k))
+        labels = _labels_for([t for row in result[:EXAMPLE_ROWS] for t in row.values()])
+        labeller = Labeller(labels, iris(), str(ctx["lang"]))
+        rows = [
+            [labeller.value(row[c]) if c in row else Value("") for c in columns]
+            for row in result[:EXAMPLE_ROWS]
+        ]
+    ctx.update(example=found, columns=columns, rows=rows)
+    return html_response("ld/example.html", ctx, links=[])
+
+
+def _labels_for(terms: list[object]) -> Graph:
+    iris_ = sorted({str(t) for t in terms if isinstance(t, URIRef)})[:2000]
+    if not iris_:
+        return Graph()
+    values = " ".join(iri_term(i) for i in iris_)
+    graph = store().construct(
+        PREFIXES + f"CONSTRUCT {{ ?s rdfs:label ?l }} WHERE {{ VALUES ?s {{ {values} }} ?s rdfs:label ?l }}"
+    )
+    return with_prefixes(graph, settings().base_iri)
+
+
+# The source text --------------------------------------------------------------------------------
+@bp.get(f"/source/{SOURCE_NAME}")
+def source() -> Response:
+    return source_document(None)
+
+
+@bp.get(f"/source/{SOURCE_NAME}.<ext>")
+def source_explicit(ext: str) -> Response:
+    if ext == "txt":
+        text = store().select(
+            PREFIXES + f"SELECT ?t WHERE {{ {iri_term(iris().source)} schema:text ?t }} LIMIT 1"
+        )
+        if not text:
+            raise ResourceNotFound(f"{iris().source} has no text in this dataset")
+        response = Response(str(text[0]["t"]), content_type="text/plain; charset=utf-8")
+        response.headers["Cache-Control"] = cache()
+        return finish(response, etag=f"{version()}-txt", vary=())
+    return source_document(ext)
+
+
+def source_document(ext: str | None) -> Response:
+    fmt, negotiated = choose(ext)
+    path = f"/source/{SOURCE_NAME}"
+    links = [*alternates(path), (f"{path}.txt", "alternate", "text/plain")]
+    graph = describe(
+        store(),
+        iris().source,
+        doc_iri=iris().document(path + (f".{fmt.extension}" if fmt is not HTML else "")),
+        dataset_iri=iris().dataset,
+        base=iris().base,
+    )
+    if len(graph) == 0:
+        raise ResourceNotFound(f"{iris().source} is not in this dataset")
+    if fmt is not HTML:
+        return rdf_document(graph, fmt, negotiated, links)
+    ctx = page_context(title="")
+    labeller = Labeller(graph, iris(), str(ctx["lang"]))
+    ctx.update(
+        title=labeller.label(URIRef(iris().source)),
+        source_iri=iris().source,
+        paragraphs=source_view(store(), iris(), str(ctx["lang"])),
+        jsonld=jsonld_island(_without_text(graph), Ours(settings().base_iri).prefixes()),
+    )
+    return html_response("ld/source.html", ctx, links=links)
+
+
+def _without_text(graph: Graph) -> Graph:
+    slim = Graph()
+    for triple in graph:
+        if not (isinstance(triple[2], Literal) and len(triple[2]) > 500):
+            slim.add(triple)
+    return slim
+
+
+# Ontology and shapes ----------------------------------------------------------------------------
+def vocabulary_page(name: str, ext: str | None) -> Response:
+    fmt, negotiated = choose(ext)
+    graph = named_graph(name)
+    links = alternates(f"/{name}")
+    if fmt is not HTML:
+        return rdf_document(graph, fmt, negotiated, links)
+    ours = Ours(settings().base_iri)
+    namespace = str(ours.BJ) if name == "ontology" else str(ours.SHAPES)
+    ctx = page_context(title="Ontology" if name == "ontology" else "Shapes (SHACL)")
+    usage = None
+    if name == "ontology":
+        data = ours.graph("data")
+        usage = {
+            **usage_counts(store(), data, "class", namespace),
+            **usage_counts(store(), data, "property", namespace),
+        }
+    terms = term_views(graph, namespace, iris(), str(ctx["lang"]), usage)
+    header = URIRef(namespace.rstrip("#"))
+    labeller = Labeller(graph, iris(), str(ctx["lang"]))
+    about = described(graph, header, labeller)
+    ctx.update(
+        terms=terms, about=about, namespace=namespace, name=name, jsonld=jsonld_island(graph, ours.prefixes())
+    )
+    return html_response("ld/vocabulary.html", ctx, links=links)
+
+
+@bp.get("/ontology")
+def ontology() -> Response:
+    return vocabulary_page("ontology", None)
+
+
+@bp.get("/ontology.<ext>")
+def ontology_explicit(ext: str) -> Response:
+    return vocabulary_page("ontology", ext)
+
+
+@bp.get("/shapes")
+def shapes() -> Response:
+    return vocabulary_page("shapes", None)
+
+
+@bp.get("/shapes.<ext>")
+def shapes_explicit(ext: str) -> Response:
+    return vocabulary_page("shapes", ext)
+
+
+@bp.get("/ontology/<version>")
+def ontology_version(version: str) -> Response:
+    """The ontology's ``owl:versionIRI``: 303 to the ontology document (this server holds one version)."""
+    iri = f"{iris().ontology}/{version}"
+    try:
+        term = iri_term(iri)
+    except ValueError:  # characters no IRI can hold: not a version of ours (404, not a parse error)
+        term = None
+    if term is None or not store().ask(f"ASK {{ {iri_term(iris().ontology)} <{OWL.versionIRI}> {term} }}"):
+        raise ResourceNotFound(f"{iri} is not a version of the ontology served here", hint="see /ontology")
+    fmt, _ = choose(None)
+    response = redirect("/ontology" if fmt is HTML else f"/ontology.{fmt.extension}", code=303)
+    response.headers["Cache-Control"] = cache()
+    return finish(response, vary=("Accept",))
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico on pages that name no icon (the query UI): the site's SVG icon."""
+    static = Path(current_app.static_folder or "") / "site"
+    return send_from_directory(static, "favicon.svg", mimetype="image/svg+xml", max_age=86400)

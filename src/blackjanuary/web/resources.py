@@ -1,0 +1,366 @@
+"""Blueprint ``resources``: dereferenceable IRIs (Cool URIs, 303 pattern) and the entity pages.
+
+``/id/{key}`` answers 303 to ``/page/{key}`` (HTML) or ``/data/{key}.{ext}`` (RDF) by ``Accept``;
+``/data/{key}`` negotiates, ``/data/{key}.ttl|.nt|.jsonld|.rdf`` is explicit; statements live under
+``…/statement/{key}``. Skolem IRIs (``/.well-known/genid/…``), the Wikibase-shaped ``/prop/…`` and
+``/reference/…``, ``/dataset…`` and ``/graph/…`` resolve too, so every IRI of ours in the dumps can be
+followed.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, redirect, render_template, request
+from rdflib import Graph
+
+from blackjanuary.describe import INCOMING_LIMIT, PREFIXES, describe, exists, incoming, mentioned, successor
+from blackjanuary.errors import NotAcceptable, ResourceNotFound
+from blackjanuary.formats import (
+    HTML,
+    JSONLD,
+    NTRIPLES,
+    RDF_GRAPH_FORMATS,
+    RDFXML,
+    TURTLE,
+    Format,
+    by_extension,
+)
+from blackjanuary.iris import Ref, data_path, id_path, is_key, page_path, parse_data_name
+from blackjanuary.negotiation import negotiate, prefers_html
+from blackjanuary.vocab import Ours
+from blackjanuary.web.context import (
+    alternates_header,
+    cache,
+    iris,
+    page_context,
+    serialize,
+    settings,
+    store,
+    version,
+)
+from blackjanuary.web.entity_view import Labeller, entity_view, jsonld_island
+from blackjanuary.web.http import finish
+from blackjanuary.web.svg import locator_map, neighbourhood
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("resources", __name__)
+
+ID_OFFERS: tuple[Format, ...] = (TURTLE, HTML, JSONLD, RDFXML, NTRIPLES)
+"""Server preference for ``/id/``: ``*/*`` (curl) gets Turtle, a browser's Accept gets HTML."""
+SUGGESTIONS = 8
+
+
+def offered_types(offers: tuple[Format, ...]) -> str:
+    return ", ".join(f.media_type for f in offers)
+
+
+def rdf_response(
+    graph: Graph,
+    fmt: Format,
+    *,
+    links: list[tuple[str, str, str | None]],
+    negotiated: bool,
+    content_location: str | None = None,
+) -> Response:
+    response = Response(
+        serialize(graph, fmt, Ours(settings().base_iri).prefixes()), content_type=fmt.content_type
+    )
+    response.headers["Link"] = alternates_header(links)
+    response.headers["Cache-Control"] = cache()
+    if content_location:
+        response.headers["Content-Location"] = content_location
+    return finish(response, etag=f"{version()}-{fmt.extension}", vary=("Accept",) if negotiated else ())
+
+
+# Resolution --------------------------------------------------------------------------------------
+def resolve(ref: Ref) -> str | Response:
+    """The IRI of ``ref`` when the store knows it; a 301 for a retired key; else a helpful 404."""
+    ours = iris()
+    iri = ours.of(ref) if is_key(ref.key) else None
+    if iri is not None:
+        new = successor(store(), iri)
+        if new is not None:
+            target = ours.ref_of(new)
+            location = id_path(target) if target is not None else new
+            if request.path.startswith(("/page/", "/data/")) and target is not None:
+                location = request.path.replace(ref.suffix, target.suffix, 1)
+            response = redirect(location, code=301)
+            response.headers["Cache-Control"] = cache()
+            return response
+        if exists(store(), iri):
+            return iri
+    return not_found(ref)
+
+
+def suggestions(key: str) -> list[tuple[str, str]]:
+    """Up to :data:`SUGGESTIONS` (label, path) pairs whose label or key shares a word with ``key``."""
+    words = [w for w in key.lower().replace("_", "-").split("-") if len(w) >= 3 and w.isalnum()][:5]
+    if not words:
+        return []
+    space = iris().base + "id/"
+    stems = sorted({w[:4] for w in words})
+    test = " || ".join(f'CONTAINS(LCASE(STR(?label)), "{w}") || CONTAINS(STR(?s), "{w}")' for w in stems)
+    rows = store().select(
+        PREFIXES + f"SELECT ?s (SAMPLE(?label) AS ?l) WHERE {{ ?s rdfs:label ?label "
+        f'FILTER(STRSTARTS(STR(?s), "{space}") && ({test})) }} GROUP BY ?s ORDER BY ?s LIMIT {SUGGESTIONS}'
+    )
+    found: list[tuple[str, str]] = []
+    for row in rows:
+        ref = iris().ref_of(str(row.get("s", "")))
+        if ref is not None:
+            found.append((str(row.get("l", ref.key)), page_path(ref)))
+    return found
+
+
+def not_found(ref: Ref) -> Response:
+    """404: an HTML page with did-you-mean links for browsers; the shared error body otherwise."""
+    found = suggestions(ref.key)
+    if not is_key(ref.key):
+        message = (
+            f"{ref.key!r} is not a key of this dataset: keys are lowercase words joined by hyphens "
+            "(like black-january)."
+        )
+    else:
+        message = f"No resource {iris().of(ref)} in this dataset."
+    if prefers_html(request.headers.get("Accept"), RDF_GRAPH_FORMATS):
+        body = render_template(
+            "ld/not_found.html", message=message, suggestions=found, **page_context(title="Not found")
+        )
+        return Response(body, status=404, content_type=HTML.content_type)
+    hint = "did you mean: " + ", ".join(path for _, path in found) if found else "see /entities for every key"
+    raise ResourceNotFound(message, hint=hint)
+
+
+def links_for(ref: Ref) -> list[tuple[str, str, str | None]]:
+    links: list[tuple[str, str, str | None]] = [(page_path(ref), "alternate", HTML.media_type)]
+    links += [(data_path(ref, f.extension), "alternate", f.media_type) for f in RDF_GRAPH_FORMATS]
+    links.append((data_path(ref, TURTLE.extension), "describedby", TURTLE.media_type))
+    return links
+
+
+# /id/ --------------------------------------------------------------------------------------------
+def see_other(ref: Ref) -> Response:
+    resolved = resolve(ref)
+    if isinstance(resolved, Response):
+        return resolved
+    accept = request.headers.get("Accept")
+    fmt = negotiate(accept, ID_OFFERS)
+    if fmt is None:
+        raise NotAcceptable(
+            f"{request.path} is available as {offered_types(ID_OFFERS)}; none matches Accept: {accept}",
+            hint="send Accept: text/turtle or text/html",
+        )
+    location = page_path(ref) if fmt is HTML else data_path(ref, fmt.extension)
+    response = redirect(location, code=303)
+    response.headers["Link"] = alternates_header(links_for(ref))
+    response.headers["Cache-Control"] = cache()
+    return finish(response, vary=("Accept",))
+
+
+@bp.get("/id/<key>")
+def id_thing(key: str) -> Response:
+    return see_other(Ref(key))
+
+
+@bp.get("/id/statement/<key>")
+def id_statement(key: str) -> Response:
+    return see_other(Ref(key, statement=True))
+
+
+# /data/ ------------------------------------------------------------------------------------------
+def data_document(ref: Ref, extension: str | None) -> Response:
+    resolved = resolve(ref)
+    if isinstance(resolved, Response):
+        return resolved
+    if extension is None:
+        accept = request.headers.get("Accept")
+        fmt = negotiate(accept, RDF_GRAPH_FORMATS)
+        if fmt is None:
+            raise NotAcceptable(
+                f"{request.path} is available as {offered_types(RDF_GRAPH_FORMATS)}; none "
+                f"matches Accept: {accept}"
+            )
+        negotiated = True
+    else:
+        found = by_extension(extension)
+        if found is None or found not in RDF_GRAPH_FORMATS:
+            raise ResourceNotFound(
+                f"no .{extension} representation of {iris().of(ref)}", hint="use .ttl, .nt, .jsonld or .rdf"
+            )
+        fmt, negotiated = found, False
+    doc_path = data_path(ref, fmt.extension)
+    graph = describe(
+        store(), resolved, doc_iri=iris().document(doc_path), dataset_iri=iris().dataset, base=iris().base
+    )
+    links = [link for link in links_for(ref) if link[0] != doc_path or link[1] != "alternate"]
+    return rdf_response(
+        graph, fmt, links=links, negotiated=negotiated, content_location=doc_path if negotiated else None
+    )
+
+
+@bp.get("/data/<name>")
+def data_thing(name: str) -> Response:
+    key, extension = parse_data_name(name)
+    return data_document(Ref(key), extension)
+
+
+@bp.get("/data/statement/<name>")
+def data_statement(name: str) -> Response:
+    key, extension = parse_data_name(name)
+    return data_document(Ref(key, statement=True), extension)
+
+
+# /page/ ------------------------------------------------------------------------------------------
+def _offset() -> int:
+    raw = request.args.get("in", "0")
+    # ASCII digits only ("²".isdigit() is true but int() refuses it); capped so the query's OFFSET parses
+    return min(int(raw), 10**9) if raw.isascii() and raw.isdigit() else 0
+
+
+def _pager_href(offset: int) -> str:
+    args = {k: v for k, v in request.args.items() if k != "in"}
+    if offset:
+        args["in"] = str(offset)
+    return request.path + ("?" + urlencode(args) if args else "")
+
+
+def render_resource(iri: str, *, doc_path: str, links: list[tuple[str, str, str | None]]) -> Response:
+    """The HTML page of any resource of ours: facts, provenance, map, neighbourhood, incoming links."""
+    ctx = page_context(title="")
+    lang = ctx["lang"]
+    offset = _offset()
+    graph = describe(
+        store(),
+        iri,
+        doc_iri=iris().document(doc_path),
+        dataset_iri=iris().dataset,
+        base=iris().base,
+        incoming_offset=offset,
+        objects_too=True,
+    )
+    view = entity_view(graph, iri, iris(), lang)
+    labeller = Labeller(graph, iris(), lang)
+    rows = incoming(store(), iri, limit=INCOMING_LIMIT, offset=offset)
+    incoming_values = [
+        (labeller.value(r.subject), labeller.value(r.predicate)) for r in rows[:INCOMING_LIMIT]
+    ]
+    ctx.update(
+        title=view.label,
+        view=view,
+        incoming=incoming_values,
+        prev_href=_pager_href(max(0, offset - INCOMING_LIMIT)) if offset else None,
+        next_href=_pager_href(offset + INCOMING_LIMIT) if len(rows) > INCOMING_LIMIT else None,
+        map_svg=locator_map(view.point[0], view.point[1], view.label) if view.point else None,
+        graph_svg=neighbourhood(view.label, view.neighbours) if view.neighbours else None,
+        jsonld=jsonld_island(graph, Ours(settings().base_iri).prefixes()),
+        alternates=[
+            {"href": href, "media_type": mt, "label": _label(mt)}
+            for href, rel, mt in links
+            if rel == "alternate" and mt != HTML.media_type
+        ],
+    )
+    response = Response(render_template("ld/entity.html", **ctx), content_type=HTML.content_type)
+    response.headers["Content-Language"] = str(lang)
+    response.headers["Link"] = alternates_header(links)
+    response.headers["Cache-Control"] = cache()
+    return finish(response, etag=f"{version()}-html-{lang}-{offset}", vary=("Accept-Language",))
+
+
+def _label(media_type: str | None) -> str:
+    return next((f.label for f in RDF_GRAPH_FORMATS if f.media_type == media_type), media_type or "")
+
+
+def page(ref: Ref) -> Response:
+    resolved = resolve(ref)
+    if isinstance(resolved, Response):
+        return resolved
+    links = [link for link in links_for(ref) if link[0] != page_path(ref)]
+    return render_resource(resolved, doc_path=page_path(ref), links=links)
+
+
+@bp.get("/page/<key>")
+def page_thing(key: str) -> Response:
+    return page(Ref(key))
+
+
+@bp.get("/page/statement/<key>")
+def page_statement(key: str) -> Response:
+    return page(Ref(key, statement=True))
+
+
+# Skolem IRIs, the dataset and the named graphs ----------------------------------------------------
+def in_place(path: str, what: str) -> Response:
+    """A resource of ours outside ``/id/`` (skolem IRIs, Wikibase-shaped predicates and references),
+    negotiated in place: HTML or RDF with ``Vary: Accept``."""
+    iri = iris().document(path)
+    try:
+        found = mentioned(store(), iri)
+    except ValueError:  # characters no IRI of ours can hold: a client's mistake, not a 500
+        found = False
+    if not found:
+        raise ResourceNotFound(f"no resource {iri} in this dataset", hint=f"{what} come from the dumps")
+    accept = request.headers.get("Accept")
+    offers = (HTML, *RDF_GRAPH_FORMATS) if prefers_html(accept, RDF_GRAPH_FORMATS) else RDF_GRAPH_FORMATS
+    fmt = negotiate(accept, offers)
+    if fmt is None:
+        raise NotAcceptable(f"{path} is available as text/html, {offered_types(RDF_GRAPH_FORMATS)}")
+    if fmt is HTML:
+        return render_resource(iri, doc_path=path, links=[])
+    graph = describe(
+        store(), iri, doc_iri=iri, dataset_iri=iris().dataset, base=iris().base, objects_too=True
+    )
+    return rdf_response(graph, fmt, links=[], negotiated=True)
+
+
+@bp.get("/.well-known/genid/<path:rest>")
+def genid(rest: str) -> Response:
+    """A skolemized blank node of the dumps (RDF 1.1 §3.5)."""
+    return in_place("/.well-known/genid/" + rest, "skolem IRIs")
+
+
+@bp.get("/prop/<path:rest>")
+def wikibase_predicate(rest: str) -> Response:
+    """A Wikibase-shaped predicate (``p:``, ``ps:``, ``pq:``, ``pr:``, ``wdt:`` under our base)."""
+    return in_place("/prop/" + rest, "Wikibase-style predicates")
+
+
+@bp.get("/reference/<name>")
+def wikibase_reference(name: str) -> Response:
+    """A Wikibase-shaped reference node (``wdref:`` under our base)."""
+    return in_place("/reference/" + name, "Wikibase-style references")
+
+
+def _describing_document(html_target: str) -> Response:
+    accept = request.headers.get("Accept")
+    offers = (
+        (HTML, *RDF_GRAPH_FORMATS) if prefers_html(accept, RDF_GRAPH_FORMATS) else (*RDF_GRAPH_FORMATS, HTML)
+    )
+    fmt = negotiate(accept, offers)
+    if fmt is None:
+        raise NotAcceptable(f"{request.path} is available as text/html, {offered_types(RDF_GRAPH_FORMATS)}")
+    location = html_target if fmt is HTML else f"/void.{fmt.extension}"
+    response = redirect(location, code=303)
+    response.headers["Cache-Control"] = cache()
+    return finish(response, vary=("Accept",))
+
+
+@bp.get("/dataset")
+def dataset() -> Response:
+    """The dataset IRI: 303 to the landing page (HTML) or the VoID description (RDF)."""
+    return _describing_document("/")
+
+
+@bp.get("/dataset/<path:rest>")
+def dataset_part(rest: str) -> Response:
+    """Distributions, partitions and linksets of the VoID description: 303 like ``/dataset``."""
+    target = "/downloads#" + rest.split("/", 1)[1] if rest.startswith("dist/") else "/#statistics"
+    return _describing_document(target)
+
+
+@bp.get("/graph/<name>")
+def named_graph(name: str) -> Response:
+    """A named graph IRI: 303 to its statistics (HTML) or the VoID description (RDF)."""
+    return _describing_document("/#statistics")
