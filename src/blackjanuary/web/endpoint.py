@@ -51,6 +51,9 @@ bp = Blueprint("sparql", __name__)
 QUERY_OFFERS: tuple[Format, ...] = RESULT_FORMATS + RDF_FORMATS
 """Server preference within each kind: JSON, XML, CSV, TSV for results; Turtle first for graphs."""
 
+BROWSER_RESULT_ACCEPT = "application/sparql-results+json, text/turtle;q=0.9"
+"""What the query UI (YASGUI) asks for: a browser's query link is checked in these formats first."""
+
 FORMAT_PARAM: dict[str, tuple[Format, ...]] = {
     "json": (SPARQL_JSON, JSONLD), "srj": (SPARQL_JSON,), "xml": (SPARQL_XML, RDFXML), "srx": (SPARQL_XML,),
     "csv": (SPARQL_CSV,), "tsv": (SPARQL_TSV,),
@@ -132,8 +135,11 @@ def sparql() -> Response:
         if proto.format is None and prefers_html(accept, RDF_FORMATS):
             return query_ui()
         return _service_description(accept, proto.format)
-
+    browser = (request.method == "GET" and proto.format is None and "text/html" in (accept or "")
+               and prefers_html(accept, QUERY_OFFERS))
     wanted = _format_param(proto.format, QUERY_OFFERS) if proto.format else list(_ranked(accept))
+    if browser:  # a browser following /sparql?query=…: run it once (errors answer as pages), then the UI
+        wanted = list(_ranked(BROWSER_RESULT_ACCEPT))
     if not wanted:
         raise NotAcceptable(f"none of the requested types is offered; offered: {_offered(QUERY_OFFERS)}.",
                             hint="Send Accept: application/sparql-results+json (SELECT/ASK) or text/turtle.")
@@ -141,12 +147,19 @@ def sparql() -> Response:
     key = (proto.query, tuple(f.name for f in wanted), proto.default_graph_uris, proto.named_graph_uris)
     cached = cache.get(key)
     if cached is not None:
-        return _from_cache(cached, store.info.version)
+        return query_ui(initial_query=proto.query) if browser else _from_cache(cached, store.info.version)
 
     outcome = _execute(store, proto.query, wanted, proto.default_graph_uris, proto.named_graph_uris, settings)
     first = next(outcome.chunks, b"")
     second = next(outcome.chunks, None)
     fmt = outcome.format
+    if browser:
+        close = getattr(outcome.chunks, "close", None)
+        if close is not None:
+            close()
+        if second is None:
+            cache.put(key, CachedResult(first, fmt.content_type, fmt.name, outcome.query_type, None))
+        return query_ui(initial_query=proto.query)
     if second is not None:  # a large result: stream it, uncompressed and uncached
         response = Response(chain((first, second), outcome.chunks), content_type=fmt.content_type,
                             direct_passthrough=True)
@@ -234,12 +247,13 @@ def default_query(ours: Ours) -> str:
             '  FILTER(LANG(?label) = "en")\n}\nORDER BY ?label\nLIMIT 25\n')
 
 
-def query_ui() -> Response:
+def query_ui(initial_query: str | None = None) -> Response:
+    """The YASGUI page; with ``initial_query`` (a browser following ``/sparql?query=…``) it runs that."""
     settings = current_settings()
     ours = Ours(settings.base_iri)
     html = render_template("sparql.html", examples=examples(settings.graph_dir / "queries", ours),
                            config_url=url_for("sparql.ui_config"), endpoint=url_for("sparql.sparql"),
-                           info=current_store().info)
+                           info=current_store().info, initial_query=initial_query)
     response = Response(html, content_type=HTML.content_type)
     return finish(response, etag=None)
 

@@ -23,6 +23,12 @@
         tab.query();
       });
     });
+    var initial = element.getAttribute("data-initial-query");
+    if (initial) {  /* a link to /sparql?query=…: open that query in a fresh tab and run it */
+      var fresh = yasgui.addTab(true, { name: "Linked query" });
+      fresh.setQuery(initial);
+      fresh.query();
+    }
     window.blackjanuaryYasgui = yasgui;
   }
 
