@@ -133,6 +133,11 @@ def build(settings: Settings, *, show_progress: bool | None = None) -> BuildResu
                 step.advance("publishing")
                 _fsync_dir(tmp)
                 _swap(tmp, dist)
+            except OSError as exc:  # a full disk, a file-size limit, a read-only directory …
+                raise BuildError(f"cannot write the build in {dist.parent}: {exc.strerror or exc}"
+                                 f"{f' ({exc.filename})' if exc.filename else ''}; the published {dist} is "
+                                 "unchanged. Free some space (or build with --out elsewhere) and run the "
+                                 "build again.") from exc
             finally:
                 if tmp.exists():
                     shutil.rmtree(tmp, ignore_errors=True)

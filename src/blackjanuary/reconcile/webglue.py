@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, request
+from flask import Response, current_app, request
 
 from blackjanuary.config import Settings
 from blackjanuary.errors import BadRequest
@@ -79,7 +79,13 @@ def json_body() -> Any:
     if request.mimetype != "application/json":
         raise UnsupportedMediaType(f"expected a JSON body (Content-Type: application/json), got "
                                    f"{request.mimetype or 'none'!r}.")
-    return parse_json(request.get_data(as_text=True), "body")
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    data = request.get_data(as_text=True)
+    if limit and request.content_length is None and len(data.encode()) >= limit:  # chunked, cut at the cap
+        from blackjanuary.errors import PayloadTooLarge
+
+        raise PayloadTooLarge(f"the request body is larger than {limit} bytes.", hint="send smaller batches")
+    return parse_json(data, "body")
 
 
 def page_url(key: str) -> str:
