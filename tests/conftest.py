@@ -130,6 +130,13 @@ def backend_app(request: pytest.FixtureRequest, app_for: Callable[[str], Flask])
     return app_for(request.param)
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def site_app(request: pytest.FixtureRequest, app_for: Callable[[str], Flask]) -> Flask:
+    """The app on the session's real build, once per backend: the linked-data suites (dereferencing,
+    pages, downloads, VoID) run against embedded, persistent and remote (a real oxigraph serve) alike."""
+    return app_for(request.param)
+
+
 @pytest.fixture(scope="session")
 def live_server_for(app_for: Callable[[str], Flask]) -> Iterator[Callable[[str], str]]:
     """Factory: the base URL (``http://127.0.0.1:PORT``) of the app on ``backend``, over real HTTP."""

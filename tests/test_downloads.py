@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -13,15 +12,12 @@ from flask.testing import FlaskClient
 from blackjanuary.config import Settings
 from blackjanuary.formats import by_name
 from blackjanuary.manifest import Manifest, read_manifest
-from blackjanuary.web import create_app
 from blackjanuary.web.downloads import latest_name
 
 
 @pytest.fixture(scope="module")
-def app(built_settings: Settings) -> Iterator[Flask]:
-    application = create_app(built_settings)
-    yield application
-    application.extensions["blackjanuary.store"].close()
+def app(site_app: Flask) -> Flask:
+    return site_app  # one run per backend (tests/conftest.py)
 
 
 @pytest.fixture()

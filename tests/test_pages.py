@@ -29,10 +29,8 @@ IDS = re.compile(r'\bid="([^"]+)"')
 
 
 @pytest.fixture(scope="module")
-def app(built_settings: Settings) -> Iterator[Flask]:
-    application = create_app(built_settings)
-    yield application
-    application.extensions["blackjanuary.store"].close()
+def app(site_app: Flask) -> Flask:
+    return site_app  # one run per backend (tests/conftest.py)
 
 
 @pytest.fixture()

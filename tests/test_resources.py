@@ -3,7 +3,6 @@ the resource's triples, and the headers (Vary, Link, CORS, ETag/304, Cache-Contr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,16 +15,13 @@ from blackjanuary.config import Settings
 from blackjanuary.formats import RDF_GRAPH_FORMATS, TURTLE, Format
 from blackjanuary.iris import Iris
 from blackjanuary.manifest import read_manifest
-from blackjanuary.web import create_app
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
 @pytest.fixture(scope="module")
-def app(built_settings: Settings) -> Iterator[Flask]:
-    application = create_app(built_settings)
-    yield application
-    application.extensions["blackjanuary.store"].close()
+def app(site_app: Flask) -> Flask:
+    return site_app  # one run per backend (tests/conftest.py)
 
 
 @pytest.fixture()

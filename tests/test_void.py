@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,16 +14,13 @@ from rdflib.namespace import DCAT, RDF, SKOS, VOID
 
 from blackjanuary.config import Settings
 from blackjanuary.vocab import SPDX
-from blackjanuary.web import create_app
 
 SHAPES = Path(__file__).parent / "fixtures" / "void-dcat-shapes.ttl"
 
 
 @pytest.fixture(scope="module")
-def app(built_settings: Settings) -> Iterator[Flask]:
-    application = create_app(built_settings)
-    yield application
-    application.extensions["blackjanuary.store"].close()
+def app(site_app: Flask) -> Flask:
+    return site_app  # one run per backend (tests/conftest.py)
 
 
 @pytest.fixture()
