@@ -48,8 +48,8 @@ class Ours:
 REUSED_PREFIXES: dict[str, str] = {
     "rdf": str(RDF), "rdfs": str(RDFS), "owl": str(OWL), "xsd": str(XSD), "skos": str(SKOS),
     "dcterms": str(DCTERMS), "dcat": str(DCAT), "void": str(VOID), "foaf": str(FOAF), "prov": str(PROV),
-    "schema": str(SCHEMA), "sh": str(SH), "sem": str(SEM), "oa": str(OA), "geo": str(GEO), "wgs84": str(WGS84),
-    "wd": str(WD), "sd": str(SD), "spdx": str(SPDX),
+    "schema": str(SCHEMA), "sh": str(SH), "sem": str(SEM), "oa": str(OA), "geo": str(GEO),
+    "wgs84": str(WGS84), "wd": str(WD), "sd": str(SD), "spdx": str(SPDX),
 }
 
 CANONICAL = Ours()
