@@ -1,22 +1,27 @@
 """The SHACL shapes in shapes/: a small conforming world, and one violating addition per rule.
 
 Each violating fixture (tests/fixtures/shapes/violating/<case>.ttl) is added to the conforming world,
-and the test asserts the exact set of (focus node, result path, source shape) that pyshacl reports.
+and the test asserts the exact set of (focus node, result path, source shape) that the validation reports.
+The default engine ("fast": SPARQL on Oxigraph, blackjanuary.shacl_sparql) is checked against plain
+pySHACL ("pyshacl", the reference) on every fixture, on the conforming world and on synthetic data.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
+import pyoxigraph
 import pytest
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDF, SH
+from rdflib.namespace import PROV, RDF, SH
 
+from blackjanuary import shacl_sparql
 from blackjanuary.config import CANONICAL_BASE_IRI, Settings
 from blackjanuary.dataset import parse_file
-from blackjanuary.validation import run_shacl, validate
+from blackjanuary.validation import ValidationReport, run_shacl, validate
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "shapes"
@@ -197,3 +202,109 @@ def _declaring_line(root: Path) -> str:
     lines = (root / "graph" / "bad.ttl").read_text().splitlines()
     (number,) = [n for n, line in enumerate(lines, start=1) if line.startswith("bjid:Bad_Key ")]
     return f"graph/bad.ttl:{number}"
+
+
+# --- the fast engine against the pySHACL reference ------------------------------------------------------
+
+def _same_report(data: Graph | pyoxigraph.Store, shapes: Graph) -> ValidationReport:
+    """Both engines on the same data; asserts the same results and returns the fast engine's report."""
+    fast = run_shacl(data, shapes, engine="fast")
+    reference = run_shacl(data, shapes, engine="pyshacl")
+    def key(report: ValidationReport) -> set[tuple[str | None, ...]]:
+        return {(v.focus_node, v.path, v.shape, v.severity) for v in report.violations}
+    assert key(fast) == key(reference)
+    assert {v.message for v in fast.violations} == {v.message for v in reference.violations}
+    assert fast.conforms == reference.conforms
+    assert len(fast.violations) == len(reference.violations)
+    return fast
+
+
+@pytest.mark.parametrize("case", [*sorted(EXPECTED), None])
+def test_fast_engine_reports_what_pyshacl_reports(case: str | None, shapes: Graph) -> None:
+    data = world(FIXTURES / "violating" / f"{case}.ttl") if case else world()
+    report = _same_report(data, shapes)
+    assert report.conforms is (case is None)
+
+
+@pytest.mark.parametrize(("case", "quote"), [("quote-offsets-wrong", "89,112"),
+                                             ("quote-orphan", "3,9"), ("quote-without-exact", "95,98")])
+def test_statement_from_a_failing_quote_fails_through_sh_node(case: str, quote: str, shapes: Graph) -> None:
+    """sh:node bjsh:QuoteNodeShape: a SPARQL failure of the quote is also a failure of the statement."""
+    statement = iri("bjst:fixture-massacre-killed-count")
+    data = world(FIXTURES / "violating" / f"{case}.ttl")
+    data.add((URIRef(str(statement)), PROV.wasDerivedFrom, URIRef(str(iri(SRC + quote)))))
+    report = _same_report(data, shapes)
+    expected = (statement, iri("prov:wasDerivedFrom"), iri("bjsh:StatementShape"))
+    assert expected in {(v.focus_node, v.path, v.shape) for v in report.violations}
+
+
+def test_fast_engine_matches_pyshacl_on_synthetic_data(shapes: Graph) -> None:
+    """Graphs shaped like ours (bench/generate.py), with their many quotes outside any source text."""
+    if str(ROOT) not in sys.path:  # bench/ is a top-level package of the repository
+        sys.path.insert(0, str(ROOT))
+    from bench.generate import Generator
+
+    lines = "".join(f"{s} {p} {o} .\n" for s, p, o in Generator(700, seed=7).triples())
+    store = pyoxigraph.Store()
+    store.load(lines.encode(), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    report = _same_report(store, shapes)
+    assert len(report.violations) > 10
+
+
+def test_a_shape_the_compiler_cannot_say_is_left_to_pyshacl(shapes: Graph) -> None:
+    """No sh:message (pySHACL's generic one is not reproduced) and sh:hasValue: pySHACL evaluates them."""
+    extra = Graph().parse(format="turtle", data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix schema: <http://schema.org/> .
+        @prefix ex: <https://example.org/> .
+        ex:PlaceNameShape a sh:NodeShape ; sh:targetClass schema:Place ;
+            sh:property [ sh:path schema:name ; sh:minCount 1 ] ;
+            sh:property [ sh:path schema:containedInPlace ; sh:hasValue ex:nowhere ;
+                          sh:message "contained in nowhere"@en ] .""")
+    combined = shapes + extra
+    assert shacl_sparql.has_constraints(shacl_sparql.plan(combined).core_shapes)
+    report = _same_report(world(), combined)
+    assert {v.shape for v in report.violations} == {"https://example.org/PlaceNameShape"}
+
+
+def test_every_rule_of_ours_runs_on_oxigraph(shapes: Graph) -> None:
+    """The project's shapes compile completely: pySHACL is not needed for them (the fast path stays fast)."""
+    plan = shacl_sparql.plan(shapes)
+    assert not shacl_sparql.has_constraints(plan.core_shapes)
+    assert len({c.shape for c in plan.checks}) > 20
+
+
+def test_unknown_engine_is_refused(shapes: Graph) -> None:
+    with pytest.raises(ValueError, match="unknown SHACL engine"):
+        run_shacl(world(), shapes, engine="rdf4j")  # type: ignore[arg-type]
+
+
+def test_a_warning_is_reported_but_conforms(shapes: Graph) -> None:
+    """A node shape of severity sh:Warning: its SPARQL result is a Warning, its property shape's result keeps
+    the default severity (sh:Violation), and pySHACL still counts the data as conforming (allow_warnings)."""
+    extra = Graph().parse(format="turtle", data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix schema: <http://schema.org/> .
+        @prefix ex: <https://example.org/> .
+        ex:PlaceWarningShape a sh:NodeShape ; sh:targetClass schema:Place ; sh:severity sh:Warning ;
+            sh:property [ sh:path schema:name ; sh:minCount 1 ; sh:message "no schema:name"@en ] ;
+            sh:sparql [ a sh:SPARQLConstraint ; sh:message "{$this} has no {?missing}"@en ;
+                sh:select '''SELECT $this ?missing WHERE {
+                    FILTER NOT EXISTS { $this <http://schema.org/url> ?u }
+                    BIND (<http://schema.org/url> AS ?missing) }''' ] .""")
+    report = _same_report(world(), shapes + extra)
+    assert report.conforms
+    assert {v.severity for v in report.violations} == {"Warning", "Violation"}
+    assert any(v.message.endswith("has no http://schema.org/url") for v in report.violations)
+
+
+@pytest.mark.parametrize("engine", ["fast", "pyshacl"])
+def test_cli_engine_option_reports_the_same(engine: str) -> None:
+    """``validate --engine`` on the real project: both engines conform, with the same JSON report."""
+    from click.testing import CliRunner
+
+    from blackjanuary.cli import cli
+
+    source_text = ROOT.parent / "shared" / "source" / "black-january-1990.de.txt"
+    result = CliRunner().invoke(cli, ["--root", str(ROOT), "--source-text", str(source_text), "validate",
+                                      "--engine", engine, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {"conforms": True, "violation_count": 0, "violations": []}

@@ -1,6 +1,6 @@
 """The SHACL validation report as plain values: what failed, where in the files, and how to read it.
 
-:func:`read_results` turns pyshacl's results graph into sorted :class:`Violation` values;
+:func:`read_results` turns the SHACL results graph into sorted :class:`Violation` values;
 :class:`SourceLocator` finds the file and line that declares a focus node (a plain text search).
 """
 
@@ -42,9 +42,9 @@ class ValidationReport:
     conforms: bool
     violations: tuple[Violation, ...]
     graph: Graph = field(repr=False, compare=False)
-    """pyshacl's results graph (``sh:ValidationReport``)."""
+    """The results graph (``sh:ValidationReport``): pySHACL's, with the fast engine's results merged in."""
     text: str = field(repr=False, compare=False)
-    """pyshacl's own text report."""
+    """A text report in pySHACL's manner."""
 
     def to_json(self) -> str:
         body = {"conforms": self.conforms, "violation_count": len(self.violations),
