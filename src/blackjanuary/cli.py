@@ -1,4 +1,4 @@
-"""The command line: ``blackjanuary build | validate | stats | serve | load | export | query``.
+"""The command line: ``blackjanuary build | validate | stats | serve | load | export``.
 
 A thin shell over plain functions. Exit codes follow pySHACL: 0 ok, 1 the data does not conform,
 2 the input cannot be loaded or the configuration is wrong.
