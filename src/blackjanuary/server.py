@@ -7,8 +7,11 @@ query does not block fast ones. waitress is a single process: one bad query coul
 
 The same app runs under any WSGI server::
 
-    gunicorn --worker-class gthread --workers 2 --threads 8 --bind 127.0.0.1:8080 \
-        'blackjanuary.server:wsgi_app()'
+    gunicorn --worker-class blackjanuary.worker.HeadFirstThreadWorker --workers 2 --threads 8 \
+        --bind 127.0.0.1:8080 'blackjanuary.server:wsgi_app()'
+
+(``blackjanuary.worker.HeadFirstThreadWorker`` is ``gthread`` reading request heads in its poller, so
+slow clients cannot tie up threads; plain ``gthread`` works too, without that protection.)
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ class ServerOptions:
             "bind": f"{self.host}:{self.port}",
             "workers": self.workers,
             "threads": self.threads,
-            "worker_class": "gthread",
+            "worker_class": "blackjanuary.worker.HeadFirstThreadWorker",  # gthread + heads read in the poller
             "timeout": 60,
             "graceful_timeout": 5,
             "keepalive": 5,

@@ -1,0 +1,251 @@
+"""Slow clients against a real ``blackjanuary serve`` (gunicorn with HeadFirstThreadWorker), issue 7.
+
+Slowloris: many connections trickle a request head at one byte per second. With plain ``gthread`` each
+one held a pool thread and real requests timed out; the worker now reads heads in its poller, so normal
+clients are answered at once and the slow connections are closed at the head deadline. The other tests
+make sure the head buffering keeps HTTP/1.1 working: keep-alive, pipelining, split heads, chunked and
+plain POST bodies, HEAD, large responses, the 431 for an over-long head.
+"""
+
+from __future__ import annotations
+
+import http.client
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+from blackjanuary.worker import BODY_TIMEOUT, HEAD_TIMEOUT, MAX_HEAD_BYTES
+
+SLOW_CONNECTIONS = 64
+ASK = "/sparql?query=ASK%7B%7D"
+
+
+def address(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    assert parts.hostname is not None and parts.port is not None
+    return parts.hostname, parts.port
+
+
+def exchange(url: str, data: bytes, *, pause: float = 0.0, pieces: int = 1, timeout: float = 10.0) -> bytes:
+    """Send ``data`` in ``pieces`` with ``pause`` between them, then read until the server closes."""
+    with socket.create_connection(address(url), timeout=timeout) as sock:
+        step = -(-len(data) // pieces)
+        for start in range(0, len(data), step):
+            sock.sendall(data[start:start + step])
+            if pause:
+                time.sleep(pause)
+        received = bytearray()
+        while chunk := sock.recv(65536):
+            received += chunk
+        return bytes(received)
+
+
+def statuses(raw: bytes) -> list[int]:
+    """The status codes of the responses in ``raw`` (a body need not end with a line break)."""
+    return [int(code) for code in re.findall(rb"HTTP/1\.1 (\d{3}) [A-Za-z]", raw)]
+
+
+def closed_by_server(sock: socket.socket) -> bool:
+    """True once the server has closed ``sock`` (EOF or reset), False while it is still open."""
+    try:
+        return sock.recv(1024) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
+class Trickler:
+    """``count`` connections sending an endless request head at one byte per second; closed on exit."""
+
+    def __init__(self, url: str, count: int, *, warm: int = 0) -> None:
+        self.head = b"GET /page/baku HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"s" * 200
+        self.sockets: list[socket.socket] = []
+        self.closed_at: dict[int, float] = {}
+        self.started = time.monotonic()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        for index in range(count):
+            sock = socket.create_connection(address(url), timeout=5)
+            if index < warm:  # a kept-alive connection that turns slow on its second request
+                sock.sendall(b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n\r\n")
+                assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+            sock.setblocking(False)
+            self.sockets.append(sock)
+
+    def __enter__(self) -> Trickler:
+        self.started = time.monotonic()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        for sock in self.sockets:
+            sock.close()
+
+    def _run(self) -> None:
+        for position in range(len(self.head)):
+            for index, sock in enumerate(self.sockets):
+                if index in self.closed_at:
+                    continue
+                try:
+                    sock.send(self.head[position:position + 1])
+                except OSError:
+                    self.closed_at[index] = time.monotonic() - self.started
+            if self._stop.wait(1.0):
+                return
+
+    def all_closed(self) -> bool:
+        for index, sock in enumerate(self.sockets):
+            if index not in self.closed_at and closed_by_server(sock):
+                self.closed_at[index] = time.monotonic() - self.started
+        return len(self.closed_at) == len(self.sockets)
+
+
+@pytest.fixture
+def slow_load(live_server: str) -> Iterator[Trickler]:
+    with Trickler(live_server, SLOW_CONNECTIONS, warm=8) as trickler:
+        yield trickler
+
+
+def test_slowloris_does_not_starve_normal_clients(live_server: str, slow_load: Trickler) -> None:
+    time.sleep(2.0)  # every slow connection has sent a few bytes of its head: a thread each, before
+    slowest = 0.0
+    for index in range(20):
+        path = ASK if index % 2 == 0 else "/page/baku"
+        began = time.monotonic()
+        response = requests.get(live_server + path, headers={"Accept": "text/html"}, timeout=2)
+        slowest = max(slowest, time.monotonic() - began)
+        assert response.status_code == 200, (path, response.status_code)
+    assert slowest < 2.0
+    assert not slow_load.all_closed() or time.monotonic() - slow_load.started >= HEAD_TIMEOUT - 1
+    # The head deadline closes every slow connection (the run loop checks about once a second).
+    limit = slow_load.started + HEAD_TIMEOUT + 2.5
+    while time.monotonic() < limit and not slow_load.all_closed():
+        time.sleep(0.2)
+    assert slow_load.all_closed(), f"{len(slow_load.closed_at)}/{SLOW_CONNECTIONS} slow connections closed"
+    assert min(slow_load.closed_at.values()) >= HEAD_TIMEOUT - 1.5, sorted(slow_load.closed_at.values())[:5]
+    assert requests.get(live_server + ASK, timeout=2).status_code == 200
+
+
+def test_keep_alive_serves_several_requests_on_one_connection(live_server: str) -> None:
+    host, port = address(live_server)
+    connection = http.client.HTTPConnection(host, port, timeout=5)
+    try:
+        first_socket = None
+        select = "/sparql?query=SELECT%20*%20%7B%3Fs%20%3Fp%20%3Fo%7D%20LIMIT%203"
+        for path in (ASK, "/page/baku", ASK, select):
+            connection.request("GET", path, headers={"Accept": "text/html"})
+            response = connection.getresponse()
+            assert response.status == 200, path
+            assert response.read()
+            first_socket = first_socket or connection.sock
+            assert connection.sock is first_socket, "the server closed a keep-alive connection"
+        connection.request("HEAD", "/page/baku", headers={"Accept": "text/html"})
+        head = connection.getresponse()
+        assert head.status == 200 and head.read() == b"" and connection.sock is first_socket
+    finally:
+        connection.close()
+
+
+def test_pipelined_and_split_heads_are_answered(live_server: str) -> None:
+    one = b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n\r\n"
+    last = b"GET /page/baku HTTP/1.1\r\nHost: x\r\nAccept: text/html\r\nConnection: close\r\n\r\n"
+    assert statuses(exchange(live_server, one + one + last)) == [200, 200, 200]
+    # A head arriving in pieces (and a keep-alive request whose head is split) is put together.
+    assert statuses(exchange(live_server, one + last, pieces=7, pause=0.15)) == [200, 200]
+
+
+def test_post_bodies_plain_chunked_and_late(live_server: str) -> None:
+    host, port = address(live_server)
+    query = b"ASK { ?s ?p ?o }"
+    connection = http.client.HTTPConnection(host, port, timeout=10)
+    try:
+        connection.request("POST", "/sparql", body=iter([query[:5], query[5:]]), encode_chunked=True,
+                           headers={"Content-Type": "application/sparql-query",
+                                    "Accept": "application/sparql-results+json"})
+        response = connection.getresponse()
+        assert response.status == 200 and b"true" in response.read()
+        connection.request("POST", "/sparql", body=b"query=ASK%7B%7D",
+                           headers={"Content-Type": "application/x-www-form-urlencoded",
+                                    "Accept": "application/sparql-results+json"})
+        response = connection.getresponse()
+        assert response.status == 200 and b"boolean" in response.read()
+    finally:
+        connection.close()
+    # The head first, the body a moment later: the thread reads it after the head was buffered.
+    late = (b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+            b"Accept: application/sparql-results+json\r\nContent-Length: 16\r\nConnection: close\r\n\r\n")
+    raw = exchange(live_server, late + query, pieces=2, pause=0.3)
+    assert statuses(raw) == [200] and b"true" in raw
+
+
+def test_large_response_streams_through(live_server: str) -> None:
+    query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+    response = requests.get(live_server + "/sparql", params={"query": query},
+                            headers={"Accept": "application/n-triples"}, timeout=20)
+    assert response.status_code == 200
+    assert response.text.count(" .\n") > 1000
+
+
+def test_over_long_head_gets_431_and_server_stays_up(live_server: str) -> None:
+    endless = b"GET / HTTP/1.1\r\nHost: x\r\n" + b"".join(
+        b"X-Filler-%05d: %s\r\n" % (index, b"f" * 100) for index in range(MAX_HEAD_BYTES // 100 + 10)
+    )
+    raw = exchange(live_server, endless[: MAX_HEAD_BYTES + 1])  # all read before the server closes
+    assert statuses(raw) == [431], raw[:200]
+    assert requests.get(live_server + ASK, timeout=2).status_code == 200
+
+
+def trickle_body(url: str, head: bytes, body: bytes, outcome: dict[str, tuple[float, bytes]]) -> None:
+    """Send ``head`` at once and ``body`` one byte per second until the server answers or closes."""
+    with socket.create_connection(address(url), timeout=BODY_TIMEOUT + 10) as sock:
+        sock.sendall(head)
+        began = time.monotonic()
+        sock.setblocking(False)
+        received = bytearray()
+        for position in range(len(body)):
+            try:
+                sock.send(body[position:position + 1])
+            except OSError:
+                break
+            time.sleep(1.0)
+            try:
+                chunk = sock.recv(65536)
+            except BlockingIOError:
+                continue
+            except OSError:
+                break
+            received += chunk
+            if not chunk:
+                break
+        outcome[head.split(b"\r\n", 1)[0].decode() + head[-40:].decode()] = (time.monotonic() - began,
+                                                                               bytes(received))
+
+
+def test_slow_bodies_are_cut_off_at_the_body_deadline(live_server: str) -> None:
+    query = b"ASK { ?s ?p ?o } # " + b"x" * 60
+    common = b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+    cases = {
+        common + b"Content-Length: %d\r\n\r\n" % len(query): query,
+        common + b"Transfer-Encoding: chunked\r\n\r\n": b"%x\r\n%s\r\n0\r\n\r\n" % (len(query), query),
+    }
+    outcome: dict[str, tuple[float, bytes]] = {}
+    threads = [threading.Thread(target=trickle_body, args=(live_server, head, body, outcome))
+               for head, body in cases.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=BODY_TIMEOUT + 15)
+    assert len(outcome) == 2
+    for name, (elapsed, raw) in outcome.items():
+        assert BODY_TIMEOUT - 1.5 <= elapsed <= BODY_TIMEOUT + 3, (name, elapsed)
+        assert all(400 <= status < 500 for status in statuses(raw)), (name, raw[:300])
+    assert requests.get(live_server + ASK, timeout=2).status_code == 200
