@@ -218,11 +218,9 @@ def sparql_settings(tmp_path_factory: pytest.TempPathFactory, project_settings: 
 
 
 def free_port() -> int:
-    import socket
+    from blackjanuary.testing import free_port as loopback_port
 
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return loopback_port()
 
 
 class ServeProcess:
