@@ -127,7 +127,7 @@ def test_slowloris_does_not_starve_normal_clients(live_server: str, slow_load: T
     assert slowest < 2.0
     assert not slow_load.all_closed() or time.monotonic() - slow_load.started >= HEAD_TIMEOUT - 1
     # The head deadline closes every slow connection (the run loop checks about once a second).
-    limit = slow_load.started + HEAD_TIMEOUT + 2.5
+    limit = slow_load.started + HEAD_TIMEOUT + 5
     while time.monotonic() < limit and not slow_load.all_closed():
         time.sleep(0.2)
     assert slow_load.all_closed(), f"{len(slow_load.closed_at)}/{SLOW_CONNECTIONS} slow connections closed"
@@ -246,6 +246,7 @@ def test_slow_bodies_are_cut_off_at_the_body_deadline(live_server: str) -> None:
         thread.join(timeout=BODY_TIMEOUT + 15)
     assert len(outcome) == 2
     for name, (elapsed, raw) in outcome.items():
-        assert BODY_TIMEOUT - 1.5 <= elapsed <= BODY_TIMEOUT + 3, (name, elapsed)
+        # cut at the deadline, not after the whole 79-second trickle (slack for a loaded 2-core machine)
+        assert BODY_TIMEOUT - 1.5 <= elapsed <= BODY_TIMEOUT + 8, (name, elapsed)
         assert all(400 <= status < 500 for status in statuses(raw)), (name, raw[:300])
     assert requests.get(live_server + ASK, timeout=2).status_code == 200
