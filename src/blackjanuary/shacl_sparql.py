@@ -42,8 +42,8 @@ from blackjanuary.shacl_focus import (
     node_refs,
     path_sparql,
     term_sparql,
-    to_rdflib,
 )
+from blackjanuary.store.serialize import to_rdflib
 
 log = logging.getLogger(__name__)
 

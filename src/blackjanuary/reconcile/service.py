@@ -113,6 +113,16 @@ def entity_types(index: NameIndex, entity: Entity, lang: str) -> list[dict[str, 
     return [{"id": t, "name": index.term_name(t, lang)} for t in entity.types]
 
 
+def suggest_item(index: NameIndex, entity: Entity, lang: str) -> dict[str, Any]:
+    """One entity-suggest result (both API versions): id, name, notable types, description if any."""
+    item: dict[str, Any] = {"id": entity.key, "name": entity.label(lang),
+                            "notable": entity_types(index, entity, lang)}
+    description = entity.description(lang)
+    if description:
+        item["description"] = description
+    return item
+
+
 def default_types(index: NameIndex, lang: str) -> list[dict[str, str]]:
     return [{"id": t, "name": index.term_name(t, lang)} for t in index.types]
 

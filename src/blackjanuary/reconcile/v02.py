@@ -144,14 +144,7 @@ def _page(items: list[Any]) -> tuple[list[Any], int]:
 def suggest_entity() -> Response:
     index, lang = current_index(), language()
     found, _ = _page(index.suggest_entities(param("prefix") or ""))
-    result = []
-    for entity in found:
-        item: dict[str, Any] = {"id": entity.key, "name": entity.label(lang),
-                                "notable": service.entity_types(index, entity, lang)}
-        if entity.description(lang):
-            item["description"] = entity.description(lang)
-        result.append(item)
-    return json_response({"result": result}, lang)
+    return json_response({"result": [service.suggest_item(index, e, lang) for e in found]}, lang)
 
 
 @bp.get("/suggest/type")

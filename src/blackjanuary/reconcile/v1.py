@@ -133,14 +133,8 @@ def _window(items: list[Any]) -> list[Any]:
 @bp.get("/suggest/entity")
 def suggest_entity() -> Response:
     index, lang = current_index(), language()
-    result = []
-    for entity in _window(index.suggest_entities(param("prefix") or "")):
-        item: dict[str, Any] = {"id": entity.key, "name": entity.label(lang),
-                                "notable": service.entity_types(index, entity, lang)}
-        if entity.description(lang):
-            item["description"] = entity.description(lang)
-        result.append(item)
-    return json_response({"result": result}, lang)
+    found = _window(index.suggest_entities(param("prefix") or ""))
+    return json_response({"result": [service.suggest_item(index, e, lang) for e in found]}, lang)
 
 
 @bp.get("/suggest/property")
