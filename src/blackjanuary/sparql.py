@@ -266,10 +266,24 @@ def check_query(query: str, *, max_depth: int, allowed_services: Sequence[str] =
                            hint="Operators allow-list endpoints in BLACKJANUARY_ALLOWED_SERVICE_ENDPOINTS.")
 
 
+_PREFIX_DECLARATION = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>\s]*)>", re.IGNORECASE)
+_FROM_PREFIXED_NAME = re.compile(r"\bFROM\s+(?:NAMED\s+)?([A-Za-z][\w.-]*)?:([\w.-]*)", re.IGNORECASE)
+
+
 def dataset_clause_iris(query: str) -> list[str]:
-    """The IRIs named in ``FROM`` / ``FROM NAMED`` clauses (full IRIs only)."""
+    """The IRIs named in ``FROM`` / ``FROM NAMED`` clauses.
+
+    Prefixed names are expanded with the query's ``PREFIX`` declarations; one whose prefix is not
+    declared is returned as written, so the caller refuses it as a graph that is not ours.
+
+    >>> dataset_clause_iris("PREFIX g: <http://x/graph/> SELECT * FROM g:data FROM NAMED <http://y> {}")
+    ['http://y', 'http://x/graph/data']
+    >>> dataset_clause_iris("SELECT * FROM e:g { ?s ?p ?o }")
+    ['e:g']
+    """
     tokens = list(_code_tokens(query))
     iris: list[str] = []
+    prefixed = False
     for i, token in enumerate(tokens):
         if token.upper() == "FROM":
             following = tokens[i + 1:i + 3]
@@ -277,4 +291,12 @@ def dataset_clause_iris(query: str) -> list[str]:
                 following = following[1:]
             if following and following[0].startswith("<"):
                 iris.append(following[0][1:-1])
+            elif following:
+                prefixed = True
+    if prefixed:
+        namespaces = {(m.group(1) or ""): m.group(2) for m in _PREFIX_DECLARATION.finditer(query)}
+        for match in _FROM_PREFIXED_NAME.finditer(query):
+            prefix, local = match.group(1) or "", match.group(2)
+            namespace = namespaces.get(prefix)
+            iris.append(namespace + local if namespace is not None else f"{prefix}:{local}")
     return iris

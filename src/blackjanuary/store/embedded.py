@@ -98,6 +98,8 @@ class EmbeddedStore:
             if iri not in known:
                 raise self._unknown_graph(iri, "named-graph-uri")
         if not default_graph_uris and not named_graph_uris:
+            if dataset_clause_iris(query):
+                return {}  # the query's own FROM / FROM NAMED define its dataset
             return {"use_default_graph_as_union": True}
         return {"default_graph": [ox.NamedNode(g) for g in default_graph_uris],
                 "named_graphs": [ox.NamedNode(g) for g in named_graph_uris]}
