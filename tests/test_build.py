@@ -29,6 +29,7 @@ from blackjanuary.build import (
 )
 from blackjanuary.cli import cli
 from blackjanuary.config import Settings
+from blackjanuary.errors import BuildError
 from blackjanuary.exports import EXPORT_FILES
 from blackjanuary.manifest import input_sha256, is_stale, read_manifest
 from blackjanuary.vocab import SPDX, Ours
@@ -221,12 +222,20 @@ def test_interrupted_swap_is_repaired(tmp_path: Path) -> None:
     assert snapshot(dist) == before
 
 
-def test_a_non_build_directory_is_replaced(tmp_path: Path) -> None:
+def test_a_directory_that_is_not_a_build_is_never_replaced(tmp_path: Path) -> None:
     settings = mini_copy(tmp_path)
     settings.dist.mkdir()
-    (settings.dist / "stray.txt").write_text("old", encoding="utf-8")
+    (settings.dist / "thesis.txt").write_text("years of work", encoding="utf-8")
+    with pytest.raises(BuildError, match="not a build"):
+        build(settings, show_progress=False)
+    assert (settings.dist / "thesis.txt").read_text(encoding="utf-8") == "years of work"
+    assert not (settings.dist / "manifest.json").exists()
+
+
+def test_an_empty_directory_takes_a_build(tmp_path: Path) -> None:
+    settings = mini_copy(tmp_path)
+    settings.dist.mkdir()
     build(settings, show_progress=False)
-    assert not (settings.dist / "stray.txt").exists()
     assert (settings.dist / "manifest.json").is_file()
 
 

@@ -302,6 +302,9 @@ def _swap(new: Path, dist: Path) -> None:
     """Put ``new`` in place of ``dist``; ``new`` is gone afterwards."""
     if dist.exists() and not dist.is_dir():
         raise BuildError(f"{dist} exists and is not a directory; move it away or pass another --out.")
+    if dist.is_dir() and not (dist / MANIFEST_NAME).is_file() and any(dist.iterdir()):
+        raise BuildError(f"{dist} holds files but no {MANIFEST_NAME}: it is not a build, and a build "
+                         "replaces its directory whole. Pass another --out, or empty it first.")
     if not dist.exists():
         os.rename(new, dist)
     elif _exchange(new, dist):
