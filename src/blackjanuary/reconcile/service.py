@@ -74,7 +74,7 @@ def as_int(value: Any, name: str, default: int) -> int:
         return default
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: JSON's 1e400 is float('inf')
         raise BadRequest(f"'{name}' must be an integer, got {value!r}.") from None
     if number < 0:
         raise BadRequest(f"'{name}' must not be negative, got {number}.")

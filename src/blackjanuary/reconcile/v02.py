@@ -80,7 +80,10 @@ def parse_query(qid: str, raw: Any, index: NameIndex) -> MatchQuery:
     if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
         raise BadRequest(f"query {qid!r}: 'type' must be a string or a list of strings.")
     conditions = []
-    for prop in raw.get("properties") or []:
+    properties = raw.get("properties") or []
+    if not isinstance(properties, list):
+        raise BadRequest(f"query {qid!r}: 'properties' must be a list of {{\"pid\": …, \"v\": …}} objects.")
+    for prop in properties:
         if not isinstance(prop, Mapping) or "pid" not in prop or "v" not in prop:
             raise BadRequest(f"query {qid!r}: each property needs 'pid' and 'v', got {prop!r}.")
         conditions.append(PropertyCondition(index.expand(str(prop["pid"])), service.value_strings(prop["v"])))
