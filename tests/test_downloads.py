@@ -96,3 +96,17 @@ def test_latest_aliases(client: FlaskClient, manifest: Manifest) -> None:
 )
 def test_only_listed_files_are_served(client: FlaskClient, path: str) -> None:
     assert client.get(path).status_code == 404
+
+
+def test_the_wikidata_exports_are_listed_and_downloadable(client: FlaskClient, manifest: Manifest) -> None:
+    import hashlib
+
+    page = client.get("/downloads", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert manifest.exports
+    for export in manifest.exports:
+        assert f'href="/downloads/{export.name}"' in page
+        response = client.get(f"/downloads/{export.name}")
+        assert response.status_code == 200, export.name
+        assert response.mimetype == export.media_type
+        assert "Content-Encoding" not in response.headers
+        assert hashlib.sha256(response.data).hexdigest() == export.sha256

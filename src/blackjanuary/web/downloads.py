@@ -73,17 +73,23 @@ def send_dist_file(name: str) -> Response:
         response.headers.pop("Content-Encoding", None)
         return response
     entry = m.file(name)
-    if entry is None:
+    export = next((e for e in m.exports if e.name == name), None)
+    if entry is None and export is None:
         raise ResourceNotFound(
             f"no download named {name!r} in build {m.version}", hint="the list is at /downloads"
         )
-    path = Path(settings().dist) / entry.name
+    if entry is not None:
+        file_name, mimetype, sha256 = entry.name, content_type(entry), entry.sha256
+    else:
+        assert export is not None
+        file_name, sha256 = export.name, export.sha256
+        mimetype = export.media_type + ("; charset=utf-8" if export.media_type.startswith("text/") else "")
     response = send_file(
-        path,
-        mimetype=content_type(entry),
+        Path(settings().dist) / file_name,
+        mimetype=mimetype,
         conditional=True,
-        etag=entry.sha256,
-        download_name=entry.name,
+        etag=sha256,
+        download_name=file_name,
         max_age=300,
     )
     response.headers.pop("Content-Encoding", None)
