@@ -404,3 +404,24 @@ def test_another_base_iri_keeps_the_shape_and_the_wikidata_mapping(project_setti
     assert not any(str(term).startswith(canonical) for triple in graph for term in triple)
     rows = render_exports(settings, dataset).files["mixnmatch.tsv"].splitlines()[1:]
     assert rows and all("\thttp://127.0.0.1:8080/page/" in row for row in rows)
+
+
+def test_export_refuses_data_that_fails_the_gate(tmp_path: Path) -> None:
+    import shutil
+
+    from click.testing import CliRunner
+
+    from blackjanuary.cli import cli
+
+    root = Path(__file__).resolve().parent.parent
+    for name in ("ontology", "graph", "shapes"):
+        shutil.copytree(root / name, tmp_path / name)
+    events = tmp_path / "graph" / "events.ttl"
+    events.write_text(events.read_text(encoding="utf-8").replace("bj:killedCount 150", "bj:killedCount -150"),
+                      encoding="utf-8")
+    source = root.parent / "shared" / "source" / "black-january-1990.de.txt"
+    result = CliRunner().invoke(cli, ["--root", str(tmp_path), "--source-text", str(source),
+                                      "export", "mixnmatch"])
+    assert result.exit_code == 1, result.output
+    assert "nothing is exported" in result.output
+    assert "alley-of-martyrs" not in result.output

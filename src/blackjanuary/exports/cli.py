@@ -10,18 +10,25 @@ import click
 from blackjanuary.errors import BuildError
 
 
-def _render(obj: Any, name: str) -> str:
+def _render(obj: Any, *names: str) -> list[str]:
+    """The named export files of the current data, rendered once, after the SHACL gate (like a build)."""
+    from blackjanuary.cli import EXIT_INVALID, fail
+    from blackjanuary.cli_output import render_violations
     from blackjanuary.dataset import load
     from blackjanuary.exports import render_exports
+    from blackjanuary.validation import validate
 
     try:
         dataset = load(obj.settings)
+        report = validate(obj.settings, dataset)
     except BuildError as exc:
-        from blackjanuary.cli import fail
-
         fail(str(exc))
         raise  # unreachable: fail() exits
-    return render_exports(obj.settings, dataset).files[name]
+    if not report.conforms:
+        click.echo(render_violations(report, obj.settings), err=True)
+        fail("the data does not conform to the shapes; nothing is exported.", EXIT_INVALID)
+    files = render_exports(obj.settings, dataset).files
+    return [files[name] for name in names]
 
 
 def _emit(text: str, out: Path | None) -> None:
@@ -47,7 +54,7 @@ def export() -> None:
 @click.pass_obj
 def mixnmatch(obj: Any, out: Path | None) -> None:
     """The Mix'n'match catalog as TSV (id, name, desc, url, type, q, P625)."""
-    _emit(_render(obj, "mixnmatch.tsv"), out)
+    _emit(*_render(obj, "mixnmatch.tsv"), out)
 
 
 @export.command()
@@ -59,9 +66,11 @@ def mixnmatch(obj: Any, out: Path | None) -> None:
 @click.pass_obj
 def quickstatements(obj: Any, output_format: str, report: Path | None, out: Path | None) -> None:
     """QuickStatements for the facts whose items are verified; the rest goes to the report."""
-    _emit(_render(obj, "quickstatements.v1.txt" if output_format == "v1" else "quickstatements.csv"), out)
+    commands, needs_an_item = _render(
+        obj, "quickstatements.v1.txt" if output_format == "v1" else "quickstatements.csv", "needs-an-item.md")
+    _emit(commands, out)
     if report is not None:
-        _emit(_render(obj, "needs-an-item.md"), report)
+        _emit(needs_an_item, report)
 
 
 @export.command()
@@ -69,4 +78,4 @@ def quickstatements(obj: Any, output_format: str, report: Path | None, out: Path
 @click.pass_obj
 def wikibase(obj: Any, out: Path | None) -> None:
     """The statements in Wikibase's RDF shape (Turtle), as loaded into {base}graph/wikibase."""
-    _emit(_render(obj, "wikibase.ttl"), out)
+    _emit(*_render(obj, "wikibase.ttl"), out)
