@@ -108,9 +108,3 @@ def skeletons(text: str) -> frozenset[str]:
             if key:
                 keys.add(key)
     return frozenset(keys)
-
-
-@lru_cache(maxsize=8192)
-def token_skeletons(text: str) -> tuple[frozenset[str], ...]:
-    """For each word of ``fold(text)``, the set of its sound keys."""
-    return tuple(skeletons(word) for word in fold(text).split())

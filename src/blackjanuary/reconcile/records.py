@@ -9,7 +9,6 @@ through the Store protocol, so the service works the same on every backend.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -84,24 +83,6 @@ def graph_from_store(store: ConstructSource, ours: Ours) -> Graph:
     return store.construct(entity_query(ours))
 
 
-def _local_name(iri: str) -> str:
-    return re.split(r"[#/]", iri.rstrip("/#"))[-1]
-
-
-def term_label(graph: Graph, iri: str, lang: str = "en") -> str:
-    """A class's or property's label in ``lang`` (else English, else any), or its local name."""
-    found: dict[str, str] = {}
-    for obj in graph.objects(URIRef(iri), RDFS.label):
-        if isinstance(obj, Literal):
-            found.setdefault(obj.language or "", str(obj))
-    for candidate in (lang, "en", ""):
-        if candidate in found:
-            return found[candidate]
-    if found:
-        return found[sorted(found)[0]]
-    return _local_name(iri)
-
-
 def _as_float(node: Node | None) -> float | None:
     if isinstance(node, Literal):
         try:
@@ -155,11 +136,3 @@ def _entity(graph: Graph, subject: URIRef, key: str) -> Entity:
         lat=_as_float(graph.value(subject, WGS84.lat)), lon=_as_float(graph.value(subject, WGS84.long)),
         values={p: tuple(sorted(objs)) for p, objs in sorted(values.items())},
     )
-
-
-def iter_types(entities: Iterable[Entity]) -> list[str]:
-    return sorted({t for e in entities for t in e.types})
-
-
-def iter_properties(entities: Iterable[Entity]) -> list[str]:
-    return sorted({p for e in entities for p in e.values})

@@ -8,7 +8,7 @@ SPARQL 1.1 Query Results JSON, XML, CSV and TSV formats.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
@@ -191,8 +191,3 @@ def _used_prefixes(triples: Sequence[ox.Triple], prefixes: dict[str, str]) -> di
             if isinstance(term, ox.NamedNode)}
     iris |= {t.object.datatype.value for t in triples if isinstance(t.object, ox.Literal)}
     return {p: ns for p, ns in prefixes.items() if any(iri.startswith(ns) for iri in iris)}
-
-
-def iter_rows(solutions: ox.QuerySolutions) -> Iterator[list[object]]:
-    for solution in solutions:
-        yield list(solution)
