@@ -54,6 +54,13 @@ def language() -> str:
     return choose_language(request.headers.get("Accept-Language"), request.args.get("lang"))
 
 
+def offset_param(name: str) -> int:
+    """A paging offset from the query string: ASCII digits only ("²".isdigit() is true but int()
+    refuses it), capped so the SPARQL ``OFFSET`` it becomes always parses; anything else is 0."""
+    raw = request.args.get(name, "0")
+    return min(int(raw), 10**9) if raw.isascii() and raw.isdigit() else 0
+
+
 def page_context(*, title: str) -> dict[str, Any]:
     """What every ``ld/`` template needs: language, UI strings, title, no alternates by default."""
     lang = language()

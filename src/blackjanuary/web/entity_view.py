@@ -143,7 +143,8 @@ class Labeller:
         return Value(self.label(node), href=iri, external=True, iri=iri)
 
 
-def _int(node: Node | None) -> int | None:
+def int_value(node: Node | None) -> int | None:
+    """An integer literal's value (offsets, sentence numbers); None for anything else."""
     return int(node.toPython()) if isinstance(node, Literal) else None
 
 
@@ -154,9 +155,9 @@ def quote_of(graph: Graph, labeller: Labeller, node: Node) -> Quote:
         sentence = None
     href = labeller.iris.link(str(node)) if isinstance(node, URIRef) else None
     if sentence is None:
-        return Quote(exact, href, href, _int(graph.value(node, _sentence_number(labeller))), "", "")
+        return Quote(exact, href, href, int_value(graph.value(node, _sentence_number(labeller))), "", "")
     sentence_text = str(graph.value(sentence, OA.exact))
-    start, s_start = _int(graph.value(node, OA.start)), _int(graph.value(sentence, OA.start))
+    start, s_start = int_value(graph.value(node, OA.start)), int_value(graph.value(sentence, OA.start))
     before = after = ""
     if start is not None and s_start is not None:
         offset = start - s_start
@@ -166,7 +167,7 @@ def quote_of(graph: Graph, labeller: Labeller, node: Node) -> Quote:
         exact,
         href,
         labeller.iris.link(str(sentence)),
-        _int(graph.value(sentence, _sentence_number(labeller))),
+        int_value(graph.value(sentence, _sentence_number(labeller))),
         before,
         after,
     )

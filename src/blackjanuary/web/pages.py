@@ -29,6 +29,7 @@ from blackjanuary.web.context import (
     html_response,
     iris,
     named_graph,
+    offset_param,
     page_context,
     rdf_document,
     settings,
@@ -218,8 +219,7 @@ def landing() -> Response:
 
 @bp.get("/entities")
 def entities() -> Response:
-    raw = request.args.get("offset", "0")
-    offset = min(int(raw), 10**9) if raw.isascii() and raw.isdigit() else 0  # "²".isdigit(); OFFSET ≤ u64
+    offset = offset_param("offset")
     ctx = page_context(title="All things")
     listed, more = things(str(ctx["lang"]), limit=ENTITY_PAGE, offset=offset)
 

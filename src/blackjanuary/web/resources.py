@@ -34,6 +34,7 @@ from blackjanuary.web.context import (
     alternates_header,
     cache,
     iris,
+    offset_param,
     page_context,
     serialize,
     settings,
@@ -214,12 +215,6 @@ def data_statement(name: str) -> Response:
 
 
 # /page/ ------------------------------------------------------------------------------------------
-def _offset() -> int:
-    raw = request.args.get("in", "0")
-    # ASCII digits only ("²".isdigit() is true but int() refuses it); capped so the query's OFFSET parses
-    return min(int(raw), 10**9) if raw.isascii() and raw.isdigit() else 0
-
-
 def _pager_href(offset: int) -> str:
     args = {k: v for k, v in request.args.items() if k != "in"}
     if offset:
@@ -231,7 +226,7 @@ def render_resource(iri: str, *, doc_path: str, links: list[tuple[str, str, str 
     """The HTML page of any resource of ours: facts, provenance, map, neighbourhood, incoming links."""
     ctx = page_context(title="")
     lang = ctx["lang"]
-    offset = _offset()
+    offset = offset_param("in")
     graph = describe(
         store(),
         iri,

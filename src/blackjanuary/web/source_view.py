@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from blackjanuary.describe import PREFIXES, iri_term
 from blackjanuary.iris import Iris, char_fragment, parse_char_fragment
 from blackjanuary.store import Store
 from blackjanuary.vocab import Ours
-from blackjanuary.web.entity_view import Labeller, Value
+from blackjanuary.web.entity_view import Labeller, Value, int_value
 
 FACT_LIMIT = 5_000
 
@@ -50,10 +50,6 @@ class SentenceView:
         return char_fragment(self.start, self.end)
 
 
-def _int(node: Node | None) -> int | None:
-    return int(node.toPython()) if isinstance(node, Literal) else None
-
-
 def source_text(store: Store, source: str) -> str | None:
     rows = store.select(PREFIXES + f"SELECT ?t WHERE {{ {iri_term(source)} schema:text ?t }} LIMIT 1")
     return str(rows[0]["t"]) if rows and "t" in rows[0] else None
@@ -69,11 +65,12 @@ def sentences(store: Store, source: str, bj: str) -> list[tuple[URIRef, int, int
     )
     found = []
     for row in rows:
-        start, end = _int(row.get("start")), _int(row.get("end"))
+        start, end = int_value(row.get("start")), int_value(row.get("end"))
         if start is None or end is None:
             continue
         exact = row.get("exact")
-        found.append((URIRef(str(row["s"])), start, end, _int(row.get("n")), str(exact) if exact else None))
+        number = int_value(row.get("n"))
+        found.append((URIRef(str(row["s"])), start, end, number, str(exact) if exact else None))
     return found
 
 
