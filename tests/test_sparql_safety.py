@@ -217,7 +217,7 @@ def test_timeout_is_503_and_others_are_answered_meanwhile(sparql_settings: Setti
     assert status == 503 and retry_after is not None
     assert "0.4 s" in body["error"]  # type: ignore[index]
     assert took < 1.5
-    assert quick.status_code == 200 and quick_took < 0.4
+    assert quick.status_code == 200 and quick_took < 1.0  # well before the ~1.5 s runaway could end
     assert app.test_client().get("/sparql", query_string={"query": COUNT_ALL}).status_code == 200
 
 
