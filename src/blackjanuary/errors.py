@@ -23,12 +23,6 @@ class PublisherError(Exception):
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message} ({self.hint})"
 
-    def to_dict(self) -> dict[str, object]:
-        body: dict[str, object] = {"ok": False, "error": self.message, "status": self.status}
-        if self.hint:
-            body["hint"] = self.hint
-        return body
-
 
 class BadRequest(PublisherError):
     status = 400

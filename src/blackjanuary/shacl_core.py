@@ -70,7 +70,7 @@ def compile_constraints(shapes: Graph, shape: Node, path_sparql: str | None, foc
             elif parameter in (SH.minCount, SH.maxCount) and path_sparql:
                 body = _count(parameter, objects, path_sparql, focus)
             elif parameter == SH.uniqueLang and path_sparql:
-                if not all(_is_true(o) for o in objects):
+                if not all(is_true(o) for o in objects):
                     continue
                 body = (f"SELECT ?this (SAMPLE(?v) AS ?bjSample) WHERE {{ {focus} ?this {path_sparql} ?v "
                         "FILTER (isLiteral(?v) && LANG(?v) != \"\") BIND (LCASE(LANG(?v)) AS ?lang) } "
@@ -149,5 +149,6 @@ def _datatype(datatype: Node, v: str) -> str:
     return same
 
 
-def _is_true(value: Node) -> bool:
+def is_true(value: Node | None) -> bool:
+    """A literal ``true`` (sh:deactivated, sh:uniqueLang, sh:qualifiedValueShapesDisjoint …)."""
     return isinstance(value, Literal) and value.toPython() is True

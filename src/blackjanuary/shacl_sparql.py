@@ -208,7 +208,7 @@ def _constraint_check(shapes: Graph, shape: Node, constraint: Node, prologue: st
 
 def _component_checks(shapes: Graph, component: Node, prologue: str,
                       focus: FocusPatterns) -> Iterator[SparqlCheck]:
-    parameters = [(p, shapes.value(p, SH.path), _is_true(shapes.value(p, SH.optional)))
+    parameters = [(p, shapes.value(p, SH.path), shacl_core.is_true(shapes.value(p, SH.optional)))
                   for p in shapes.objects(component, SH.parameter)]
     mandatory = [path for _, path, optional in parameters if path is not None and not optional]
     if not mandatory:
@@ -536,11 +536,7 @@ def _severity(shapes: Graph, shape: Node) -> Node:
 
 
 def _deactivated(shapes: Graph, node: Node) -> bool:
-    return _is_true(shapes.value(node, SH.deactivated))
-
-
-def _is_true(value: Node | None) -> bool:
-    return isinstance(value, Literal) and value.toPython() is True
+    return shacl_core.is_true(shapes.value(node, SH.deactivated))
 
 
 def _local(iri: Node) -> str:

@@ -156,13 +156,22 @@ def html_response(
 
 
 def rdf_document(
-    graph: Graph, fmt: Format, negotiated: bool, links: list[tuple[str, str, str | None]]
+    graph: Graph,
+    fmt: Format,
+    *,
+    links: list[tuple[str, str, str | None]],
+    negotiated: bool,
+    content_location: str | None = None,
 ) -> Response:
+    """An RDF document in ``fmt`` with our prefixes, its Link header, caching, ETag and (if Accept
+    decided) ``Vary: Accept``; ``content_location`` names the format-specific URL of a negotiated one."""
     response = Response(
         serialize(graph, fmt, Ours(settings().base_iri).prefixes()), content_type=fmt.content_type
     )
     response.headers["Link"] = alternates_header(links)
     response.headers["Cache-Control"] = cache()
+    if content_location:
+        response.headers["Content-Location"] = content_location
     return finish(response, etag=f"{version()}-{fmt.extension}", vary=("Accept",) if negotiated else ())
 
 

@@ -18,10 +18,9 @@ from blackjanuary.formats import HTML, JSON, RDF_GRAPH_FORMATS, TURTLE, Format, 
 from blackjanuary.manifest import SUMS_NAME, VOID_NAME, DistFile, Manifest, ManifestError, read_manifest
 from blackjanuary.negotiation import negotiate, prefers_html
 from blackjanuary.vocab import Ours
-from blackjanuary.web.context import alternates_header, cache, page_context, settings
+from blackjanuary.web.context import alternates_header, cache, page_context, serialize, settings
 from blackjanuary.web.entity_view import safe_json
 from blackjanuary.web.http import finish
-from blackjanuary.web.resources import serialize
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +122,7 @@ def downloads() -> Response:
         response = Response(m.to_json(), content_type=JSON.content_type)
     else:
         ctx = page_context(title="Downloads")
-        ctx.update(manifest=m, files=m.files, latest=_latest_aliases(m), jsonld=safe_json(_catalog_jsonld(m)))
+        ctx.update(manifest=m, files=m.files, latest=_latest_aliases(m), jsonld=safe_json(catalog_jsonld(m)))
         response = Response(render_template("ld/downloads.html", **ctx), content_type=HTML.content_type)
     response.headers["Cache-Control"] = cache()
     return finish(response, etag=f"{m.version}-{fmt.extension}", vary=("Accept", "Accept-Language"))
@@ -138,7 +137,8 @@ def _latest_aliases(m: Manifest) -> list[tuple[str, str]]:
     return aliases
 
 
-def _catalog_jsonld(m: Manifest) -> dict[str, object]:
+def catalog_jsonld(m: Manifest) -> dict[str, object]:
+    """The build as a schema.org Dataset with one DataDownload per dump (for JSON-LD islands)."""
     base = settings().base_iri
     return {
         "@context": "https://schema.org/",

@@ -36,10 +36,10 @@ from blackjanuary.web.context import (
     store,
     version,
 )
-from blackjanuary.web.downloads import content_type
+from blackjanuary.web.downloads import catalog_jsonld
 from blackjanuary.web.entity_view import Labeller, Value, jsonld_island, safe_json
 from blackjanuary.web.http import finish
-from blackjanuary.web.source_view import source_view
+from blackjanuary.web.source_view import source_text, source_view
 from blackjanuary.web.svg import TimelineEvent, timeline
 from blackjanuary.web.vocabulary_view import described, term_views, usage_counts
 
@@ -164,25 +164,14 @@ def timeline_events(lang: str) -> list[TimelineEvent]:
 
 
 def dataset_jsonld(title: str) -> dict[str, object]:
+    """The landing page's schema.org Dataset: the downloads' catalogue plus what the page says."""
     base = settings().base_iri
-    return {
-        "@context": "https://schema.org/",
-        "@type": "Dataset",
-        "@id": base + "dataset",
-        "name": title,
-        "license": "https://creativecommons.org/licenses/by/4.0/",
-        "url": base,
-        "inLanguage": ["de", "en", "az", "ru"],
-        "isBasedOn": iris().source,
-        "distribution": [
-            {
-                "@type": "DataDownload",
-                "contentUrl": base + "downloads/" + f.name,
-                "encodingFormat": content_type(f).split(";")[0],
-            }
-            for f in downloads_files()
-        ],
-    }
+    try:
+        catalog = catalog_jsonld(read_manifest(settings().dist))
+    except ManifestError:
+        catalog = {"@context": "https://schema.org/", "@type": "Dataset", "@id": base + "dataset"}
+    return {**catalog, "name": title, "license": "https://creativecommons.org/licenses/by/4.0/", "url": base,
+            "inLanguage": ["de", "en", "az", "ru"], "isBasedOn": iris().source}
 
 
 def downloads_files() -> list[DistFile]:
@@ -279,12 +268,10 @@ def source() -> Response:
 @bp.get(f"/source/{SOURCE_NAME}.<ext>")
 def source_explicit(ext: str) -> Response:
     if ext == "txt":
-        text = store().select(
-            PREFIXES + f"SELECT ?t WHERE {{ {iri_term(iris().source)} schema:text ?t }} LIMIT 1"
-        )
-        if not text:
+        text = source_text(store(), iris().source)
+        if text is None:
             raise ResourceNotFound(f"{iris().source} has no text in this dataset")
-        response = Response(str(text[0]["t"]), content_type="text/plain; charset=utf-8")
+        response = Response(text, content_type="text/plain; charset=utf-8")
         response.headers["Cache-Control"] = cache()
         return finish(response, etag=f"{version()}-txt", vary=())
     return source_document(ext)
@@ -304,7 +291,7 @@ def source_document(ext: str | None) -> Response:
     if len(graph) == 0:
         raise ResourceNotFound(f"{iris().source} is not in this dataset")
     if fmt is not HTML:
-        return rdf_document(graph, fmt, negotiated, links)
+        return rdf_document(graph, fmt, links=links, negotiated=negotiated)
     ctx = page_context(title="")
     labeller = Labeller(graph, iris(), str(ctx["lang"]))
     ctx.update(
@@ -330,7 +317,7 @@ def vocabulary_page(name: str, ext: str | None) -> Response:
     graph = named_graph(name)
     links = alternates(f"/{name}")
     if fmt is not HTML:
-        return rdf_document(graph, fmt, negotiated, links)
+        return rdf_document(graph, fmt, links=links, negotiated=negotiated)
     ours = Ours(settings().base_iri)
     namespace = str(ours.BJ) if name == "ontology" else str(ours.SHAPES)
     ctx = page_context(title="Ontology" if name == "ontology" else "Shapes (SHACL)")

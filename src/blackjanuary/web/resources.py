@@ -13,7 +13,6 @@ import logging
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, redirect, render_template, request
-from rdflib import Graph
 
 from blackjanuary.describe import INCOMING_LIMIT, PREFIXES, describe, exists, incoming, mentioned, successor
 from blackjanuary.errors import NotAcceptable, ResourceNotFound
@@ -36,7 +35,7 @@ from blackjanuary.web.context import (
     iris,
     offset_param,
     page_context,
-    serialize,
+    rdf_document,
     settings,
     store,
     version,
@@ -56,24 +55,6 @@ SUGGESTIONS = 8
 
 def offered_types(offers: tuple[Format, ...]) -> str:
     return ", ".join(f.media_type for f in offers)
-
-
-def rdf_response(
-    graph: Graph,
-    fmt: Format,
-    *,
-    links: list[tuple[str, str, str | None]],
-    negotiated: bool,
-    content_location: str | None = None,
-) -> Response:
-    response = Response(
-        serialize(graph, fmt, Ours(settings().base_iri).prefixes()), content_type=fmt.content_type
-    )
-    response.headers["Link"] = alternates_header(links)
-    response.headers["Cache-Control"] = cache()
-    if content_location:
-        response.headers["Content-Location"] = content_location
-    return finish(response, etag=f"{version()}-{fmt.extension}", vary=("Accept",) if negotiated else ())
 
 
 # Resolution --------------------------------------------------------------------------------------
@@ -197,7 +178,7 @@ def data_document(ref: Ref, extension: str | None) -> Response:
         store(), resolved, doc_iri=iris().document(doc_path), dataset_iri=iris().dataset, base=iris().base
     )
     links = [link for link in links_for(ref) if link[0] != doc_path or link[1] != "alternate"]
-    return rdf_response(
+    return rdf_document(
         graph, fmt, links=links, negotiated=negotiated, content_location=doc_path if negotiated else None
     )
 
@@ -307,7 +288,7 @@ def in_place(path: str, what: str) -> Response:
     graph = describe(
         store(), iri, doc_iri=iri, dataset_iri=iris().dataset, base=iris().base, objects_too=True
     )
-    return rdf_response(graph, fmt, links=[], negotiated=True)
+    return rdf_document(graph, fmt, links=[], negotiated=True)
 
 
 @bp.get("/.well-known/genid/<path:rest>")
