@@ -39,7 +39,7 @@ from blackjanuary.loading import (
 from blackjanuary.manifest import read_manifest
 from blackjanuary.store.persistent import PersistentStore
 from blackjanuary.testing import AppServer, OxigraphServer
-from blackjanuary.web import create_app
+from blackjanuary.web import SETTINGS_KEY, create_app
 
 UNION_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -184,6 +184,65 @@ def test_store_info_agrees_with_the_manifest(backend: str, app_for: Callable[[st
     assert info.backend == backend
     assert info.version == manifest.version
     assert info.graph_triples == manifest.graphs
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_row_that_binds_nothing_is_still_a_row(backend: str, app_for: Callable[[str], Flask]) -> None:
+    """An OPTIONAL that matches nothing gives one solution with no bindings (rdflib's JSON parser,
+    once used for the remote store, dropped it, and with it every "is this IRI known?" answer)."""
+    from blackjanuary.web import current_store
+
+    with app_for(backend).app_context():
+        store = current_store()
+        rows = store.select("SELECT ?x WHERE { OPTIONAL { <urn:nothing> <urn:nothing> ?x } }")
+        assert rows == [{}]
+        known = "https://w3id.org/blackjanuary/id/baku"
+        query = f"SELECT ?x WHERE {{ <{known}> ?p ?o OPTIONAL {{ <{known}> <urn:x> ?x }} }} LIMIT 1"
+        assert store.select(query) == [{}]
+
+
+class CountingStore:
+    """A store that counts the queries asked of it (and passes them on)."""
+
+    def __init__(self, store: object) -> None:
+        self.store = store
+        self.queries: list[str] = []
+
+    def __getattr__(self, name: str) -> object:
+        attribute = getattr(self.store, name)
+        if name in ("select", "ask", "construct", "execute"):
+
+            def counted(query: str, *args: object, **kwargs: object) -> object:
+                self.queries.append(query)
+                return attribute(query, *args, **kwargs)
+
+            return counted
+        return attribute
+
+
+@pytest.mark.parametrize(("path", "budget"), [("/page/baku", 3), ("/data/baku.ttl", 3), ("/id/baku", 1)])
+def test_a_resource_costs_a_few_queries(app_for: Callable[[str], Flask], built_settings: Settings,
+                                        path: str, budget: int) -> None:
+    """Each query is a round trip to a remote store: a page or data document asks at most three
+    (known? / everything about it / incoming links), whatever the resource."""
+    remote = app_for("remote")
+    counting = CountingStore(remote.extensions["blackjanuary.store"])
+    app = create_app(remote.config[SETTINGS_KEY], store=counting)  # type: ignore[arg-type]
+    response = app.test_client().get(path, headers={"Accept": "text/html"})
+    assert response.status_code in (200, 303), response.get_data(as_text=True)[:300]
+    assert len(counting.queries) <= budget, counting.queries
+
+
+def test_pages_are_the_same_bytes_on_every_backend(app_for: Callable[[str], Flask]) -> None:
+    """Stores return triples in different orders; what a reader (or a cache) gets must not depend on it."""
+    paths = ["/page/baku", "/page/black-january-massacre", "/page/alley-of-martyrs", "/data/baku.ttl",
+             "/data/black-january-massacre.jsonld", "/source/black-january-1990.de"]
+    for path in paths:
+        bodies = {
+            backend: app_for(backend).test_client().get(path, headers={"Accept-Language": "en"}).data
+            for backend in BACKENDS
+        }
+        assert len(set(bodies.values())) == 1, (path, {k: len(v) for k, v in bodies.items()})
 
 
 # Dereferencing and pages over real HTTP, on every backend ---------------------------------------------------

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import FOAF, RDF, VOID
+from rdflib.namespace import FOAF, RDF, RDFS, VOID
 from rdflib.term import Node
 
 from blackjanuary.store import Store
@@ -64,83 +65,89 @@ def iri_term(iri: str) -> str:
     return f"<{iri}>"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Incoming:
     subject: URIRef
     predicate: URIRef
 
 
-def exists(store: Store, iri: str) -> bool:
-    """True when the store holds a triple with ``iri`` as subject."""
-    return store.ask(f"ASK {{ {iri_term(iri)} ?p ?o }}")
+@dataclass(frozen=True)
+class Standing:
+    """Whether ``iri`` is a subject in the store, and the IRI that replaced it (if it was retired)."""
+
+    found: bool
+    successor: str | None
 
 
-def successor(store: Store, iri: str) -> str | None:
-    """The IRI that replaced a retired one (``dcterms:isReplacedBy``), if any."""
+def standing(store: Store, iri: str) -> Standing:
+    """:class:`Standing` of ``iri`` in one query (``dcterms:isReplacedBy`` names the successor)."""
     rows = store.select(
-        _PREFIXES + f"SELECT ?new WHERE {{ {iri_term(iri)} dcterms:isReplacedBy ?new }} LIMIT 1"
+        _PREFIXES + f"SELECT ?new WHERE {{ {iri_term(iri)} ?p ?o "
+        f"OPTIONAL {{ {iri_term(iri)} dcterms:isReplacedBy ?new }} }} LIMIT 1"
     )
-    return str(rows[0]["new"]) if rows else None
+    new = rows[0].get("new") if rows else None
+    return Standing(bool(rows), str(new) if new is not None else None)
 
 
-def own_triples(store: Store, iri: str, limit: int = OWN_LIMIT) -> Graph:
-    """The resource's triples plus one level of blank nodes hanging off it."""
+def facts(store: Store, iri: str, limit: int = OWN_LIMIT) -> Graph:
+    """Everything a description says about ``iri`` except its incoming links, in one query.
+
+    Four bounded parts (each at most ``limit`` triples), as one CONSTRUCT so that a remote store
+    costs one round trip, not four:
+
+    1. the resource's own triples plus one level of blank nodes hanging off it;
+    2. its statement nodes (``rdf:subject`` = the resource);
+    3. the quotes those statements (or the resource itself) derive from, and the sentences holding
+       them (their ``schema:text`` left out: the source text is its own document);
+    4. the labels of everything the resource or its statements link to, predicates included.
+    """
     s = iri_term(iri)
+    n = int(limit)
     return store.construct(
-        f"CONSTRUCT {{ {s} ?p ?o . ?o ?bp ?bo }} WHERE {{ {s} ?p ?o . "
-        f"OPTIONAL {{ FILTER(isBlank(?o)) ?o ?bp ?bo }} }} LIMIT {limit}"
-    )
-
-
-def provenance(store: Store, iri: str, limit: int = OWN_LIMIT) -> Graph:
-    """The resource's statement nodes, and the quotes and sentences they (or it) derive from."""
-    s = iri_term(iri)
-    statements = store.construct(
-        _PREFIXES + f"CONSTRUCT {{ ?st ?p ?o }} WHERE {{ ?st rdf:subject {s} ; ?p ?o }} LIMIT {limit}"
-    )
-    sources = store.construct(
-        _PREFIXES + "CONSTRUCT { ?q ?qp ?qo . ?sent ?sp ?so } WHERE { "
-        f"{{ ?st rdf:subject {s} }} UNION {{ BIND({s} AS ?st) }} "
-        "?st prov:wasDerivedFrom ?q . ?q ?qp ?qo . "
-        "OPTIONAL { ?q dcterms:isPartOf ?sent . ?sent ?sp ?so . FILTER(?sp != schema:text) } "
-        f"FILTER(?qp != schema:text) }} LIMIT {limit}"
-    )
-    return statements + sources
-
-
-def labels(store: Store, iri: str, limit: int = OWN_LIMIT) -> Graph:
-    """Labels and types of everything the resource (or its statements) links to, and of the predicates."""
-    s = iri_term(iri)
-    return store.construct(
-        _PREFIXES + "CONSTRUCT { ?x rdfs:label ?l } WHERE { "
-        f"{{ {s} ?x ?o }} UNION {{ {s} ?p ?x }} UNION {{ {s} rdf:type ?x }} UNION "
-        f"{{ ?st rdf:subject {s} ; ?sp ?x }} UNION {{ ?st rdf:subject {s} ; ?x ?so }} "
-        f"FILTER(isIRI(?x) && ?x != {s}) ?x rdfs:label ?l }} LIMIT {limit}"
+        _PREFIXES + "CONSTRUCT { ?s ?p ?o } WHERE { "
+        f"{{ SELECT DISTINCT ?s ?p ?o WHERE {{ {{ VALUES ?s {{ {s} }} ?s ?p ?o }} UNION "
+        f"{{ {s} ?via ?s FILTER(isBlank(?s)) ?s ?p ?o }} }} LIMIT {n} }} UNION "
+        f"{{ SELECT ?s ?p ?o WHERE {{ ?s rdf:subject {s} ; ?p ?o }} LIMIT {n} }} UNION "
+        "{ SELECT DISTINCT ?s ?p ?o WHERE { "
+        f"{{ ?st rdf:subject {s} }} UNION {{ VALUES ?st {{ {s} }} }} "
+        "{ ?st prov:wasDerivedFrom ?s } UNION { ?st prov:wasDerivedFrom ?q . ?q dcterms:isPartOf ?s } "
+        f"?s ?p ?o FILTER(?p != schema:text) }} LIMIT {n} }} UNION "
+        "{ SELECT DISTINCT ?s ?p ?o WHERE { "
+        f"{{ {s} ?s ?x }} UNION {{ {s} ?x ?s }} UNION "
+        f"{{ ?st rdf:subject {s} ; ?s ?x }} UNION {{ ?st rdf:subject {s} ; ?x ?s }} "
+        f"FILTER(isIRI(?s) && ?s != {s}) ?s rdfs:label ?o BIND(rdfs:label AS ?p) }} LIMIT {n} }} }}"
     )
 
 
 def incoming(store: Store, iri: str, *, limit: int = INCOMING_LIMIT, offset: int = 0) -> list[Incoming]:
     """Links to the resource from other resources (statements' ``rdf:subject`` left out).
 
-    Returns up to ``limit`` + 1 rows, so callers can tell whether another page exists. There is no
+    Returns up to ``limit`` + 1 links, so callers can tell whether another page exists. There is no
     ORDER BY: sorting a hub's 100 000 links takes seconds, while the store's own index order is
     stable for a build, which is all paging needs.
     """
+    return [link for link, _ in incoming_labelled(store, iri, limit=limit, offset=offset)]
+
+
+def incoming_labelled(
+    store: Store, iri: str, *, limit: int = INCOMING_LIMIT, offset: int = 0
+) -> list[tuple[Incoming, list[Literal]]]:
+    """:func:`incoming` with each linking resource's labels, in one query."""
     rows = store.select(
-        _PREFIXES + f"SELECT ?s ?p WHERE {{ ?s ?p {iri_term(iri)} FILTER(isIRI(?s)) "
+        _PREFIXES + "SELECT ?s ?p ?l WHERE { "
+        f"{{ SELECT ?s ?p WHERE {{ ?s ?p {iri_term(iri)} FILTER(isIRI(?s)) "
         "FILTER(?p NOT IN (rdf:subject, rdf:object)) } "
-        f"LIMIT {int(limit) + 1} OFFSET {int(offset)}"
+        f"LIMIT {int(limit) + 1} OFFSET {int(offset)} }} OPTIONAL {{ ?s rdfs:label ?l }} }}"
     )
-    return [Incoming(URIRef(str(r["s"])), URIRef(str(r["p"]))) for r in rows if "s" in r and "p" in r]
-
-
-def incoming_labels(store: Store, subjects: list[URIRef]) -> Graph:
-    if not subjects:
-        return Graph()
-    values = " ".join(iri_term(str(s)) for s in subjects)
-    return store.construct(
-        _PREFIXES + f"CONSTRUCT {{ ?s rdfs:label ?l }} WHERE {{ VALUES ?s {{ {values} }} ?s rdfs:label ?l }}"
-    )
+    links: dict[Incoming, list[Literal]] = {}
+    for row in rows:
+        if "s" not in row or "p" not in row:
+            continue
+        names = links.setdefault(Incoming(URIRef(str(row["s"])), URIRef(str(row["p"]))), [])
+        label = row.get("l")
+        if isinstance(label, Literal):
+            names.append(label)
+    return list(links.items())
 
 
 def mentioned(store: Store, iri: str) -> bool:
@@ -149,7 +156,16 @@ def mentioned(store: Store, iri: str) -> bool:
     return store.ask(f"ASK {{ {{ {term} ?p ?o }} UNION {{ ?s ?p {term} }} UNION {{ ?s {term} ?o }} }}")
 
 
-def describe(
+@dataclass(frozen=True)
+class Description:
+    """A data document and the page of incoming links it holds (``more``: another page follows)."""
+
+    graph: Graph
+    incoming: list[Incoming]
+    more: bool
+
+
+def description(
     store: Store,
     iri: str,
     *,
@@ -159,27 +175,34 @@ def describe(
     incoming_limit: int = INCOMING_LIMIT,
     incoming_offset: int = 0,
     objects_too: bool = False,
-) -> Graph:
-    """The data document of ``iri``: empty when it is no subject in the store, unless ``objects_too``
-    (then a resource known only as an object still gets its incoming links)."""
+) -> Description:
+    """The data document of ``iri`` (two queries): empty when it is no subject in the store, unless
+    ``objects_too`` (then a resource known only as an object still gets its incoming links)."""
     graph = new_graph(base)
-    own = own_triples(store, iri)
-    if len(own) == 0 and not objects_too:
-        return graph
-    graph += own
-    graph += provenance(store, iri)
-    graph += labels(store, iri)
-    links = incoming(store, iri, limit=incoming_limit, offset=incoming_offset)[:incoming_limit]
+    found = facts(store, iri)
+    if not objects_too and (URIRef(iri), None, None) not in found:
+        return Description(graph, [], False)
+    graph += found
+    rows = incoming_labelled(store, iri, limit=incoming_limit, offset=incoming_offset)
     subject = URIRef(iri)
-    for link in links:
+    for link, names in rows[:incoming_limit]:
         graph.add((link.subject, link.predicate, subject))
-    graph += incoming_labels(store, sorted({link.subject for link in links}))
+        for name in names:
+            graph.add((link.subject, RDFS.label, name))
     doc = URIRef(doc_iri)
     if doc != subject:  # a resource served in place (a skolem IRI …) is its own document
         graph.add((doc, FOAF.primaryTopic, subject))
         graph.add((doc, RDF.type, FOAF.Document))
     graph.add((doc, VOID.inDataset, URIRef(dataset_iri)))
-    return graph
+    # a page of links comes in the store's index order (stable, so paging works); within the page,
+    # sorted, so every store shows the same page the same way
+    shown = sorted(link for link, _ in rows[:incoming_limit])
+    return Description(graph, shown, len(rows) > incoming_limit)
+
+
+def describe(store: Store, iri: str, **options: Any) -> Graph:
+    """The graph of :func:`description` (same arguments)."""
+    return description(store, iri, **options).graph
 
 
 def count(store: Store, where: str) -> int:

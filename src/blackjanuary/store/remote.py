@@ -18,16 +18,15 @@ as the build reads it; the per-graph triple counts are counted once per version.
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from urllib.parse import urlencode
 
+import pyoxigraph as ox
 import urllib3
 from rdflib import Graph
-from rdflib.query import Result
 from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError, ReadTimeoutError
 
 from blackjanuary.config import Settings
@@ -35,6 +34,7 @@ from blackjanuary.errors import BadRequest, NotAcceptable, QuerySyntaxError, Que
 from blackjanuary.formats import NTRIPLES, RDF_FORMATS, RESULT_FORMATS, SPARQL_JSON, Format, by_media_type
 from blackjanuary.sparql import QUERY_KEYWORDS, check_query, dataset_clause_iris, leading_keyword
 from blackjanuary.store import QueryOutcome, QueryType, Row, StoreInfo
+from blackjanuary.store.serialize import to_rdflib
 
 log = logging.getLogger(__name__)
 
@@ -264,28 +264,36 @@ class RemoteStore:
         response = self._post(query, fmt, timeout=timeout, dataset=dataset)
         return b"".join(self._stream(response))
 
-    def _parse_results(self, body: bytes) -> Result:
+    def _parse_results(self, body: bytes) -> ox.QuerySolutions | ox.QueryBoolean:
+        """SPARQL JSON results, parsed by Oxigraph: rdflib's parser drops a solution that binds no
+        variable (``OPTIONAL`` that did not match), which turns a one-row answer into none."""
         try:
-            return Result.parse(io.BytesIO(body), format="json")
-        except Exception as exc:  # the JSON results parser raises ValueError, KeyError, TypeError …
+            return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        except (SyntaxError, ValueError) as exc:
             raise ServiceUnavailable(f"the remote store {self.endpoint_url} sent an answer that is not "
-                                     f"SPARQL JSON results ({type(exc).__name__}); check the endpoint "
-                                     "URL") from exc
+                                     f"SPARQL JSON results ({exc}); check the endpoint URL") from exc
 
     def _ask_raw(self, query: str, *, timeout: float | None = None, dataset: bool = True) -> bool:
         result = self._parse_results(self._read_all(query, SPARQL_JSON, timeout=timeout, dataset=dataset))
-        if result.askAnswer is None:
+        if not isinstance(result, ox.QueryBoolean):
             raise ServiceUnavailable(f"the remote store {self.endpoint_url} answered an ASK query without a "
                                      "boolean; check that it is a SPARQL 1.1 endpoint")
-        return bool(result.askAnswer)
+        return bool(result)
 
     def _select_raw(self, query: str, *, timeout: float | None = None, dataset: bool = True) -> list[Row]:
         result = self._parse_results(self._read_all(query, SPARQL_JSON, timeout=timeout, dataset=dataset))
-        if result.type != "SELECT":
-            raise ServiceUnavailable(f"the remote store {self.endpoint_url} answered a SELECT query with "
-                                     f"{result.type} results")
-        names = [str(v) for v in result.vars or ()]
-        return [{n: row[i] for i, n in enumerate(names) if row[i] is not None} for row in result]
+        if not isinstance(result, ox.QuerySolutions):
+            raise ServiceUnavailable(f"the remote store {self.endpoint_url} answered a SELECT query with a "
+                                     "boolean")
+        names = [v.value for v in result.variables]
+        try:
+            return [
+                {n: to_rdflib(v) for n, v in zip(names, solution, strict=True) if v is not None}
+                for solution in result
+            ]
+        except (SyntaxError, ValueError) as exc:  # the parser is lazy: a broken row fails here
+            raise ServiceUnavailable(f"the remote store {self.endpoint_url} sent SPARQL JSON results that "
+                                     f"do not parse ({exc}); check the endpoint URL") from exc
 
     def _converted(self, query: str, form: QueryType, wanted: Format, timeout: float | None,
                    default_graph_uris: Sequence[str], named_graph_uris: Sequence[str]) -> QueryOutcome:

@@ -267,7 +267,18 @@ def jsonld_island(graph: Graph, prefixes: dict[str, str]) -> Markup:
     """The graph as JSON-LD for a ``<script type="application/ld+json">``, markup in data made inert."""
     used = {p: ns for p, ns in prefixes.items()}
     text = graph.serialize(format="json-ld", context=used, auto_compact=True)
-    return safe_json(json.loads(text))
+    return safe_json(unordered_sorted(json.loads(text)))
+
+
+def unordered_sorted(data: object, *, ordered: bool = False) -> object:
+    """JSON-LD with every unordered array sorted (``@list`` arrays keep their order), so a page is the
+    same bytes whichever store, and in whichever order, the triples came from."""
+    if isinstance(data, dict):
+        return {key: unordered_sorted(value, ordered=key == "@list") for key, value in data.items()}
+    if isinstance(data, list):
+        items = [unordered_sorted(item) for item in data]
+        return items if ordered else sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
+    return data
 
 
 def safe_json(data: object) -> Markup:

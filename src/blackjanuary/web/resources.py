@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, redirect, render_template, request
 
-from blackjanuary.describe import INCOMING_LIMIT, PREFIXES, describe, exists, incoming, mentioned, successor
+from blackjanuary.describe import INCOMING_LIMIT, PREFIXES, describe, description, mentioned, standing
 from blackjanuary.errors import NotAcceptable, ResourceNotFound
 from blackjanuary.formats import (
     HTML,
@@ -63,7 +63,8 @@ def resolve(ref: Ref) -> str | Response:
     ours = iris()
     iri = ours.of(ref) if is_key(ref.key) else None
     if iri is not None:
-        new = successor(store(), iri)
+        known = standing(store(), iri)
+        new = known.successor
         if new is not None:
             target = ours.ref_of(new)
             location = id_path(target) if target is not None else new
@@ -72,7 +73,7 @@ def resolve(ref: Ref) -> str | Response:
             response = redirect(location, code=301)
             response.headers["Cache-Control"] = cache()
             return response
-        if exists(store(), iri):
+        if known.found:
             return iri
     return not_found(ref)
 
@@ -208,7 +209,7 @@ def render_resource(iri: str, *, doc_path: str, links: list[tuple[str, str, str 
     ctx = page_context(title="")
     lang = ctx["lang"]
     offset = offset_param("in")
-    graph = describe(
+    described = description(
         store(),
         iri,
         doc_iri=iris().document(doc_path),
@@ -217,18 +218,16 @@ def render_resource(iri: str, *, doc_path: str, links: list[tuple[str, str, str 
         incoming_offset=offset,
         objects_too=True,
     )
+    graph = described.graph
     view = entity_view(graph, iri, iris(), lang)
     labeller = Labeller(graph, iris(), lang)
-    rows = incoming(store(), iri, limit=INCOMING_LIMIT, offset=offset)
-    incoming_values = [
-        (labeller.value(r.subject), labeller.value(r.predicate)) for r in rows[:INCOMING_LIMIT]
-    ]
+    incoming_values = [(labeller.value(r.subject), labeller.value(r.predicate)) for r in described.incoming]
     ctx.update(
         title=view.label,
         view=view,
         incoming=incoming_values,
         prev_href=_pager_href(max(0, offset - INCOMING_LIMIT)) if offset else None,
-        next_href=_pager_href(offset + INCOMING_LIMIT) if len(rows) > INCOMING_LIMIT else None,
+        next_href=_pager_href(offset + INCOMING_LIMIT) if described.more else None,
         map_svg=locator_map(view.point[0], view.point[1], view.label) if view.point else None,
         graph_svg=neighbourhood(view.label, view.neighbours) if view.neighbours else None,
         jsonld=jsonld_island(graph, Ours(settings().base_iri).prefixes()),
