@@ -45,6 +45,7 @@ format: $(STAMP)
 
 test: $(STAMP) system-deps
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/python -m pytest -n 2 -m "not slow"
 
 soak: $(STAMP) system-deps

@@ -35,8 +35,11 @@ RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 SDO, SEM = "http://schema.org/", "http://semanticweb.cs.vu.nl/2009/11/sem/"
 PROV, OA, DCT = "http://www.w3.org/ns/prov#", "http://www.w3.org/ns/oa#", "http://purl.org/dc/terms/"
-WGS, VOID, XSD = "http://www.w3.org/2003/01/geo/wgs84_pos#", "http://rdfs.org/ns/void#", \
-    "http://www.w3.org/2001/XMLSchema#"
+WGS, VOID, XSD = (
+    "http://www.w3.org/2003/01/geo/wgs84_pos#",
+    "http://rdfs.org/ns/void#",
+    "http://www.w3.org/2001/XMLSchema#",
+)
 LANGS = ("de", "en", "az", "ru")
 WORDS = {"de": "Ereignis", "en": "event", "az": "hadisə", "ru": "событие"}
 AGENT_WORDS = {"de": "Person", "en": "person", "az": "şəxs", "ru": "лицо"}
@@ -170,9 +173,11 @@ class Generator:
 
 def meta_quads(data_triples: int) -> list[str]:
     dataset = iri(B + "dataset")
-    return [f"{dataset} {iri(RDF + 'type')} {iri(VOID + 'Dataset')} {META_GRAPH} .\n",
-            f"{dataset} {iri(VOID + 'triples')} {integer(data_triples)} {META_GRAPH} .\n",
-            f"{dataset} {iri(RDFS + 'label')} {lit('Synthetic benchmark graph', 'en')} {META_GRAPH} .\n"]
+    return [
+        f"{dataset} {iri(RDF + 'type')} {iri(VOID + 'Dataset')} {META_GRAPH} .\n",
+        f"{dataset} {iri(VOID + 'triples')} {integer(data_triples)} {META_GRAPH} .\n",
+        f"{dataset} {iri(RDFS + 'label')} {lit('Synthetic benchmark graph', 'en')} {META_GRAPH} .\n",
+    ]
 
 
 def generate(label: str, *, seed: int = SEED, out: Path | None = None, force: bool = False) -> Path:

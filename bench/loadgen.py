@@ -35,8 +35,9 @@ class LoadResult:
     tool: str
 
 
-def run_url(url: str, *, connections: int = 8, seconds: float = 5.0, accept: str = "*/*",
-            threads: int = 2) -> LoadResult:
+def run_url(
+    url: str, *, connections: int = 8, seconds: float = 5.0, accept: str = "*/*", threads: int = 2
+) -> LoadResult:
     if shutil.which("wrk"):
         return run_wrk(url, connections=connections, seconds=seconds, accept=accept, threads=threads)
     return run_python(url, connections=connections, seconds=seconds, accept=accept)
@@ -47,8 +48,16 @@ def _ms(value: str, unit: str) -> float:
 
 
 def run_wrk(url: str, *, connections: int, seconds: float, accept: str, threads: int) -> LoadResult:
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
-               "-H", f"Accept: {accept}", url]
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--latency",
+        "-H",
+        f"Accept: {accept}",
+        url,
+    ]
     output = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     p50 = re.search(r"\s50%\s+([\d.]+)(us|ms|s)\b", output)
@@ -62,8 +71,13 @@ def run_wrk(url: str, *, connections: int, seconds: float, accept: str, threads:
         total = re.search(r"(\d+) requests in", output)
         completed = int(total.group(1)) if total else 0
         rps = max(0.0, rps * (completed - errors) / completed) if completed else 0.0
-    return LoadResult(rps, _ms(*p50.groups()) if p50 else float("nan"),  # type: ignore[union-attr]
-                      _ms(*p99.groups()) if p99 else float("nan"), errors, "wrk")  # type: ignore[union-attr]
+    return LoadResult(
+        rps,
+        _ms(*p50.groups()) if p50 else float("nan"),  # type: ignore[union-attr]
+        _ms(*p99.groups()) if p99 else float("nan"),
+        errors,
+        "wrk",
+    )  # type: ignore[union-attr]
 
 
 def run_python(url: str, *, connections: int, seconds: float, accept: str) -> LoadResult:
@@ -108,6 +122,7 @@ def run_python(url: str, *, connections: int, seconds: float, accept: str) -> Lo
 
 # Varying requests ------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Probe:
     method: str
@@ -128,8 +143,15 @@ class ProbeResult:
     """Milliseconds."""
 
 
-def run(base: str, make: Callable[[int], Probe], *, concurrency: int = 4, max_requests: int = 400,
-        max_seconds: float = 8.0, timeout: float = 30.0) -> ProbeResult:
+def run(
+    base: str,
+    make: Callable[[int], Probe],
+    *,
+    concurrency: int = 4,
+    max_requests: int = 400,
+    max_seconds: float = 8.0,
+    timeout: float = 30.0,
+) -> ProbeResult:
     """Send ``make(0)``, ``make(1)``, … from ``concurrency`` keep-alive clients until ``max_requests``
     have been sent or ``max_seconds`` have passed, whichever comes first."""
     parts = urlsplit(base)
@@ -184,5 +206,10 @@ def run(base: str, make: Callable[[int], Probe], *, concurrency: int = 4, max_re
         value = ordered[0] * 1000 if ordered else float("nan")
         return ProbeResult(len(ordered) + errors[0], errors[0], len(ordered) / elapsed, value, value)
     quantiles = statistics.quantiles(ordered, n=100, method="inclusive")
-    return ProbeResult(len(ordered) + errors[0], errors[0], len(ordered) / elapsed, quantiles[49] * 1000,
-                       quantiles[98] * 1000)
+    return ProbeResult(
+        len(ordered) + errors[0],
+        errors[0],
+        len(ordered) / elapsed,
+        quantiles[49] * 1000,
+        quantiles[98] * 1000,
+    )

@@ -35,9 +35,11 @@ log = logging.getLogger("bench")
 
 QUERIES: dict[str, str] = {
     "lookup": "SELECT ?p ?o WHERE { <https://w3id.org/blackjanuary/id/baku> ?p ?o }",
-    "join": ("SELECT ?event ?label ?place WHERE { ?event a <http://schema.org/Event> ; "
-             "<http://www.w3.org/2000/01/rdf-schema#label> ?label ; <http://schema.org/location> ?place . "
-             'FILTER(LANG(?label) = "en") }'),
+    "join": (
+        "SELECT ?event ?label ?place WHERE { ?event a <http://schema.org/Event> ; "
+        "<http://www.w3.org/2000/01/rdf-schema#label> ?label ; <http://schema.org/location> ?place . "
+        'FILTER(LANG(?label) = "en") }'
+    ),
     "aggregate": "SELECT ?type (COUNT(?s) AS ?n) WHERE { ?s a ?type } GROUP BY ?type ORDER BY DESC(?n) ?type",
 }
 ACCEPT = "application/sparql-results+json"
@@ -71,8 +73,13 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 9
 
 @contextmanager
 def server(command: list[str], url: str, env: dict[str, str] | None = None) -> Iterator[str]:
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_until_up(url, process)
         yield url
@@ -118,8 +125,20 @@ def measure(target: Target, query: str, seconds: float) -> loadgen.LoadResult:
 
 
 def gunicorn(app: str, port: int) -> list[str]:
-    return [str(BIN / "gunicorn"), "--worker-class", "gthread", "--workers", "2", "--threads", "8",
-            "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app]
+    return [
+        str(BIN / "gunicorn"),
+        "--worker-class",
+        "gthread",
+        "--workers",
+        "2",
+        "--threads",
+        "8",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        app,
+    ]
 
 
 def run(seconds: float) -> dict[str, object]:
@@ -130,23 +149,67 @@ def run(seconds: float) -> dict[str, object]:
         dist = build_data(work)
         nquads = next(dist.glob("*.nq"))
         store = work / "oxigraph"
-        subprocess.run([str(BIN / "oxigraph"), "load", "--location", str(store), "--file", str(nquads)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [str(BIN / "oxigraph"), "load", "--location", str(store), "--file", str(nquads)],
+            check=True,
+            capture_output=True,
+        )
         ports = {name: free_port() for name in ("ours", "ours-nocache", "oxigraph", "rdflib", "bare")}
-        ours_cmd = [sys.executable, "-m", "blackjanuary", "--root", str(ROOT), "serve", "--dist", str(dist),
-                    "--no-build", "--workers", "2", "--threads", "8", "--port"]
+        ours_cmd = [
+            sys.executable,
+            "-m",
+            "blackjanuary",
+            "--root",
+            str(ROOT),
+            "serve",
+            "--dist",
+            str(dist),
+            "--no-build",
+            "--workers",
+            "2",
+            "--threads",
+            "8",
+            "--port",
+        ]
         servers = {
-            "blackjanuary (cache on)": (ours_cmd + [str(ports["ours"])], f"http://127.0.0.1:{ports['ours']}/sparql",
-                                        {}),
-            "blackjanuary (cache off)": (ours_cmd + [str(ports["ours-nocache"])],
-                                         f"http://127.0.0.1:{ports['ours-nocache']}/sparql",
-                                         {"BLACKJANUARY_CACHE_SIZE": "0"}),
-            "Oxigraph server": ([str(BIN / "oxigraph"), "serve", "--location", str(store),
-                                 "--union-default-graph", "--bind", f"127.0.0.1:{ports['oxigraph']}"],
-                                f"http://127.0.0.1:{ports['oxigraph']}/query", {}),
-            "rdflib-endpoint": ([str(BIN / "uvicorn"), "bench.apps:rdflib_app", "--factory", "--workers", "2",
-                                 "--port", str(ports["rdflib"]), "--log-level", "warning"],
-                                f"http://127.0.0.1:{ports['rdflib']}/sparql", {"BENCH_NQUADS": str(nquads)}),
+            "blackjanuary (cache on)": (
+                ours_cmd + [str(ports["ours"])],
+                f"http://127.0.0.1:{ports['ours']}/sparql",
+                {},
+            ),
+            "blackjanuary (cache off)": (
+                ours_cmd + [str(ports["ours-nocache"])],
+                f"http://127.0.0.1:{ports['ours-nocache']}/sparql",
+                {"BLACKJANUARY_CACHE_SIZE": "0"},
+            ),
+            "Oxigraph server": (
+                [
+                    str(BIN / "oxigraph"),
+                    "serve",
+                    "--location",
+                    str(store),
+                    "--union-default-graph",
+                    "--bind",
+                    f"127.0.0.1:{ports['oxigraph']}",
+                ],
+                f"http://127.0.0.1:{ports['oxigraph']}/query",
+                {},
+            ),
+            "rdflib-endpoint": (
+                [
+                    str(BIN / "uvicorn"),
+                    "bench.apps:rdflib_app",
+                    "--factory",
+                    "--workers",
+                    "2",
+                    "--port",
+                    str(ports["rdflib"]),
+                    "--log-level",
+                    "warning",
+                ],
+                f"http://127.0.0.1:{ports['rdflib']}/sparql",
+                {"BENCH_NQUADS": str(nquads)},
+            ),
         }
         for name, (command, url, env) in servers.items():
             log.info("measuring %s", name)
@@ -154,8 +217,9 @@ def run(seconds: float) -> dict[str, object]:
                 counts[name] = {q: rows(url, text) for q, text in QUERIES.items()}
                 warm_up(Target(name, url), list(QUERIES.values()))
                 results[name] = {q: measure(Target(name, url), text, seconds) for q, text in QUERIES.items()}
-        with server(gunicorn("bench.apps:bare_app()", ports["bare"]),
-                    f"http://127.0.0.1:{ports['bare']}/sparql") as url:
+        with server(
+            gunicorn("bench.apps:bare_app()", ports["bare"]), f"http://127.0.0.1:{ports['bare']}/sparql"
+        ) as url:
             warm_up(Target("bare", url), ["ASK {}"])
             results["bare Flask (ceiling)"] = {"fixed body": measure(Target("bare", url), "ASK {}", seconds)}
     reference = counts["Oxigraph server"]
@@ -168,23 +232,29 @@ def run(seconds: float) -> dict[str, object]:
 def table(outcome: dict[str, object]) -> str:
     results: dict[str, dict[str, loadgen.LoadResult]] = outcome["results"]  # type: ignore[assignment]
     ceiling = results["bare Flask (ceiling)"]["fixed body"].requests_per_second
-    lines = ["| server | query | req/s | p50 ms | p99 ms | errors | vs ceiling | vs rdflib-endpoint "
-             "| vs Oxigraph |", "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| server | query | req/s | p50 ms | p99 ms | errors | vs ceiling | vs rdflib-endpoint "
+        "| vs Oxigraph |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for name, per in results.items():
         for query, r in per.items():
             rdflib = results["rdflib-endpoint"].get(query)
             oxigraph = results["Oxigraph server"].get(query)
             vs_rdflib = f"{r.requests_per_second / rdflib.requests_per_second:.1f}×" if rdflib else ""
             vs_ox = f"{r.requests_per_second / oxigraph.requests_per_second:.2f}×" if oxigraph else ""
-            lines.append(f"| {name} | {query} | {r.requests_per_second:,.0f} | {r.p50_ms:.2f} | "
-                         f"{r.p99_ms:.2f} | {r.errors} | {r.requests_per_second / ceiling:.0%} | {vs_rdflib} "
-                         f"| {vs_ox} |")
+            lines.append(
+                f"| {name} | {query} | {r.requests_per_second:,.0f} | {r.p50_ms:.2f} | "
+                f"{r.p99_ms:.2f} | {r.errors} | {r.requests_per_second / ceiling:.0%} | {vs_rdflib} "
+                f"| {vs_ox} |"
+            )
     return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=float, default=5.0, help="measurement per query and server")
     parser.add_argument("--write", action="store_true", help="write the table into docs/benchmarks.md")
     parser.add_argument("--json", type=Path, help="also save the raw numbers as JSON")
@@ -193,9 +263,11 @@ def main() -> None:
     outcome = run(args.seconds)
     tool = next(iter(next(iter(outcome["results"].values())).values())).tool  # type: ignore[union-attr]
     text = table(outcome)
-    header = (f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()} with {os.cpu_count()} cores, "
-              f"Python {platform.python_version()}, load generator: {tool}, 8 connections, "
-              f"{args.seconds:g} s per cell.")
+    header = (
+        f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()} with {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, load generator: {tool}, 8 connections, "
+        f"{args.seconds:g} s per cell."
+    )
     print(header + "\n\n" + text)
     if args.json:
         data = {k: {q: vars(r) for q, r in v.items()} for k, v in outcome["results"].items()}  # type: ignore[union-attr]

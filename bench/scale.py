@@ -66,13 +66,17 @@ def q_lookup(k: int) -> str:
 
 
 def q_join(k: int) -> str:
-    return (f"SELECT ?e ?place ?label WHERE {{ ?e <{SDO}location> ?place . ?e <{BJ}killedCount> ?n . "
-            f"?place <{RDFS}label> ?label FILTER(?n > {480 + k % 19} && lang(?label) = \"en\") }} LIMIT 100")
+    return (
+        f"SELECT ?e ?place ?label WHERE {{ ?e <{SDO}location> ?place . ?e <{BJ}killedCount> ?n . "
+        f'?place <{RDFS}label> ?label FILTER(?n > {480 + k % 19} && lang(?label) = "en") }} LIMIT 100'
+    )
 
 
 def q_group(k: int) -> str:
-    return (f"SELECT ?place (COUNT(?e) AS ?n) WHERE {{ ?e <{SDO}location> ?place }} "
-            f"GROUP BY ?place ORDER BY DESC(?n) LIMIT {10 + k % 5}")
+    return (
+        f"SELECT ?place (COUNT(?e) AS ?n) WHERE {{ ?e <{SDO}location> ?place }} "
+        f"GROUP BY ?place ORDER BY DESC(?n) LIMIT {10 + k % 5}"
+    )
 
 
 QUERIES: dict[str, Callable[[int], str]] = {"lookup": q_lookup, "join+filter": q_join, "group-by": q_group}
@@ -135,8 +139,13 @@ def rss_mib(pid: int) -> float:
 @contextmanager
 def process(command: list[str], *, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
     log.info("$ %s", " ".join(command))
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, **(env or {})}, start_new_session=True)
+    proc = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+        start_new_session=True,
+    )
     try:
         yield proc
     finally:
@@ -218,18 +227,33 @@ def measure(base: str, probes: dict[str, Callable[[int], Probe]], opts: Options)
         response = requests.get(base + warm.path, headers=warm.headers, timeout=opts.timeout)
         if response.status_code != 200:
             log.warning("    %s answers HTTP %d: %s", name, response.status_code, response.text[:200])
-        result = loadgen.run(base, make, concurrency=opts.concurrency, max_requests=opts.max_requests,
-                             max_seconds=opts.max_seconds, timeout=opts.timeout)
-        stats[name] = ProbeStats(result.requests, result.errors, round(result.rps, 1), round(result.p50, 2),
-                                 round(result.p99, 2))
-        log.info("    %-12s %8.1f req/s  p50 %8.2f ms  p99 %8.2f ms  (%d requests, %d errors)", name,
-                 result.rps, result.p50, result.p99, result.requests, result.errors)
+        result = loadgen.run(
+            base,
+            make,
+            concurrency=opts.concurrency,
+            max_requests=opts.max_requests,
+            max_seconds=opts.max_seconds,
+            timeout=opts.timeout,
+        )
+        stats[name] = ProbeStats(
+            result.requests, result.errors, round(result.rps, 1), round(result.p50, 2), round(result.p99, 2)
+        )
+        log.info(
+            "    %-12s %8.1f req/s  p50 %8.2f ms  p99 %8.2f ms  (%d requests, %d errors)",
+            name,
+            result.rps,
+            result.p50,
+            result.p99,
+            result.requests,
+            result.errors,
+        )
     return stats
 
 
 # The servers --------------------------------------------------------------------------------------------
-def bench_oxigraph(size: str, triples: int, nq: Path, opts: Options,
-                   events: int) -> tuple[ServerRun, OxigraphServer]:
+def bench_oxigraph(
+    size: str, triples: int, nq: Path, opts: Options, events: int
+) -> tuple[ServerRun, OxigraphServer]:
     """Oxigraph server in memory, union default graph; the caller stops it (the remote backend uses it)."""
     run_ = ServerRun(size, triples, "oxigraph")
     server = OxigraphServer(None, extra_args=("--union-default-graph",))
@@ -239,8 +263,9 @@ def bench_oxigraph(size: str, triples: int, nq: Path, opts: Options,
         run_.ready_s = round(time.perf_counter() - started, 2)
         started = time.perf_counter()
         with nq.open("rb") as body:
-            response = requests.post(server.store_url, data=body, timeout=3600,
-                                     headers={"Content-Type": "application/n-quads"})
+            response = requests.post(
+                server.store_url, data=body, timeout=3600, headers={"Content-Type": "application/n-quads"}
+            )
         response.raise_for_status()
         run_.load_s = round(time.perf_counter() - started, 2)
         assert server.pid is not None
@@ -284,12 +309,26 @@ def make_dist(nq: Path, dist: Path, size: str, graphs: dict[str, int]) -> None:
             os.link(nq, target)
         except OSError:
             shutil.copyfile(nq, target)
-    entry = DistFile(name=name, format="nquads", media_type="application/n-quads", bytes=nq.stat().st_size,
-                     sha256="not-computed-for-benchmarks", triples=sum(graphs.values()), compressed=False,
-                     graphs=True)
-    manifest = Manifest(dataset="https://w3id.org/blackjanuary/dataset", version=f"bench-{size}",
-                        base_iri="https://w3id.org/blackjanuary/", conforms=True, input_sha256="bench",
-                        graphs=graphs, triples=sum(graphs.values()), files=(entry,))
+    entry = DistFile(
+        name=name,
+        format="nquads",
+        media_type="application/n-quads",
+        bytes=nq.stat().st_size,
+        sha256="not-computed-for-benchmarks",
+        triples=sum(graphs.values()),
+        compressed=False,
+        graphs=True,
+    )
+    manifest = Manifest(
+        dataset="https://w3id.org/blackjanuary/dataset",
+        version=f"bench-{size}",
+        base_iri="https://w3id.org/blackjanuary/",
+        conforms=True,
+        input_sha256="bench",
+        graphs=graphs,
+        triples=sum(graphs.values()),
+        files=(entry,),
+    )
     (dist / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
 
 
@@ -306,29 +345,60 @@ def embedded_load(nq: Path) -> tuple[float, dict[str, int]]:
     return seconds, graphs
 
 
-def bench_ours(backend: str, size: str, triples: int, dist: Path, work: Path, opts: Options, events: int,
-               oxigraph: OxigraphServer, load_s: float | None) -> ServerRun:
+def bench_ours(
+    backend: str,
+    size: str,
+    triples: int,
+    dist: Path,
+    work: Path,
+    opts: Options,
+    events: int,
+    oxigraph: OxigraphServer,
+    load_s: float | None,
+) -> ServerRun:
     run_ = ServerRun(size, triples, backend, load_s=load_s)
     port = free_port()
-    command = [str(BIN / "blackjanuary"), "serve", "--no-build", "--dist", str(dist), "--host", "127.0.0.1",
-               "--port", str(port), "--workers", "1", "--threads", "8"]
+    command = [
+        str(BIN / "blackjanuary"),
+        "serve",
+        "--no-build",
+        "--dist",
+        str(dist),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--threads",
+        "8",
+    ]
     if backend == "persistent":
         store_dir = work / "store"
         started = time.perf_counter()
-        subprocess.run([str(BIN / "blackjanuary"), "load", "--dist", str(dist), "--store", str(store_dir)],
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [str(BIN / "blackjanuary"), "load", "--dist", str(dist), "--store", str(store_dir)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         run_.load_s = round(time.perf_counter() - started, 2)
         command += ["--store", str(store_dir)]
     elif backend == "remote":
         started = time.perf_counter()
-        subprocess.run([str(BIN / "blackjanuary"), "load", "--dist", str(dist), "--endpoint",
-                        oxigraph.query_url], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [str(BIN / "blackjanuary"), "load", "--dist", str(dist), "--endpoint", oxigraph.query_url],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         run_.load_s = round(time.perf_counter() - started, 2)
         run_.note = "load = GSP push to the Oxigraph server; RSS is the app only (the server is the peer's)"
         command += ["--endpoint", oxigraph.query_url]
     base = f"http://127.0.0.1:{port}"
-    env = {"BLACKJANUARY_CACHE_SIZE": "0", "BLACKJANUARY_REMOTE_TIMEOUT": str(opts.timeout),
-           "BLACKJANUARY_QUERY_TIMEOUT": str(opts.timeout)}
+    env = {
+        "BLACKJANUARY_CACHE_SIZE": "0",
+        "BLACKJANUARY_REMOTE_TIMEOUT": str(opts.timeout),
+        "BLACKJANUARY_QUERY_TIMEOUT": str(opts.timeout),
+    }
     with process(command, env=env) as proc:
         started = time.perf_counter()
         wait_until_ok(f"{base}/sparql?query={quote('ASK {}')}", proc)
@@ -341,9 +411,11 @@ def bench_ours(backend: str, size: str, triples: int, dist: Path, work: Path, op
         if backend == "embedded":
             t0 = time.perf_counter()
             hub = requests.get(f"{base}/page/bench-place-0", headers={"Accept": "text/html"}, timeout=120)
-            run_.note = (f"hub page /page/bench-place-0 (~{events // 5:,} incoming links): "
-                         f"HTTP {hub.status_code}, {(time.perf_counter() - t0) * 1000:.0f} ms, "
-                         f"{len(hub.content) // 1024} KiB")
+            run_.note = (
+                f"hub page /page/bench-place-0 (~{events // 5:,} incoming links): "
+                f"HTTP {hub.status_code}, {(time.perf_counter() - t0) * 1000:.0f} ms, "
+                f"{len(hub.content) // 1024} KiB"
+            )
     return run_
 
 
@@ -394,15 +466,22 @@ def bench_shacl(nq: Path, limit_s: float) -> tuple[float | None, str]:
         "'violations': len(report.violations), 'triples': len(g)}))\n"
     )
     try:
-        done = subprocess.run([sys.executable, "-c", code, str(nq), str(ROOT)], capture_output=True,
-                              text=True, timeout=limit_s, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(nq), str(ROOT)],
+            capture_output=True,
+            text=True,
+            timeout=limit_s,
+            check=True,
+        )
     except subprocess.TimeoutExpired:
         return None, f"stopped after {limit_s:.0f} s"
     except subprocess.CalledProcessError as exc:
         return None, "failed: " + (exc.stderr.strip().splitlines() or ["?"])[-1][:200]
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    note = (f"{result['triples']:,} triples: rdflib parse {result['parse']:.1f} s + fast engine "
-            f"{result['validate']:.1f} s ({result['violations']} violations on synthetic data)")
+    note = (
+        f"{result['triples']:,} triples: rdflib parse {result['parse']:.1f} s + fast engine "
+        f"{result['validate']:.1f} s ({result['violations']} violations on synthetic data)"
+    )
     return round(result["validate"], 2), note
 
 
@@ -425,8 +504,9 @@ def bench_size(size: str, opts: Options, *, shacl_limit: float) -> SizeRun:
                 log.info("  ours: %s", backend)
                 load = round(embedded_s, 2) if backend == "embedded" else None
                 try:
-                    result.servers.append(bench_ours(backend, size, triples, work / "dist", work, opts,
-                                                     events, server, load))
+                    result.servers.append(
+                        bench_ours(backend, size, triples, work / "dist", work, opts, events, server, load)
+                    )
                 except Exception as exc:  # keep the other servers' numbers
                     log.error("  %s failed: %s", backend, exc)
                     result.servers.append(ServerRun(size, triples, backend, note=f"failed: {exc}"[:200]))
@@ -459,14 +539,21 @@ def main() -> None:
     parser.add_argument("--shacl", default="100k,1M", help="sizes to run SHACL validation at ('' for none)")
     parser.add_argument("--shacl-limit", type=float, default=900.0, help="seconds before SHACL is stopped")
     parser.add_argument("--no-report", action="store_true", help="only write bench/results/scale-*.json")
-    parser.add_argument("--shacl-only", action="store_true",
-                        help="only (re)measure SHACL validation at --shacl sizes, into the existing results")
+    parser.add_argument(
+        "--shacl-only",
+        action="store_true",
+        help="only (re)measure SHACL validation at --shacl sizes, into the existing results",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     oxigraph_binary()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    opts = Options(concurrency=args.concurrency, max_requests=args.max_requests, max_seconds=args.max_seconds,
-                   shacl_sizes=tuple(s for s in args.shacl.split(",") if s))
+    opts = Options(
+        concurrency=args.concurrency,
+        max_requests=args.max_requests,
+        max_seconds=args.max_seconds,
+        shacl_sizes=tuple(s for s in args.shacl.split(",") if s),
+    )
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     if args.shacl_only:
         for size in opts.shacl_sizes:
@@ -506,8 +593,10 @@ def machine() -> str:
     except (OSError, ValueError, IndexError):
         pass
     version = subprocess.run([oxigraph_binary(), "--version"], capture_output=True, text=True).stdout.strip()
-    return (f"{platform.system()} {platform.machine()}, {cpus} CPUs{mem}; "
-            f"Python {platform.python_version()}; {version}")
+    return (
+        f"{platform.system()} {platform.machine()}, {cpus} CPUs{mem}; "
+        f"Python {platform.python_version()}; {version}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Turn ``bench/results/scale-*.json`` into ``docs/benchmarks-scale.md`` and its PNG plot.
 
-    python -m bench.scale_report        # rewrite the doc from the results already measured
+python -m bench.scale_report        # rewrite the doc from the results already measured
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ SERVER_ORDER = ("embedded", "persistent", "remote", "oxigraph", "rdflib-endpoint
 QUERY_PROBES = ("lookup", "join+filter", "group-by")
 PAGE_PROBES = ("page", "data")
 TARGET_SIZE = "1M"
-RUN_COMMAND = ("`python -m bench.scale --sizes 10k,100k,1M`, then `python -m bench.scale --sizes 10M "
-               "--shacl ''` and `python -m bench.scale_report` (SHACL at 10k/100k and the 1 M remote row "
-               "were re-measured separately, see the closing note)")
+RUN_COMMAND = (
+    "`python -m bench.scale --sizes 10k,100k,1M`, then `python -m bench.scale --sizes 10M "
+    "--shacl ''` and `python -m bench.scale_report` (SHACL at 10k/100k and the 1 M remote row "
+    "were re-measured separately, see the closing note)"
+)
 
 
 def _num(value: Any, digits: int = 1) -> str:
@@ -40,21 +42,28 @@ def _peer(run: dict[str, Any], name: str = "oxigraph") -> dict[str, Any] | None:
 
 
 def load_table(runs: list[dict[str, Any]]) -> list[str]:
-    lines = ["| size | server | load s | ready s | RSS loaded MiB | RSS after MiB | load / Oxigraph | "
-             "RSS / Oxigraph | note |", "|---|---|---:|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "| size | server | load s | ready s | RSS loaded MiB | RSS after MiB | load / Oxigraph | "
+        "RSS / Oxigraph | note |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
     for run in runs:
         oxi = _peer(run) or {}
         for s in _servers(run):
-            lines.append(f"| {run['size']} | {s['server']} | {_num(s['load_s'], 2)} | "
-                         f"{_num(s['ready_s'], 2)} | {_num(s['rss_loaded'])} | {_num(s['rss_after'])} | "
-                         f"{_ratio(s['load_s'], oxi.get('load_s'))} | "
-                         f"{_ratio(s['rss_after'], oxi.get('rss_after'))} | {s.get('note', '')} |")
+            lines.append(
+                f"| {run['size']} | {s['server']} | {_num(s['load_s'], 2)} | "
+                f"{_num(s['ready_s'], 2)} | {_num(s['rss_loaded'])} | {_num(s['rss_after'])} | "
+                f"{_ratio(s['load_s'], oxi.get('load_s'))} | "
+                f"{_ratio(s['rss_after'], oxi.get('rss_after'))} | {s.get('note', '')} |"
+            )
     return lines
 
 
 def latency_table(runs: list[dict[str, Any]], probes: tuple[str, ...]) -> list[str]:
-    lines = ["| size | probe | server | req/s | p50 ms | p99 ms | errors | p50 / Oxigraph (same run) |",
-             "|---|---|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| size | probe | server | req/s | p50 ms | p99 ms | errors | p50 / Oxigraph (same run) |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
+    ]
     for run in runs:
         oxi = _peer(run) or {"probes": {}}
         for probe in probes:
@@ -63,9 +72,11 @@ def latency_table(runs: list[dict[str, Any]], probes: tuple[str, ...]) -> list[s
                 if stats is None:
                     continue
                 peer = (s.get("peer_probes") or oxi["probes"]).get(probe, {})
-                lines.append(f"| {run['size']} | {probe} | {s['server']} | {_num(stats['rps'])} | "
-                             f"{_num(stats['p50'], 2)} | {_num(stats['p99'], 2)} | {stats['errors']} | "
-                             f"{_ratio(stats['p50'], peer.get('p50'))} |")
+                lines.append(
+                    f"| {run['size']} | {probe} | {s['server']} | {_num(stats['rps'])} | "
+                    f"{_num(stats['p50'], 2)} | {_num(stats['p99'], 2)} | {stats['errors']} | "
+                    f"{_ratio(stats['p50'], peer.get('p50'))} |"
+                )
     return lines
 
 
@@ -93,17 +104,22 @@ def targets(runs: list[dict[str, Any]]) -> list[str]:
         out.append(f"- {'✔' if ok else '✘'} {text}")
 
     if emb.get("load_s") and oxi.get("load_s"):
-        judge(emb["load_s"] <= 2 * oxi["load_s"],
-              f"embedded load {emb['load_s']:.2f} s vs Oxigraph server {oxi['load_s']:.2f} s "
-              f"({emb['load_s'] / oxi['load_s']:.2f}×, target ≤ 2×)")
+        judge(
+            emb["load_s"] <= 2 * oxi["load_s"],
+            f"embedded load {emb['load_s']:.2f} s vs Oxigraph server {oxi['load_s']:.2f} s "
+            f"({emb['load_s'] / oxi['load_s']:.2f}×, target ≤ 2×)",
+        )
     if emb.get("rss_after") and oxi.get("rss_after"):
-        judge(emb["rss_after"] <= 2 * oxi["rss_after"],
-              f"embedded RSS {emb['rss_after']:.0f} MiB vs Oxigraph server {oxi['rss_after']:.0f} MiB "
-              f"({emb['rss_after'] / oxi['rss_after']:.2f}×, target ≤ 2×)")
+        judge(
+            emb["rss_after"] <= 2 * oxi["rss_after"],
+            f"embedded RSS {emb['rss_after']:.0f} MiB vs Oxigraph server {oxi['rss_after']:.0f} MiB "
+            f"({emb['rss_after'] / oxi['rss_after']:.2f}×, target ≤ 2×)",
+        )
     if run.get("dumps_s"):
         worst = max((v, k) for k, v in run["dumps_s"].items() if k != "read + sort")
-        judge(worst[0] <= 30,
-              f"slowest dump format {worst[1]} written in {worst[0]:.1f} s (target ≤ 30 s each)")
+        judge(
+            worst[0] <= 30, f"slowest dump format {worst[1]} written in {worst[0]:.1f} s (target ≤ 30 s each)"
+        )
     for probe in PAGE_PROBES:
         for s in _servers(run):
             stats = s["probes"].get(probe)
@@ -117,8 +133,11 @@ def targets(runs: list[dict[str, Any]]) -> list[str]:
             stats = s["probes"].get(probe)
             if stats and peer and peer.get("p50"):
                 ratio = stats["p50"] / peer["p50"]
-                judge(ratio <= 1.5, f"{s['server']} {probe} p50 {stats['p50']:.2f} ms vs Oxigraph server "
-                                    f"{peer['p50']:.2f} ms ({ratio:.2f}×, target ≤ 1.5×)")
+                judge(
+                    ratio <= 1.5,
+                    f"{s['server']} {probe} p50 {stats['p50']:.2f} ms vs Oxigraph server "
+                    f"{peer['p50']:.2f} ms ({ratio:.2f}×, target ≤ 1.5×)",
+                )
     return out
 
 
@@ -149,8 +168,10 @@ def plot(runs: list[dict[str, Any]], path: Path) -> None:
                 ys.append(s["rss_after"])
         if xs:
             mem.plot(xs, ys, "-o", color=colors[name], label=name)
-    titles = ((lat, "p50 latency (solid: IRI lookup query, dashed: entity page)", "ms"),
-              (mem, "RSS after load test", "MiB"))
+    titles = (
+        (lat, "p50 latency (solid: IRI lookup query, dashed: entity page)", "ms"),
+        (mem, "RSS after load test", "MiB"),
+    )
     for axis, title, unit in titles:
         axis.set_xscale("log")
         axis.set_yscale("log")
@@ -166,10 +187,17 @@ def plot(runs: list[dict[str, Any]], path: Path) -> None:
 
 def write_report(runs: list[dict[str, Any]], doc: Path, png: Path, *, command: str, machine: str) -> None:
     plot(runs, png)
-    shacl = [f"| {r['size']} | {_num(r.get('shacl_s'), 1)} | {r.get('shacl_note', '')} |"
-             for r in runs if r.get("shacl_s") is not None or r.get("shacl_note")]
-    hub = [f"- {r['size']}: {s['note']}" for r in runs for s in r["servers"]
-           if s["server"] == "embedded" and s.get("note")]
+    shacl = [
+        f"| {r['size']} | {_num(r.get('shacl_s'), 1)} | {r.get('shacl_note', '')} |"
+        for r in runs
+        if r.get("shacl_s") is not None or r.get("shacl_note")
+    ]
+    hub = [
+        f"- {r['size']}: {s['note']}"
+        for r in runs
+        for s in r["servers"]
+        if s["server"] == "embedded" and s.get("note")
+    ]
     text = [
         "# Scale benchmarks: our three stores beside Oxigraph server and rdflib-endpoint",
         "",
@@ -182,7 +210,7 @@ def write_report(runs: list[dict[str, Any]], doc: Path, png: Path, *, command: s
         "with 1 worker × 8 threads; Oxigraph server in memory with `--union-default-graph`.",
         "",
         "Probes: **lookup** `SELECT ?p ?o WHERE { <event> ?p ?o }`; **join+filter** three patterns "
-        "(location, killedCount, place label) with `FILTER(?n > k && lang(?label) = \"en\") LIMIT 100`; "
+        '(location, killedCount, place label) with `FILTER(?n > k && lang(?label) = "en") LIMIT 100`; '
         "**group-by** events per place, `GROUP BY … ORDER BY DESC(COUNT) LIMIT 10`; **page** `/page/<event>` "
         "(HTML) and **data** `/data/<event>.ttl` (ours only).",
         "",
@@ -229,8 +257,12 @@ def write_report(runs: list[dict[str, Any]], doc: Path, png: Path, *, command: s
     ]
     notes = Path(__file__).with_name("scale_notes.md")
     if notes.is_file():
-        text += ["## Closing note: what the numbers say, targets missed and why", "",
-                 notes.read_text(encoding="utf-8").strip(), ""]
+        text += [
+            "## Closing note: what the numbers say, targets missed and why",
+            "",
+            notes.read_text(encoding="utf-8").strip(),
+            "",
+        ]
     doc.write_text("\n".join(text), encoding="utf-8")
 
 

@@ -52,9 +52,11 @@ def built_settings(tmp_path_factory: pytest.TempPathFactory, project_settings: S
 #     def app(request, backend_variant, built_settings):
 #         return create_app(backend_variant(built_settings, request.param))
 
+
 @pytest.fixture(scope="session")
 def backend_variant(
-        tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[Settings, str], Settings]]:
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[[Settings, str], Settings]]:
     from blackjanuary.loading import load_store, push_endpoint
     from blackjanuary.testing import OxigraphServer
 
@@ -170,7 +172,11 @@ def write_synthetic_dist(dist: Path, base: str = "https://w3id.org/blackjanuary/
 
     from blackjanuary.manifest import DistFile, Manifest
 
-    schema, rdfs, xsd = "http://schema.org/", "http://www.w3.org/2000/01/rdf-schema#", "http://www.w3.org/2001/XMLSchema#"
+    schema, rdfs, xsd = (
+        "http://schema.org/",
+        "http://www.w3.org/2000/01/rdf-schema#",
+        "http://www.w3.org/2001/XMLSchema#",
+    )
     rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
     graphs = {name: base + "graph/" + name for name in ("data", "ontology", "shapes", "meta")}
     lines: list[str] = []
@@ -200,11 +206,26 @@ def write_synthetic_dist(dist: Path, base: str = "https://w3id.org/blackjanuary/
     dist.mkdir(parents=True, exist_ok=True)
     name = f"blackjanuary-{version}.nq"
     (dist / name).write_bytes(data)
-    entry = DistFile(name=name, format="nquads", media_type="application/n-quads", bytes=len(data),
-                     sha256=hashlib.sha256(data).hexdigest(), triples=len(lines), compressed=False,
-                     graphs=True)
-    manifest = Manifest(dataset=base + "dataset", version=version, base_iri=base, conforms=True,
-                        input_sha256="synthetic", graphs=counts, triples=len(lines), files=(entry,))
+    entry = DistFile(
+        name=name,
+        format="nquads",
+        media_type="application/n-quads",
+        bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        triples=len(lines),
+        compressed=False,
+        graphs=True,
+    )
+    manifest = Manifest(
+        dataset=base + "dataset",
+        version=version,
+        base_iri=base,
+        conforms=True,
+        input_sha256="synthetic",
+        graphs=counts,
+        triples=len(lines),
+        files=(entry,),
+    )
     (dist / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
     return counts
 
@@ -226,8 +247,14 @@ def free_port() -> int:
 class ServeProcess:
     """``python -m blackjanuary serve`` as a real subprocess on a free loopback port; always stopped."""
 
-    def __init__(self, settings: Settings, *, env: dict[str, str] | None = None, args: tuple[str, ...] = (),
-                 workers: int = 2) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        env: dict[str, str] | None = None,
+        args: tuple[str, ...] = (),
+        workers: int = 2,
+    ) -> None:
         self.settings = settings
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -248,8 +275,18 @@ class ServeProcess:
         command = [sys.executable, "-m", "blackjanuary", "--root", str(self.settings.root)]
         if self.settings.source_text is not None:
             command += ["--source-text", str(self.settings.source_text)]
-        command += ["serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers),
-                    "--dist", str(self.settings.dist), *self.args]
+        command += [
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+            "--dist",
+            str(self.settings.dist),
+            *self.args,
+        ]
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.process = process
         deadline = time.monotonic() + timeout

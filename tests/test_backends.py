@@ -45,8 +45,7 @@ UNION_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 # every triple against every triple (~11 million rows), each through a string FILTER: seconds of work,
 # far beyond the 0.1 s timeout on any machine (the label-only product took 0.2 s: too close)
-SLOW = ("SELECT ?a WHERE { ?a ?b ?c . ?d ?e ?f "
-        "FILTER(STRLEN(CONCAT(STR(?c), STR(?f))) < 0) }")
+SLOW = "SELECT ?a WHERE { ?a ?b ?c . ?d ?e ?f FILTER(STRLEN(CONCAT(STR(?c), STR(?f))) < 0) }"
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +53,9 @@ def oracle(built_settings: Settings) -> ox.Store:
     """The build's N-Quads in a private in-memory Oxigraph: the expected answers."""
     manifest = read_manifest(built_settings.dist)
     store = ox.Store()
-    store.bulk_load(path=str(built_settings.dist / f"blackjanuary-{manifest.version}.nq"),
-                    format=ox.RdfFormat.N_QUADS)
+    store.bulk_load(
+        path=str(built_settings.dist / f"blackjanuary-{manifest.version}.nq"), format=ox.RdfFormat.N_QUADS
+    )
     return store
 
 
@@ -104,10 +104,13 @@ def test_select_in_every_format(backend_app: Flask, oracle: ox.Store, fmt: Forma
 
 
 @pytest.mark.parametrize("fmt", RESULT_FORMATS, ids=lambda f: f.name)
-@pytest.mark.parametrize(("query", "expected"), [
-    (f"ASK {{ ?s <{LABEL}> ?o }}", True),
-    ("ASK { ?s <http://example.org/no-such-property> ?o }", False),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (f"ASK {{ ?s <{LABEL}> ?o }}", True),
+        ("ASK { ?s <http://example.org/no-such-property> ?o }", False),
+    ],
+)
 def test_ask_in_every_format(backend_app: Flask, fmt: Format, query: str, expected: bool) -> None:
     status, content_type, body, _ = sparql(backend_app, query, fmt.media_type)
     assert status == 200, body
@@ -122,8 +125,12 @@ def test_construct_in_every_format(backend_app: Flask, oracle: ox.Store, fmt: Fo
     assert status == 200, body
     assert content_type.split(";")[0] == fmt.media_type
     got = Graph().parse(data=body.decode("utf-8"), format=fmt.rdflib_name)
-    expected = Graph().parse(data=ox.serialize(oracle.query(query, use_default_graph_as_union=True),
-                                               format=ox.RdfFormat.N_TRIPLES).decode(), format="nt")
+    expected = Graph().parse(
+        data=ox.serialize(
+            oracle.query(query, use_default_graph_as_union=True), format=ox.RdfFormat.N_TRIPLES
+        ).decode(),
+        format="nt",
+    )
     assert len(got) == len(expected) > 0
     assert isomorphic(got, expected)
 
@@ -131,16 +138,20 @@ def test_construct_in_every_format(backend_app: Flask, oracle: ox.Store, fmt: Fo
 SRJ = "application/sparql-results+json"
 
 
-@pytest.mark.parametrize(("query", "accept", "status"), [
-    ("SELECT * WHERE { ?s ?p }", SRJ, 400),
-    ("INSERT DATA { <http://e/a> <http://e/b> <http://e/c> }", SRJ, 403),
-    ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", SRJ, 403),
-    ("SELECT * FROM <http://example.org/not-ours> WHERE { ?s ?p ?o }", SRJ, 400),
-    ("SELECT * WHERE { ?s ?p ?o } LIMIT 1", "text/turtle", 406),
-    ("CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1", SRJ, 406),
-])
-def test_client_errors_are_4xx_with_a_message(backend_app: Flask, query: str, accept: str,
-                                              status: int) -> None:
+@pytest.mark.parametrize(
+    ("query", "accept", "status"),
+    [
+        ("SELECT * WHERE { ?s ?p }", SRJ, 400),
+        ("INSERT DATA { <http://e/a> <http://e/b> <http://e/c> }", SRJ, 403),
+        ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", SRJ, 403),
+        ("SELECT * FROM <http://example.org/not-ours> WHERE { ?s ?p ?o }", SRJ, 400),
+        ("SELECT * WHERE { ?s ?p ?o } LIMIT 1", "text/turtle", 406),
+        ("CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1", SRJ, 406),
+    ],
+)
+def test_client_errors_are_4xx_with_a_message(
+    backend_app: Flask, query: str, accept: str, status: int
+) -> None:
     got, _, body, _ = sparql(backend_app, query, accept)
     assert got == status, body
     assert body.strip()
@@ -174,8 +185,9 @@ def test_slow_query_times_out_with_503(backend_settings: Settings) -> None:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_store_info_agrees_with_the_manifest(backend: str, app_for: Callable[[str], Flask],
-                                             built_settings: Settings) -> None:
+def test_store_info_agrees_with_the_manifest(
+    backend: str, app_for: Callable[[str], Flask], built_settings: Settings
+) -> None:
     from blackjanuary.web import current_store
 
     manifest = read_manifest(built_settings.dist)
@@ -221,8 +233,9 @@ class CountingStore:
 
 
 @pytest.mark.parametrize(("path", "budget"), [("/page/baku", 3), ("/data/baku.ttl", 3), ("/id/baku", 1)])
-def test_a_resource_costs_a_few_queries(app_for: Callable[[str], Flask], built_settings: Settings,
-                                        path: str, budget: int) -> None:
+def test_a_resource_costs_a_few_queries(
+    app_for: Callable[[str], Flask], built_settings: Settings, path: str, budget: int
+) -> None:
     """Each query is a round trip to a remote store: a page or data document asks at most three
     (known? / everything about it / incoming links), whatever the resource."""
     remote = app_for("remote")
@@ -235,8 +248,14 @@ def test_a_resource_costs_a_few_queries(app_for: Callable[[str], Flask], built_s
 
 def test_pages_are_the_same_bytes_on_every_backend(app_for: Callable[[str], Flask]) -> None:
     """Stores return triples in different orders; what a reader (or a cache) gets must not depend on it."""
-    paths = ["/page/baku", "/page/black-january-massacre", "/page/alley-of-martyrs", "/data/baku.ttl",
-             "/data/black-january-massacre.jsonld", "/source/black-january-1990.de"]
+    paths = [
+        "/page/baku",
+        "/page/black-january-massacre",
+        "/page/alley-of-martyrs",
+        "/data/baku.ttl",
+        "/data/black-january-massacre.jsonld",
+        "/source/black-january-1990.de",
+    ]
     for path in paths:
         bodies = {
             backend: app_for(backend).test_client().get(path, headers={"Accept-Language": "en"}).data
@@ -251,11 +270,13 @@ def live_url(request: pytest.FixtureRequest, live_server_for: Callable[[str], st
     return live_server_for(request.param)
 
 
-@pytest.mark.parametrize(("accept", "target"), [("text/html", "/page/baku"),
-                                               ("text/turtle", "/data/baku.ttl")])
+@pytest.mark.parametrize(
+    ("accept", "target"), [("text/html", "/page/baku"), ("text/turtle", "/data/baku.ttl")]
+)
 def test_id_redirects_303(live_url: str, accept: str, target: str) -> None:
-    response = requests.get(live_url + "/id/baku", headers={"Accept": accept}, allow_redirects=False,
-                            timeout=10)
+    response = requests.get(
+        live_url + "/id/baku", headers={"Accept": accept}, allow_redirects=False, timeout=10
+    )
     assert response.status_code == 303
     assert response.headers["Location"].endswith(target)
     assert "Accept" in response.headers.get("Vary", "")
@@ -269,8 +290,10 @@ def test_data_documents(live_url: str, fmt: Format, oracle: ox.Store) -> None:
     graph = Graph().parse(data=response.content.decode("utf-8"), format=fmt.rdflib_name)
     baku = "https://w3id.org/blackjanuary/id/baku"
     labels = {str(o) for o in graph.objects(URIRef(baku), URIRef(LABEL))}
-    expected = {r[0].value for r in oracle.query(f"SELECT ?o WHERE {{ <{baku}> <{LABEL}> ?o }}",
-                                                    use_default_graph_as_union=True)}
+    expected = {
+        r[0].value
+        for r in oracle.query(f"SELECT ?o WHERE {{ <{baku}> <{LABEL}> ?o }}", use_default_graph_as_union=True)
+    }
     assert expected and expected <= labels
 
 
@@ -328,14 +351,19 @@ def test_persistent_store_refuses_another_base(persistent_store_path: Path, buil
 
 def test_push_endpoint_keeps_named_graphs(oxigraph_server_url: str, built_settings: Settings) -> None:
     query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-    response = requests.post(oxigraph_server_url, data={"query": query},
-                             headers={"Accept": "application/sparql-results+json"}, timeout=10)
+    response = requests.post(
+        oxigraph_server_url,
+        data={"query": query},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=10,
+    )
     counts = {b["g"]["value"]: int(b["n"]["value"]) for b in response.json()["results"]["bindings"]}
     assert counts == read_manifest(built_settings.dist).graphs
 
 
-def test_remote_default_graph_union_or_explicit(tmp_path: Path, built_settings: Settings, oracle: ox.Store,
-                                                oxigraph_server_url: str) -> None:
+def test_remote_default_graph_union_or_explicit(
+    tmp_path: Path, built_settings: Settings, oracle: ox.Store, oxigraph_server_url: str
+) -> None:
     """Same answers whether the server's default graph is the union or the dataset goes out explicitly."""
     from blackjanuary.store.remote import RemoteStore
 
@@ -364,8 +392,16 @@ def test_cli_load(built_settings: Settings, tmp_path: Path) -> None:
     done = runner.invoke(cli, ["load", "--dist", str(built_settings.dist), "--store", str(tmp_path / "s")])
     assert done.exit_code == 0, done.output
     assert "loaded version" in done.output
-    refused = runner.invoke(cli, ["load", "--dist", str(built_settings.dist),
-                                  "--endpoint", f"http://127.0.0.1:{_closed_port()}/query"])
+    refused = runner.invoke(
+        cli,
+        [
+            "load",
+            "--dist",
+            str(built_settings.dist),
+            "--endpoint",
+            f"http://127.0.0.1:{_closed_port()}/query",
+        ],
+    )
     assert refused.exit_code == 2
     assert "cannot reach the Graph Store" in refused.output
 
@@ -390,8 +426,9 @@ def own_remote(tmp_path: Path, built_settings: Settings) -> Iterator[OxigraphSer
 
 
 def test_remote_down_then_back(own_remote: OxigraphServer, built_settings: Settings) -> None:
-    app = create_app(built_settings.replace(backend="remote", endpoint_url=own_remote.query_url,
-                                            remote_timeout=2.0))
+    app = create_app(
+        built_settings.replace(backend="remote", endpoint_url=own_remote.query_url, remote_timeout=2.0)
+    )
     client = app.test_client()
     ask = "/sparql?query=" + quote(f"ASK {{ ?s <{LABEL}> ?o }}")
     assert client.get(ask).status_code == 200
@@ -440,8 +477,11 @@ class _Silent:
 def test_remote_slow_gives_503_within_the_timeout(built_settings: Settings) -> None:
     silent = _Silent()
     try:
-        app = create_app(built_settings.replace(backend="remote", remote_timeout=1.0,
-                                                endpoint_url=f"http://127.0.0.1:{silent.port}/query"))
+        app = create_app(
+            built_settings.replace(
+                backend="remote", remote_timeout=1.0, endpoint_url=f"http://127.0.0.1:{silent.port}/query"
+            )
+        )
         client = app.test_client()
         for path in ("/sparql?query=" + quote("ASK { ?s ?p ?o }"), "/data/baku.ttl"):
             started = time.monotonic()
@@ -474,11 +514,16 @@ def test_remote_garbage_is_503_not_500(built_settings: Settings) -> None:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        app = create_app(built_settings.replace(
-            backend="remote", endpoint_url=f"http://127.0.0.1:{server.server_address[1]}/query"))
+        app = create_app(
+            built_settings.replace(
+                backend="remote", endpoint_url=f"http://127.0.0.1:{server.server_address[1]}/query"
+            )
+        )
         client = app.test_client()
-        for path, accept in (("/sparql?query=" + quote("ASK { ?s ?p ?o }"), "application/json"),
-                             ("/page/baku", "text/html")):
+        for path, accept in (
+            ("/sparql?query=" + quote("ASK { ?s ?p ?o }"), "application/json"),
+            ("/page/baku", "text/html"),
+        ):
             response = client.get(path, headers={"Accept": accept})
             assert response.status_code in (502, 503), response.data[:300]
             assert "SPARQL JSON" in response.get_data(as_text=True)
@@ -489,8 +534,9 @@ def test_remote_garbage_is_503_not_500(built_settings: Settings) -> None:
 
 def test_live_remote_app_over_http(own_remote: OxigraphServer, built_settings: Settings) -> None:
     """The remote backend behind a real HTTP server: down and back without restarting the app."""
-    app = create_app(built_settings.replace(backend="remote", endpoint_url=own_remote.query_url,
-                                            remote_timeout=2.0))
+    app = create_app(
+        built_settings.replace(backend="remote", endpoint_url=own_remote.query_url, remote_timeout=2.0)
+    )
     with AppServer(app) as live:
         url = live.url + "/sparql?query=" + quote(UNION_COUNT)
         assert requests.get(url, headers={"Accept": "text/csv"}, timeout=10).status_code == 200

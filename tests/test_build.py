@@ -36,8 +36,10 @@ from blackjanuary.vocab import SPDX, Ours
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "mini"
 # rdflib's own N-Quads/TriG/JSON-LD parsers still use its deprecated ConjunctiveGraph API internally
-pytestmark = pytest.mark.filterwarnings("ignore:.*ConjunctiveGraph is deprecated:DeprecationWarning",
-                                        "ignore:Dataset.default_context is deprecated:DeprecationWarning")
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*ConjunctiveGraph is deprecated:DeprecationWarning",
+    "ignore:Dataset.default_context is deprecated:DeprecationWarning",
+)
 SOURCE_NAME = "black-january-1990.de.txt"
 
 
@@ -53,15 +55,33 @@ def snapshot(directory: Path) -> dict[str, bytes]:
 
 
 def cli_args(settings: Settings) -> list[str]:
-    return ["--root", str(settings.root), "--source-text", str(settings.source_text_path),
-            "build", "--out", str(settings.dist)]
+    return [
+        "--root",
+        str(settings.root),
+        "--source-text",
+        str(settings.source_text_path),
+        "build",
+        "--out",
+        str(settings.dist),
+    ]
 
 
 def cli_build(settings: Settings, out: Path) -> subprocess.CompletedProcess[str]:
     """``blackjanuary build`` in a fresh interpreter with another hash seed than this one."""
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
-    args = [sys.executable, "-m", "blackjanuary", "--root", str(settings.root),
-            "--source-text", str(settings.source_text_path), "build", "--out", str(out), "--no-progress"]
+    args = [
+        sys.executable,
+        "-m",
+        "blackjanuary",
+        "--root",
+        str(settings.root),
+        "--source-text",
+        str(settings.source_text_path),
+        "build",
+        "--out",
+        str(out),
+        "--no-progress",
+    ]
     return subprocess.run(args, capture_output=True, text=True, env=env, check=False, timeout=120)  # noqa: S603
 
 
@@ -73,6 +93,7 @@ def mini_built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 # Determinism -----------------------------------------------------------------------------------------
+
 
 def test_two_builds_are_byte_identical(mini_built: Settings, tmp_path: Path) -> None:
     other = tmp_path / "other-dist"
@@ -92,6 +113,7 @@ def test_dist_layout(mini_built: Settings) -> None:
 
 
 # Manifest, checksums, compression --------------------------------------------------------------------
+
 
 def test_manifest_is_consistent(mini_built: Settings) -> None:
     m = read_manifest(mini_built.dist)
@@ -132,8 +154,13 @@ def test_sha256sums_cover_every_file(mini_built: Settings) -> None:
     for name, digest in listed.items():
         assert hashlib.sha256((mini_built.dist / name).read_bytes()).hexdigest() == digest
     if shutil.which("sha256sum"):
-        check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=mini_built.dist,  # noqa: S607
-                               capture_output=True, text=True, check=False)
+        check = subprocess.run(
+            ["sha256sum", "-c", "SHA256SUMS"],
+            cwd=mini_built.dist,  # noqa: S607
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert check.returncode == 0, check.stdout + check.stderr
 
 
@@ -156,6 +183,7 @@ def test_staleness_follows_the_inputs(tmp_path: Path) -> None:
 
 
 # The gate and atomic replacement ---------------------------------------------------------------------
+
 
 def test_invalid_data_leaves_the_previous_build_untouched(tmp_path: Path) -> None:
     settings = mini_copy(tmp_path)
@@ -241,6 +269,7 @@ def test_an_empty_directory_takes_a_build(tmp_path: Path) -> None:
 
 # VoID / DCAT -----------------------------------------------------------------------------------------
 
+
 def test_void_describes_every_file(mini_built: Settings) -> None:
     void = Graph().parse(mini_built.dist / "void.ttl", format="turtle")
     m = read_manifest(mini_built.dist)
@@ -255,7 +284,8 @@ def test_void_describes_every_file(mini_built: Settings) -> None:
         assert void.value(dist, ns.DCAT.downloadURL) == URIRef(f"{ours.base}downloads/{f.name}")
         assert void.value(dist, ns.DCAT.byteSize) == Literal(f.bytes, datatype=ns.XSD.nonNegativeInteger)
         assert void.value(dist, ns.DCAT.mediaType) == URIRef(
-            f"https://www.iana.org/assignments/media-types/{f.media_type}")
+            f"https://www.iana.org/assignments/media-types/{f.media_type}"
+        )
         assert ((dist, ns.DCAT.compressFormat, None) in void) == f.compressed
         checksum = void.value(dist, SPDX.checksum)
         assert checksum == URIRef(f"{dist}#sha256")
@@ -272,14 +302,17 @@ def test_void_describes_every_file(mini_built: Settings) -> None:
     assert (ds, ns.VOID.subset, linkset) in void
     assert void.value(linkset, ns.VOID.linkPredicate) == ns.SKOS.exactMatch
     assert void.value(linkset, ns.VOID.objectsTarget) == URIRef("https://www.wikidata.org/")
-    links = union.query("SELECT (COUNT(*) AS ?n) WHERE { ?s <http://www.w3.org/2004/02/skos/core#exactMatch> "
-                        "?o FILTER STRSTARTS(STR(?o), 'http://www.wikidata.org/entity/') }")
+    links = union.query(
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s <http://www.w3.org/2004/02/skos/core#exactMatch> "
+        "?o FILTER STRSTARTS(STR(?o), 'http://www.wikidata.org/entity/') }"
+    )
     assert int(void.value(linkset, ns.VOID.triples)) == int(next(iter(links))[0]) >= 1
     # the hand-written description from the meta graph is carried over
     assert void.value(ds, URIRef(str(ns.DCAT) + "version")) == Literal("1.0.0")
 
 
 # The real data (built once per session by conftest.built_settings) -----------------------------------
+
 
 def test_real_build(built_settings: Settings) -> None:
     m = read_manifest(built_settings.dist)

@@ -24,8 +24,10 @@ from blackjanuary.vocab import NAMED_GRAPHS, Ours
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "mini"
 # rdflib's own N-Quads/TriG/JSON-LD parsers still use its deprecated ConjunctiveGraph API internally
-pytestmark = pytest.mark.filterwarnings("ignore:.*ConjunctiveGraph is deprecated:DeprecationWarning",
-                                        "ignore:Dataset.default_context is deprecated:DeprecationWarning")
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*ConjunctiveGraph is deprecated:DeprecationWarning",
+    "ignore:Dataset.default_context is deprecated:DeprecationWarning",
+)
 
 
 @pytest.fixture(scope="module")

@@ -417,11 +417,14 @@ def test_export_refuses_data_that_fails_the_gate(tmp_path: Path) -> None:
     for name in ("ontology", "graph", "shapes"):
         shutil.copytree(root / name, tmp_path / name)
     events = tmp_path / "graph" / "events.ttl"
-    events.write_text(events.read_text(encoding="utf-8").replace("bj:killedCount 150", "bj:killedCount -150"),
-                      encoding="utf-8")
+    events.write_text(
+        events.read_text(encoding="utf-8").replace("bj:killedCount 150", "bj:killedCount -150"),
+        encoding="utf-8",
+    )
     source = root.parent / "shared" / "source" / "black-january-1990.de.txt"
-    result = CliRunner().invoke(cli, ["--root", str(tmp_path), "--source-text", str(source),
-                                      "export", "mixnmatch"])
+    result = CliRunner().invoke(
+        cli, ["--root", str(tmp_path), "--source-text", str(source), "export", "mixnmatch"]
+    )
     assert result.exit_code == 1, result.output
     assert "nothing is exported" in result.output
     assert "alley-of-martyrs" not in result.output

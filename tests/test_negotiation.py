@@ -21,24 +21,27 @@ from blackjanuary.formats import (
 from blackjanuary.negotiation import format_quality, negotiate, prefers_html, rank
 
 
-@pytest.mark.parametrize(("accept", "offers", "expected"), [
-    (None, RESULT_FORMATS, SPARQL_JSON),                                   # no header: server's first
-    ("", RDF_FORMATS, TURTLE),
-    ("*/*", RDF_FORMATS, TURTLE),
-    ("application/sparql-results+xml", RESULT_FORMATS, SPARQL_XML),
-    ("text/csv;q=0.5, text/tab-separated-values", RESULT_FORMATS, SPARQL_TSV),
-    ("text/*", RESULT_FORMATS, SPARQL_CSV),                                # wildcard subtype, server order
-    ("application/json", RESULT_FORMATS, SPARQL_JSON),                     # alias of SPARQL JSON
-    ("application/xml", RESULT_FORMATS, SPARQL_XML),                       # alias of SPARQL XML
-    ("text/plain", RDF_FORMATS, NTRIPLES),                                 # alias of N-Triples
-    ("application/ld+json;q=0.9, text/turtle;q=0.9", RDF_FORMATS, TURTLE),  # tie: server order
-    ("application/ld+json;q=0.9, text/turtle;q=0.8", RDF_FORMATS, JSONLD),
-    # specificity: the exact range's q (0.1) beats the wildcard's for turtle, so RDF/XML wins
-    ("text/turtle;q=0.1, */*;q=0.5", (TURTLE, RDFXML), RDFXML),
-    ("text/*;q=0.9, text/turtle;q=0", (TURTLE, NTRIPLES, SPARQL_CSV), SPARQL_CSV),
-    ("application/rdf+xml; charset=utf-8", RDF_FORMATS, RDFXML),          # parameters ignored
-    ("TEXT/TURTLE", RDF_FORMATS, TURTLE),                                  # case-insensitive
-])
+@pytest.mark.parametrize(
+    ("accept", "offers", "expected"),
+    [
+        (None, RESULT_FORMATS, SPARQL_JSON),  # no header: server's first
+        ("", RDF_FORMATS, TURTLE),
+        ("*/*", RDF_FORMATS, TURTLE),
+        ("application/sparql-results+xml", RESULT_FORMATS, SPARQL_XML),
+        ("text/csv;q=0.5, text/tab-separated-values", RESULT_FORMATS, SPARQL_TSV),
+        ("text/*", RESULT_FORMATS, SPARQL_CSV),  # wildcard subtype, server order
+        ("application/json", RESULT_FORMATS, SPARQL_JSON),  # alias of SPARQL JSON
+        ("application/xml", RESULT_FORMATS, SPARQL_XML),  # alias of SPARQL XML
+        ("text/plain", RDF_FORMATS, NTRIPLES),  # alias of N-Triples
+        ("application/ld+json;q=0.9, text/turtle;q=0.9", RDF_FORMATS, TURTLE),  # tie: server order
+        ("application/ld+json;q=0.9, text/turtle;q=0.8", RDF_FORMATS, JSONLD),
+        # specificity: the exact range's q (0.1) beats the wildcard's for turtle, so RDF/XML wins
+        ("text/turtle;q=0.1, */*;q=0.5", (TURTLE, RDFXML), RDFXML),
+        ("text/*;q=0.9, text/turtle;q=0", (TURTLE, NTRIPLES, SPARQL_CSV), SPARQL_CSV),
+        ("application/rdf+xml; charset=utf-8", RDF_FORMATS, RDFXML),  # parameters ignored
+        ("TEXT/TURTLE", RDF_FORMATS, TURTLE),  # case-insensitive
+    ],
+)
 def test_negotiate_picks(accept: str | None, offers: tuple, expected: object) -> None:
     assert negotiate(accept, offers) is expected
 
@@ -62,13 +65,16 @@ def test_format_quality_uses_aliases() -> None:
     assert format_quality("text/html", SPARQL_JSON) == 0
 
 
-@pytest.mark.parametrize(("accept", "expected"), [
-    ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", True),  # a browser
-    ("*/*", False),                                                              # curl
-    (None, False),
-    ("text/turtle, text/html;q=0.5", False),
-    ("text/*", True),
-])
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", True),  # a browser
+        ("*/*", False),  # curl
+        (None, False),
+        ("text/turtle, text/html;q=0.5", False),
+        ("text/*", True),
+    ],
+)
 def test_prefers_html(accept: str | None, expected: bool) -> None:
     assert prefers_html(accept, RDF_FORMATS) is expected
 

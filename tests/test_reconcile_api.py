@@ -445,11 +445,14 @@ def test_client_mistakes_are_4xx_with_a_message(
     assert body["status"] == status and body["error"]
 
 
-@pytest.mark.parametrize("query", [
-    {"q0": {"query": "Baku", "properties": 5}},
-    {"q0": {"query": "Baku", "properties": True}},
-    {"q0": {"query": "Baku", "limit": 1e400}},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"q0": {"query": "Baku", "properties": 5}},
+        {"q0": {"query": "Baku", "properties": True}},
+        {"q0": {"query": "Baku", "limit": 1e400}},
+    ],
+)
 def test_malformed_v02_queries_are_400_not_500(client: FlaskClient, query: dict[str, object]) -> None:
     response = client.post("/reconcile", data={"queries": json.dumps(query)})
     assert response.status_code == 400, response.get_data(as_text=True)
@@ -457,6 +460,5 @@ def test_malformed_v02_queries_are_400_not_500(client: FlaskClient, query: dict[
 
 def test_an_infinite_limit_in_v1_is_400(client: FlaskClient) -> None:
     body = {"queries": [{"conditions": [{"matchType": "name", "propertyValue": "Baku"}], "limit": 1e400}]}
-    response = client.post("/reconcile/v1/match", data=json.dumps(body),
-                           content_type="application/json")
+    response = client.post("/reconcile/v1/match", data=json.dumps(body), content_type="application/json")
     assert response.status_code == 400, response.get_data(as_text=True)

@@ -29,12 +29,20 @@ CONFORMING = FIXTURES / "conforming.ttl"
 
 B = CANONICAL_BASE_IRI
 PREFIXES = {
-    "bjsh:": B + "shapes#", "bj:": B + "ontology#", "bjst:": B + "id/statement/", "bjid:": B + "id/",
+    "bjsh:": B + "shapes#",
+    "bj:": B + "ontology#",
+    "bjst:": B + "id/statement/",
+    "bjid:": B + "id/",
     "bjsrc:": B + "source/",
-    "rdf:": str(RDF), "rdfs:": "http://www.w3.org/2000/01/rdf-schema#", "schema:": "http://schema.org/",
-    "skos:": "http://www.w3.org/2004/02/skos/core#", "wgs84:": "http://www.w3.org/2003/01/geo/wgs84_pos#",
-    "geo:": "http://www.opengis.net/ont/geosparql#", "oa:": "http://www.w3.org/ns/oa#",
-    "prov:": "http://www.w3.org/ns/prov#", "dcterms:": "http://purl.org/dc/terms/",
+    "rdf:": str(RDF),
+    "rdfs:": "http://www.w3.org/2000/01/rdf-schema#",
+    "schema:": "http://schema.org/",
+    "skos:": "http://www.w3.org/2004/02/skos/core#",
+    "wgs84:": "http://www.w3.org/2003/01/geo/wgs84_pos#",
+    "geo:": "http://www.opengis.net/ont/geosparql#",
+    "oa:": "http://www.w3.org/ns/oa#",
+    "prov:": "http://www.w3.org/ns/prov#",
+    "dcterms:": "http://purl.org/dc/terms/",
 }
 SRC = "bjsrc:fixture.de#char="
 
@@ -44,13 +52,15 @@ def iri(short: str | None) -> str | None:
         return None
     for prefix, namespace in PREFIXES.items():
         if short.startswith(prefix):
-            return namespace + short[len(prefix):]
+            return namespace + short[len(prefix) :]
     return short
 
 
-NAMED_THING_MISSING = {("bjid:nowhere", "rdf:type", "bjsh:NamedThingTypeShape"),
-                       ("bjid:nowhere", "rdfs:label", "bjsh:LabelUniqueLangShape"),
-                       ("bjid:nowhere", "schema:description", "bjsh:DescriptionUniqueLangShape")}
+NAMED_THING_MISSING = {
+    ("bjid:nowhere", "rdf:type", "bjsh:NamedThingTypeShape"),
+    ("bjid:nowhere", "rdfs:label", "bjsh:LabelUniqueLangShape"),
+    ("bjid:nowhere", "schema:description", "bjsh:DescriptionUniqueLangShape"),
+}
 
 EXPECTED: dict[str, set[tuple[str, str | None, str]]] = {
     "own-iri-key": {("bjid:Bad_Key", None, "bjsh:OwnIriShape")},
@@ -62,12 +72,15 @@ EXPECTED: dict[str, set[tuple[str, str | None, str]]] = {
     "label-missing-ru": {("bjid:no-russian", "rdfs:label", "bjsh:LabelRuShape")},
     "label-two-de": {("bjid:two-german", "rdfs:label", "bjsh:LabelUniqueLangShape")},
     "label-plain": {("bjid:plain-label", "rdfs:label", "bjsh:LabelUniqueLangShape")},
-    "description-missing-de": {("bjid:no-german-description", "schema:description",
-                                "bjsh:DescriptionDeShape")},
-    "description-missing-en": {("bjid:no-english-description", "schema:description",
-                                "bjsh:DescriptionEnShape")},
-    "description-two-en": {("bjid:two-english-descriptions", "schema:description",
-                            "bjsh:DescriptionUniqueLangShape")},
+    "description-missing-de": {
+        ("bjid:no-german-description", "schema:description", "bjsh:DescriptionDeShape")
+    },
+    "description-missing-en": {
+        ("bjid:no-english-description", "schema:description", "bjsh:DescriptionEnShape")
+    },
+    "description-two-en": {
+        ("bjid:two-english-descriptions", "schema:description", "bjsh:DescriptionUniqueLangShape")
+    },
     "type-missing": {("bjid:untyped", "rdf:type", "bjsh:NamedThingTypeShape")},
     "dangling-reference": NAMED_THING_MISSING,
     "wikidata-page": {("bjid:wrong-wikidata", "skos:exactMatch", "bjsh:WikidataLinkShape")},
@@ -87,18 +100,22 @@ EXPECTED: dict[str, set[tuple[str, str | None, str]]] = {
     "quote-fragment-mismatch": {(SRC + "1,24", "oa:start", "bjsh:QuoteNodeShape")},
     "quote-outside-sentence": {(SRC + "0,5", "dcterms:isPartOf", "bjsh:QuoteNodeShape")},
     "quote-orphan": {(SRC + "3,9", "dcterms:isPartOf", "bjsh:QuoteNodeShape")},
-    "quote-start-after-end": {(SRC + "111,88", "oa:start", "bjsh:QuoteNodeShape"),
-                              (SRC + "111,88", "oa:exact", "bjsh:QuoteNodeShape")},
+    "quote-start-after-end": {
+        (SRC + "111,88", "oa:start", "bjsh:QuoteNodeShape"),
+        (SRC + "111,88", "oa:exact", "bjsh:QuoteNodeShape"),
+    },
     "quote-without-exact": {(SRC + "95,98", "oa:exact", "bjsh:QuoteNodeShape")},
-    "count-invalid": {("bjid:negative-count", "bj:killedCount", "bjsh:CountShape"),
-                      ("bjid:negative-count", "bj:arrestedCount", "bjsh:CountShape")},
+    "count-invalid": {
+        ("bjid:negative-count", "bj:killedCount", "bjsh:CountShape"),
+        ("bjid:negative-count", "bj:arrestedCount", "bjsh:CountShape"),
+    },
     "dataset-without-license": {(B + "other-dataset", "dcterms:license", "bjsh:DatasetShape")},
     "source-without-text": {("bjsrc:empty", "schema:text", "bjsh:SourceTextShape")},
 }
 """What each violating fixture must report, and nothing else. Messages are checked where they carry data."""
 
 MESSAGE_FRAGMENTS = {
-    "quote-offsets-wrong": "which reads \"indestens 150 Menschen.\"",
+    "quote-offsets-wrong": 'which reads "indestens 150 Menschen."',
     "direct-triple-missing": "direct triple is missing",
     "end-before-start": "1990-01-19 is before schema:startDate 1990-01-20",
     "quote-fragment-mismatch": "#char=88,111",
@@ -127,8 +144,12 @@ def test_every_case_has_a_fixture_and_an_expectation() -> None:
 
 
 def test_every_named_shape_has_a_violating_case(shapes: Graph) -> None:
-    named = {str(s) for kind in (SH.NodeShape, SH.PropertyShape) for s in shapes.subjects(RDF.type, kind)
-             if isinstance(s, URIRef)}
+    named = {
+        str(s)
+        for kind in (SH.NodeShape, SH.PropertyShape)
+        for s in shapes.subjects(RDF.type, kind)
+        if isinstance(s, URIRef)
+    }
     # QuoteNodeShape is also reached through sh:node; NamedThingShape reports through its property shapes.
     covered = {iri(shape) for expected in EXPECTED.values() for _, _, shape in expected}
     assert named - covered == {iri("bjsh:NamedThingShape")}
@@ -181,7 +202,8 @@ def test_other_base_iri_is_checked_the_same_way(fixture_project: Path) -> None:
     base = "http://localhost:8080/bj/"
     report = validate(Settings(root=fixture_project, base_iri=base))
     assert [(v.focus_node, v.shape, v.location) for v in report.violations] == [
-        (base + "id/Bad_Key", base + "shapes#OwnIriShape", _declaring_line(fixture_project))]
+        (base + "id/Bad_Key", base + "shapes#OwnIriShape", _declaring_line(fixture_project))
+    ]
 
 
 def test_report_names_the_file_and_line_of_the_focus_node(fixture_project: Path) -> None:
@@ -190,9 +212,17 @@ def test_report_names_the_file_and_line_of_the_focus_node(fixture_project: Path)
     assert violation.location == _declaring_line(fixture_project)
     body = json.loads(report.to_json())
     assert body["conforms"] is False and body["violation_count"] == 1
-    assert body["violations"] == [{
-        "focus_node": B + "id/Bad_Key", "path": None, "message": violation.message, "severity": "Violation",
-        "shape": B + "shapes#OwnIriShape", "value": B + "id/Bad_Key", "location": violation.location}]
+    assert body["violations"] == [
+        {
+            "focus_node": B + "id/Bad_Key",
+            "path": None,
+            "message": violation.message,
+            "severity": "Violation",
+            "shape": B + "shapes#OwnIriShape",
+            "value": B + "id/Bad_Key",
+            "location": violation.location,
+        }
+    ]
     turtle = Graph().parse(data=report.to_turtle(), format="turtle")
     assert set(turtle.objects(None, SH.focusNode)) == {URIRef(B + "id/Bad_Key")}
 
@@ -206,12 +236,15 @@ def _declaring_line(root: Path) -> str:
 
 # --- the fast engine against the pySHACL reference ------------------------------------------------------
 
+
 def _same_report(data: Graph | pyoxigraph.Store, shapes: Graph) -> ValidationReport:
     """Both engines on the same data; asserts the same results and returns the fast engine's report."""
     fast = run_shacl(data, shapes, engine="fast")
     reference = run_shacl(data, shapes, engine="pyshacl")
+
     def key(report: ValidationReport) -> set[tuple[str | None, ...]]:
         return {(v.focus_node, v.path, v.shape, v.severity) for v in report.violations}
+
     assert key(fast) == key(reference)
     assert {v.message for v in fast.violations} == {v.message for v in reference.violations}
     assert fast.conforms == reference.conforms
@@ -226,8 +259,10 @@ def test_fast_engine_reports_what_pyshacl_reports(case: str | None, shapes: Grap
     assert report.conforms is (case is None)
 
 
-@pytest.mark.parametrize(("case", "quote"), [("quote-offsets-wrong", "89,112"),
-                                             ("quote-orphan", "3,9"), ("quote-without-exact", "95,98")])
+@pytest.mark.parametrize(
+    ("case", "quote"),
+    [("quote-offsets-wrong", "89,112"), ("quote-orphan", "3,9"), ("quote-without-exact", "95,98")],
+)
 def test_statement_from_a_failing_quote_fails_through_sh_node(case: str, quote: str, shapes: Graph) -> None:
     """sh:node bjsh:QuoteNodeShape: a SPARQL failure of the quote is also a failure of the statement."""
     statement = iri("bjst:fixture-massacre-killed-count")
@@ -253,13 +288,16 @@ def test_fast_engine_matches_pyshacl_on_synthetic_data(shapes: Graph) -> None:
 
 def test_a_shape_the_compiler_cannot_say_is_left_to_pyshacl(shapes: Graph) -> None:
     """No sh:message (pySHACL's generic one is not reproduced) and sh:hasValue: pySHACL evaluates them."""
-    extra = Graph().parse(format="turtle", data="""
+    extra = Graph().parse(
+        format="turtle",
+        data="""
         @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix schema: <http://schema.org/> .
         @prefix ex: <https://example.org/> .
         ex:PlaceNameShape a sh:NodeShape ; sh:targetClass schema:Place ;
             sh:property [ sh:path schema:name ; sh:minCount 1 ] ;
             sh:property [ sh:path schema:containedInPlace ; sh:hasValue ex:nowhere ;
-                          sh:message "contained in nowhere"@en ] .""")
+                          sh:message "contained in nowhere"@en ] .""",
+    )
     combined = shapes + extra
     assert shacl_sparql.has_constraints(shacl_sparql.plan(combined).core_shapes)
     report = _same_report(world(), combined)
@@ -281,7 +319,9 @@ def test_unknown_engine_is_refused(shapes: Graph) -> None:
 def test_a_warning_is_reported_but_conforms(shapes: Graph) -> None:
     """A node shape of severity sh:Warning: its SPARQL result is a Warning, its property shape's result keeps
     the default severity (sh:Violation), and pySHACL still counts the data as conforming (allow_warnings)."""
-    extra = Graph().parse(format="turtle", data="""
+    extra = Graph().parse(
+        format="turtle",
+        data="""
         @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix schema: <http://schema.org/> .
         @prefix ex: <https://example.org/> .
         ex:PlaceWarningShape a sh:NodeShape ; sh:targetClass schema:Place ; sh:severity sh:Warning ;
@@ -289,7 +329,8 @@ def test_a_warning_is_reported_but_conforms(shapes: Graph) -> None:
             sh:sparql [ a sh:SPARQLConstraint ; sh:message "{$this} has no {?missing}"@en ;
                 sh:select '''SELECT $this ?missing WHERE {
                     FILTER NOT EXISTS { $this <http://schema.org/url> ?u }
-                    BIND (<http://schema.org/url> AS ?missing) }''' ] .""")
+                    BIND (<http://schema.org/url> AS ?missing) }''' ] .""",
+    )
     report = _same_report(world(), shapes + extra)
     assert report.conforms
     assert {v.severity for v in report.violations} == {"Warning", "Violation"}
@@ -304,7 +345,19 @@ def test_cli_engine_option_reports_the_same(engine: str) -> None:
     from blackjanuary.cli import cli
 
     source_text = ROOT.parent / "shared" / "source" / "black-january-1990.de.txt"
-    result = CliRunner().invoke(cli, ["--root", str(ROOT), "--source-text", str(source_text), "validate",
-                                      "--engine", engine, "--format", "json"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--root",
+            str(ROOT),
+            "--source-text",
+            str(source_text),
+            "validate",
+            "--engine",
+            engine,
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {"conforms": True, "violation_count": 0, "violations": []}

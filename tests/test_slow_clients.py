@@ -37,7 +37,7 @@ def exchange(url: str, data: bytes, *, pause: float = 0.0, pieces: int = 1, time
     with socket.create_connection(address(url), timeout=timeout) as sock:
         step = -(-len(data) // pieces)
         for start in range(0, len(data), step):
-            sock.sendall(data[start:start + step])
+            sock.sendall(data[start : start + step])
             if pause:
                 time.sleep(pause)
         received = bytearray()
@@ -96,7 +96,7 @@ class Trickler:
                 if index in self.closed_at:
                     continue
                 try:
-                    sock.send(self.head[position:position + 1])
+                    sock.send(self.head[position : position + 1])
                 except OSError:
                     self.closed_at[index] = time.monotonic() - self.started
             if self._stop.wait(1.0):
@@ -168,29 +168,45 @@ def test_post_bodies_plain_chunked_and_late(live_server: str) -> None:
     query = b"ASK { ?s ?p ?o }"
     connection = http.client.HTTPConnection(host, port, timeout=10)
     try:
-        connection.request("POST", "/sparql", body=iter([query[:5], query[5:]]), encode_chunked=True,
-                           headers={"Content-Type": "application/sparql-query",
-                                    "Accept": "application/sparql-results+json"})
+        connection.request(
+            "POST",
+            "/sparql",
+            body=iter([query[:5], query[5:]]),
+            encode_chunked=True,
+            headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"},
+        )
         response = connection.getresponse()
         assert response.status == 200 and b"true" in response.read()
-        connection.request("POST", "/sparql", body=b"query=ASK%7B%7D",
-                           headers={"Content-Type": "application/x-www-form-urlencoded",
-                                    "Accept": "application/sparql-results+json"})
+        connection.request(
+            "POST",
+            "/sparql",
+            body=b"query=ASK%7B%7D",
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Accept": "application/sparql-results+json",
+            },
+        )
         response = connection.getresponse()
         assert response.status == 200 and b"boolean" in response.read()
     finally:
         connection.close()
     # The head first, the body a moment later: the thread reads it after the head was buffered.
-    late = (b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
-            b"Accept: application/sparql-results+json\r\nContent-Length: 16\r\nConnection: close\r\n\r\n")
+    late = (
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+        b"Accept: application/sparql-results+json\r\nContent-Length: 16\r\nConnection: close\r\n\r\n"
+    )
     raw = exchange(live_server, late + query, pieces=2, pause=0.3)
     assert statuses(raw) == [200] and b"true" in raw
 
 
 def test_large_response_streams_through(live_server: str) -> None:
     query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
-    response = requests.get(live_server + "/sparql", params={"query": query},
-                            headers={"Accept": "application/n-triples"}, timeout=20)
+    response = requests.get(
+        live_server + "/sparql",
+        params={"query": query},
+        headers={"Accept": "application/n-triples"},
+        timeout=20,
+    )
     assert response.status_code == 200
     assert response.text.count(" .\n") > 1000
 
@@ -213,7 +229,7 @@ def trickle_body(url: str, head: bytes, body: bytes, outcome: dict[str, tuple[fl
         received = bytearray()
         for position in range(len(body)):
             try:
-                sock.send(body[position:position + 1])
+                sock.send(body[position : position + 1])
             except OSError:
                 break
             time.sleep(1.0)
@@ -226,8 +242,10 @@ def trickle_body(url: str, head: bytes, body: bytes, outcome: dict[str, tuple[fl
             received += chunk
             if not chunk:
                 break
-        outcome[head.split(b"\r\n", 1)[0].decode() + head[-40:].decode()] = (time.monotonic() - began,
-                                                                               bytes(received))
+        outcome[head.split(b"\r\n", 1)[0].decode() + head[-40:].decode()] = (
+            time.monotonic() - began,
+            bytes(received),
+        )
 
 
 def test_slow_bodies_are_cut_off_at_the_body_deadline(live_server: str) -> None:
@@ -238,8 +256,10 @@ def test_slow_bodies_are_cut_off_at_the_body_deadline(live_server: str) -> None:
         common + b"Transfer-Encoding: chunked\r\n\r\n": b"%x\r\n%s\r\n0\r\n\r\n" % (len(query), query),
     }
     outcome: dict[str, tuple[float, bytes]] = {}
-    threads = [threading.Thread(target=trickle_body, args=(live_server, head, body, outcome))
-               for head, body in cases.items()]
+    threads = [
+        threading.Thread(target=trickle_body, args=(live_server, head, body, outcome))
+        for head, body in cases.items()
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

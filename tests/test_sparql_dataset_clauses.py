@@ -32,11 +32,14 @@ def test_from_narrows_the_default_graph_to_that_graph(client: FlaskClient) -> No
     assert prefixed == data
 
 
-@pytest.mark.parametrize("clause", [
-    "PREFIX e: <http://evil.example/> SELECT * FROM e:g WHERE { ?s ?p ?o }",
-    "SELECT * FROM undeclared:g WHERE { ?s ?p ?o }",
-    "SELECT * FROM NAMED <http://evil.example/g> WHERE { GRAPH ?g { ?s ?p ?o } }",
-])
+@pytest.mark.parametrize(
+    "clause",
+    [
+        "PREFIX e: <http://evil.example/> SELECT * FROM e:g WHERE { ?s ?p ?o }",
+        "SELECT * FROM undeclared:g WHERE { ?s ?p ?o }",
+        "SELECT * FROM NAMED <http://evil.example/g> WHERE { GRAPH ?g { ?s ?p ?o } }",
+    ],
+)
 def test_a_graph_that_is_not_ours_is_refused(client: FlaskClient, clause: str) -> None:
     response = client.get("/sparql", query_string={"query": clause}, headers=JSON)
     assert response.status_code == 400

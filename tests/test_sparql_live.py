@@ -30,6 +30,7 @@ def endpoint(base: str) -> str:
 
 # Real clients --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("return_format", [JSON, XML, CSV, TSV])
 def test_sparqlwrapper_select_in_every_result_format(sparql_server: str, return_format: str) -> None:
     client = SPARQLWrapper(endpoint(sparql_server), returnFormat=return_format)
@@ -51,10 +52,19 @@ def test_sparqlwrapper_construct_in_every_rdf_format(sparql_server: str, return_
     client = SPARQLWrapper(endpoint(sparql_server), returnFormat=return_format)
     client.setQuery(CONSTRUCT_3)
     converted = client.query().convert()
-    graph = converted if isinstance(converted, Graph) else Graph().parse(
-        data=converted, format={TURTLE: "turtle", N3: "turtle", JSONLD: "json-ld"}.get(return_format, "xml"))
-    assert (URIRef(f"{BASE}id/thing-3"), URIRef("http://www.w3.org/2000/01/rdf-schema#label"),
-            Literal("Thing 3", lang="en")) in graph
+    graph = (
+        converted
+        if isinstance(converted, Graph)
+        else Graph().parse(
+            data=converted,
+            format={TURTLE: "turtle", N3: "turtle", JSONLD: "json-ld"}.get(return_format, "xml"),
+        )
+    )
+    assert (
+        URIRef(f"{BASE}id/thing-3"),
+        URIRef("http://www.w3.org/2000/01/rdf-schema#label"),
+        Literal("Thing 3", lang="en"),
+    ) in graph
     assert len(graph) == 5
 
 
@@ -79,13 +89,18 @@ def test_rdflib_sparqlstore(sparql_server: str) -> None:
 
 # Raw requests: the core protocol set over HTTP -----------------------------------------------------------
 
+
 def test_raw_get_post_and_body(sparql_server: str) -> None:
     url = endpoint(sparql_server)
     accept = {"Accept": "application/sparql-results+json"}
     by_get = requests.get(url, params={"query": COUNT_THINGS}, headers=accept, timeout=10)
     by_form = requests.post(url, data={"query": COUNT_THINGS}, headers=accept, timeout=10)
-    by_body = requests.post(url, data=COUNT_THINGS.encode(), timeout=10,
-                            headers={**accept, "Content-Type": "application/sparql-query"})
+    by_body = requests.post(
+        url,
+        data=COUNT_THINGS.encode(),
+        timeout=10,
+        headers={**accept, "Content-Type": "application/sparql-query"},
+    )
     for response in (by_get, by_form, by_body):
         assert response.status_code == 200
         assert int(response.json()["results"]["bindings"][0]["n"]["value"]) == THING_COUNT
@@ -96,15 +111,29 @@ def test_raw_errors(sparql_server: str) -> None:
     assert requests.get(url, params={"query": "SELECT * {"}, timeout=10).status_code == 400
     assert requests.get(url, params={"query": [COUNT_THINGS, COUNT_THINGS]}, timeout=10).status_code == 400
     assert requests.put(url, data="x", timeout=10).status_code == 405
-    assert requests.post(url, data=b"{}", headers={"Content-Type": "application/json"},
-                         timeout=10).status_code == 415
-    assert requests.get(url, params={"query": COUNT_THINGS}, headers={"Accept": "image/png"},
-                        timeout=10).status_code == 406
+    assert (
+        requests.post(url, data=b"{}", headers={"Content-Type": "application/json"}, timeout=10).status_code
+        == 415
+    )
+    assert (
+        requests.get(
+            url, params={"query": COUNT_THINGS}, headers={"Accept": "image/png"}, timeout=10
+        ).status_code
+        == 406
+    )
     assert requests.get(url, params={"update": "CLEAR ALL"}, timeout=10).status_code == 403
-    assert requests.post(url, data=b"CLEAR ALL", headers={"Content-Type": "application/sparql-update"},
-                         timeout=10).status_code == 403
-    assert requests.post(url, data=b"x" * 1_100_000, headers={"Content-Type": "application/sparql-query"},
-                         timeout=10).status_code == 413
+    assert (
+        requests.post(
+            url, data=b"CLEAR ALL", headers={"Content-Type": "application/sparql-update"}, timeout=10
+        ).status_code
+        == 403
+    )
+    assert (
+        requests.post(
+            url, data=b"x" * 1_100_000, headers={"Content-Type": "application/sparql-query"}, timeout=10
+        ).status_code
+        == 413
+    )
     after = requests.get(url, params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"}, timeout=10)
     assert int(after.json()["results"]["bindings"][0]["n"]["value"]) == sum(GRAPHS.values())
 
@@ -118,11 +147,13 @@ def test_raw_http_features(sparql_server: str) -> None:
     raw = requests.get(url, params=query, headers={"Accept-Encoding": "gzip"}, stream=True, timeout=10)
     assert len(gzip.decompress(raw.raw.read())) > len(raw.headers["Content-Length"])
     etag = first.headers["ETag"]
-    again = requests.get(url, params=query, headers={"Accept-Encoding": "gzip", "If-None-Match": etag},
-                         timeout=10)
+    again = requests.get(
+        url, params=query, headers={"Accept-Encoding": "gzip", "If-None-Match": etag}, timeout=10
+    )
     assert again.status_code == 304
-    preflight = requests.options(url, headers={"Origin": "https://example.org",
-                                               "Access-Control-Request-Method": "POST"}, timeout=10)
+    preflight = requests.options(
+        url, headers={"Origin": "https://example.org", "Access-Control-Request-Method": "POST"}, timeout=10
+    )
     assert preflight.status_code == 204 and preflight.headers["Access-Control-Allow-Origin"] == "*"
     sd = requests.get(url, headers={"Accept": "text/turtle"}, timeout=10)
     graph = Graph().parse(data=sd.text, format="turtle")
@@ -133,6 +164,7 @@ def test_raw_http_features(sparql_server: str) -> None:
 
 
 # Safety over HTTP ----------------------------------------------------------------------------------------
+
 
 def test_timeout_is_503_while_other_requests_are_answered(sparql_server: str) -> None:
     url = endpoint(sparql_server)
@@ -177,8 +209,9 @@ def test_deep_nesting_cannot_crash_the_server(sparql_server: str, how: str) -> N
     elif how == "form":
         response = requests.post(url, data={"query": query}, timeout=10)
     else:
-        response = requests.post(url, data=query.encode(), timeout=10,
-                                 headers={"Content-Type": "application/sparql-query"})
+        response = requests.post(
+            url, data=query.encode(), timeout=10, headers={"Content-Type": "application/sparql-query"}
+        )
     assert response.status_code == 400 and "levels deep" in response.json()["error"]
     assert requests.get(url, params={"query": COUNT_THINGS}, timeout=10).status_code == 200
 
@@ -190,9 +223,12 @@ def test_no_request_leaves_the_server(sparql_server: str) -> None:
     listener.settimeout(0.5)
     target = f"http://127.0.0.1:{listener.getsockname()[1]}"
     try:
-        for query in (f"SELECT * {{ SERVICE <{target}/sparql> {{ ?s ?p ?o }} }}",
-                      f"SELECT * {{ SERVICE SILENT <{target}/sparql> {{ ?s ?p ?o }} }}",
-                      f"SELECT * FROM <{target}/g> {{ ?s ?p ?o }}", f"LOAD <{target}/g>"):
+        for query in (
+            f"SELECT * {{ SERVICE <{target}/sparql> {{ ?s ?p ?o }} }}",
+            f"SELECT * {{ SERVICE SILENT <{target}/sparql> {{ ?s ?p ?o }} }}",
+            f"SELECT * FROM <{target}/g> {{ ?s ?p ?o }}",
+            f"LOAD <{target}/g>",
+        ):
             response = requests.post(endpoint(sparql_server), data={"query": query}, timeout=10)
             assert response.status_code in (400, 403)
         with pytest.raises(TimeoutError):
@@ -208,11 +244,13 @@ def test_result_cap_over_http(sparql_server: str) -> None:
     # Rows big enough that the first 256 kB were already sent when the cap is hit: the response is
     # cut off (chunked encoding never completed), never a 200 that looks whole.
     with pytest.raises(requests.exceptions.ChunkedEncodingError):
-        requests.get(endpoint(sparql_server), params={"query": "SELECT * { ?s ?p ?o . ?t ?q ?r }"},
-                     timeout=10)
+        requests.get(
+            endpoint(sparql_server), params={"query": "SELECT * { ?s ?p ?o . ?t ?q ?r }"}, timeout=10
+        )
 
 
 # serve refuses data it must not publish -------------------------------------------------------------------
+
 
 def test_serve_refuses_a_build_that_does_not_conform(tmp_path: Path, sparql_settings: Settings) -> None:
     import json
@@ -223,15 +261,27 @@ def test_serve_refuses_a_build_that_does_not_conform(tmp_path: Path, sparql_sett
     manifest = json.loads((dist / "manifest.json").read_text())
     manifest["conforms"] = False
     (dist / "manifest.json").write_text(json.dumps(manifest))
-    result = CliRunner().invoke(cli, ["--root", str(sparql_settings.root), "serve", "--dist", str(dist),
-                                      "--no-build", "--port", "1"])
+    result = CliRunner().invoke(
+        cli, ["--root", str(sparql_settings.root), "serve", "--dist", str(dist), "--no-build", "--port", "1"]
+    )
     assert result.exit_code == 2
     assert "does not conform" in result.output
 
 
 def test_serve_refuses_a_missing_build(tmp_path: Path, sparql_settings: Settings) -> None:
-    result = CliRunner().invoke(cli, ["--root", str(sparql_settings.root), "serve", "--dist",
-                                      str(tmp_path / "nothing"), "--no-build", "--port", "1"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--root",
+            str(sparql_settings.root),
+            "serve",
+            "--dist",
+            str(tmp_path / "nothing"),
+            "--no-build",
+            "--port",
+            "1",
+        ],
+    )
     assert result.exit_code == 2
     assert "blackjanuary build" in result.output
 
@@ -240,8 +290,9 @@ def test_live_server_on_the_real_build(live_server: str) -> None:
     """The shared fixture: the real, validated build answers its service description and a query."""
     sd = requests.get(endpoint(live_server), headers={"Accept": "text/turtle"}, timeout=10)
     assert sd.status_code == 200
-    count = requests.get(endpoint(live_server), params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"},
-                         timeout=10)
+    count = requests.get(
+        endpoint(live_server), params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"}, timeout=10
+    )
     assert int(count.json()["results"]["bindings"][0]["n"]["value"]) > 0
 
 
@@ -250,8 +301,12 @@ def test_competency_questions_answer_on_the_real_build(live_server: str) -> None
     config = requests.get(endpoint(live_server) + "/ui-config.json", timeout=10).json()
     assert config["examples"]
     for example in config["examples"]:
-        response = requests.post(endpoint(live_server), data={"query": example["query"]},
-                                 headers={"Accept": "application/sparql-results+json"}, timeout=30)
+        response = requests.post(
+            endpoint(live_server),
+            data={"query": example["query"]},
+            headers={"Accept": "application/sparql-results+json"},
+            timeout=30,
+        )
         assert response.status_code == 200, (example["id"], response.text[:300])
         body = response.json()
         found = body.get("boolean", None) if "boolean" in body else len(body["results"]["bindings"])

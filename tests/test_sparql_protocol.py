@@ -45,11 +45,13 @@ def count_of(response: object) -> int:
 
 # The three ways to send a query -------------------------------------------------------------------------
 
+
 def test_get_post_form_and_post_body_give_the_same_answer(client: FlaskClient) -> None:
     by_get = client.get("/sparql", query_string={"query": COUNT_THINGS})
     by_form = client.post("/sparql", data={"query": COUNT_THINGS})
-    by_body = client.post("/sparql", data=COUNT_THINGS.encode(),
-                          content_type="application/sparql-query; charset=utf-8")
+    by_body = client.post(
+        "/sparql", data=COUNT_THINGS.encode(), content_type="application/sparql-query; charset=utf-8"
+    )
     assert [r.status_code for r in (by_get, by_form, by_body)] == [200, 200, 200]
     assert count_of(by_get) == count_of(by_form) == count_of(by_body) == THING_COUNT
 
@@ -87,13 +89,15 @@ def test_unknown_graph_is_refused_with_the_list_of_graphs(client: FlaskClient, p
 
 
 def test_from_a_graph_that_is_not_ours_is_refused(client: FlaskClient) -> None:
-    response = client.get("/sparql", query_string={
-        "query": "SELECT * FROM <http://127.0.0.1:9/remote.ttl> WHERE { ?s ?p ?o }"})
+    response = client.get(
+        "/sparql", query_string={"query": "SELECT * FROM <http://127.0.0.1:9/remote.ttl> WHERE { ?s ?p ?o }"}
+    )
     assert response.status_code == 400
     assert "not a graph of this dataset" in response.get_json()["error"]
 
 
 # Results by content negotiation and by format= ----------------------------------------------------------
+
 
 def parse_select(media_type: str, body: bytes) -> set[str]:
     """The ?s values of a one-column SELECT result, read with a parser for each format."""
@@ -115,41 +119,63 @@ def parse_select(media_type: str, body: bytes) -> set[str]:
 
 @pytest.mark.parametrize("fmt", RESULT_FORMATS, ids=lambda f: f.name)
 def test_select_in_every_result_format_by_accept(client: FlaskClient, fmt: object) -> None:
-    response = client.get("/sparql", query_string={"query": SELECT_THINGS},
-                          headers={"Accept": fmt.media_type})
+    response = client.get(
+        "/sparql", query_string={"query": SELECT_THINGS}, headers={"Accept": fmt.media_type}
+    )
     assert response.status_code == 200
     assert response.mimetype == fmt.media_type
     expected = {f"{BASE}id/thing-{i}" for i in range(THING_COUNT)}
     assert parse_select(fmt.media_type, response.data) == expected
 
 
-@pytest.mark.parametrize(("param", "media_type"), [
-    ("json", "application/sparql-results+json"), ("xml", "application/sparql-results+xml"),
-    ("csv", "text/csv"), ("tsv", "text/tab-separated-values"), ("text/csv", "text/csv"),
-])
+@pytest.mark.parametrize(
+    ("param", "media_type"),
+    [
+        ("json", "application/sparql-results+json"),
+        ("xml", "application/sparql-results+xml"),
+        ("csv", "text/csv"),
+        ("tsv", "text/tab-separated-values"),
+        ("text/csv", "text/csv"),
+    ],
+)
 def test_format_parameter_overrides_accept(client: FlaskClient, param: str, media_type: str) -> None:
-    response = client.get("/sparql", query_string={"query": SELECT_THINGS, "format": param},
-                          headers={"Accept": "application/sparql-results+xml;q=0.1"})
+    response = client.get(
+        "/sparql",
+        query_string={"query": SELECT_THINGS, "format": param},
+        headers={"Accept": "application/sparql-results+xml;q=0.1"},
+    )
     assert response.status_code == 200
     assert response.mimetype == media_type
 
 
 def test_q_values_and_wildcards_choose_the_result_format(client: FlaskClient) -> None:
     accept = "text/csv;q=0.4, application/sparql-results+xml;q=0.9, */*;q=0.1"
-    assert client.get("/sparql", query_string={"query": SELECT_THINGS},
-                      headers={"Accept": accept}).mimetype == "application/sparql-results+xml"
-    assert client.get("/sparql", query_string={"query": SELECT_THINGS},
-                      headers={"Accept": "text/*"}).mimetype == "text/csv"
-    assert client.get("/sparql", query_string={"query": SELECT_THINGS},
-                      headers={"Accept": "*/*"}).mimetype == "application/sparql-results+json"
+    assert (
+        client.get("/sparql", query_string={"query": SELECT_THINGS}, headers={"Accept": accept}).mimetype
+        == "application/sparql-results+xml"
+    )
+    assert (
+        client.get("/sparql", query_string={"query": SELECT_THINGS}, headers={"Accept": "text/*"}).mimetype
+        == "text/csv"
+    )
+    assert (
+        client.get("/sparql", query_string={"query": SELECT_THINGS}, headers={"Accept": "*/*"}).mimetype
+        == "application/sparql-results+json"
+    )
 
 
 @pytest.mark.parametrize("fmt", RESULT_FORMATS, ids=lambda f: f.name)
 def test_ask_in_every_result_format(client: FlaskClient, fmt: object) -> None:
-    yes = client.get("/sparql", query_string={"query": f"ASK {{ <{BASE}id/thing-1> ?p ?o }}"},
-                     headers={"Accept": fmt.media_type})
-    no = client.get("/sparql", query_string={"query": f"ASK {{ <{BASE}id/nothing> ?p ?o }}"},
-                    headers={"Accept": fmt.media_type})
+    yes = client.get(
+        "/sparql",
+        query_string={"query": f"ASK {{ <{BASE}id/thing-1> ?p ?o }}"},
+        headers={"Accept": fmt.media_type},
+    )
+    no = client.get(
+        "/sparql",
+        query_string={"query": f"ASK {{ <{BASE}id/nothing> ?p ?o }}"},
+        headers={"Accept": fmt.media_type},
+    )
     assert yes.status_code == no.status_code == 200
     assert "true" in yes.get_data(as_text=True) and "false" in no.get_data(as_text=True)
     if fmt.name == "json":
@@ -171,8 +197,9 @@ def expected_thing_7() -> Graph:
 def test_construct_in_every_rdf_format(client: FlaskClient, fmt: object) -> None:
     from rdflib.compare import isomorphic
 
-    response = client.get("/sparql", query_string={"query": CONSTRUCT_ONE},
-                          headers={"Accept": fmt.media_type})
+    response = client.get(
+        "/sparql", query_string={"query": CONSTRUCT_ONE}, headers={"Accept": fmt.media_type}
+    )
     assert response.status_code == 200
     assert response.mimetype == fmt.media_type
     if fmt.kind == "dataset":
@@ -187,8 +214,9 @@ def test_construct_in_every_rdf_format(client: FlaskClient, fmt: object) -> None
 
 
 def test_describe_is_a_graph_result(client: FlaskClient) -> None:
-    response = client.get("/sparql", query_string={"query": f"DESCRIBE <{BASE}id/thing-7>"},
-                          headers={"Accept": "*/*"})
+    response = client.get(
+        "/sparql", query_string={"query": f"DESCRIBE <{BASE}id/thing-7>"}, headers={"Accept": "*/*"}
+    )
     assert response.status_code == 200 and response.mimetype == "text/turtle"
     graph = Graph().parse(data=response.data, format="turtle")
     assert (URIRef(f"{BASE}id/thing-7"), RDF.type, URIRef("http://schema.org/Thing")) in graph
@@ -207,6 +235,7 @@ def test_406_lists_what_is_offered(client: FlaskClient) -> None:
 
 # Client errors -------------------------------------------------------------------------------------------
 
+
 def test_malformed_query_is_400_with_the_parser_position(client: FlaskClient) -> None:
     response = client.get("/sparql", query_string={"query": "SELECT * WHERE {\n  ?s ?p \n}"})
     assert response.status_code == 400
@@ -216,8 +245,9 @@ def test_malformed_query_is_400_with_the_parser_position(client: FlaskClient) ->
 def test_two_queries_is_400(client: FlaskClient) -> None:
     response = client.get("/sparql", query_string={"query": [COUNT_THINGS, COUNT_THINGS]})
     assert response.status_code == 400
-    both = client.post("/sparql?query=ASK%7B%7D", data=COUNT_THINGS.encode(),
-                       content_type="application/sparql-query")
+    both = client.post(
+        "/sparql?query=ASK%7B%7D", data=COUNT_THINGS.encode(), content_type="application/sparql-query"
+    )
     assert both.status_code == 400
 
 
@@ -252,6 +282,7 @@ def test_errors_render_for_browsers_and_text_clients(client: FlaskClient) -> Non
 
 
 # The service description and the query UI ----------------------------------------------------------------
+
 
 @pytest.mark.parametrize("fmt", RDF_FORMATS, ids=lambda f: f.name)
 def test_service_description_in_every_rdf_format(client: FlaskClient, fmt: object) -> None:
@@ -290,8 +321,9 @@ def test_browser_gets_the_query_ui_without_inline_script(client: FlaskClient) ->
         assert client.get(asset).status_code == 200, asset
 
 
-def test_ui_config_lists_prefixes_and_the_competency_questions(client: FlaskClient,
-                                                               sparql_settings: Settings) -> None:
+def test_ui_config_lists_prefixes_and_the_competency_questions(
+    client: FlaskClient, sparql_settings: Settings
+) -> None:
     config = client.get("/sparql/ui-config.json").get_json()
     assert config["prefixes"]["bjid"] == BASE + "id/"
     files = sorted((sparql_settings.graph_dir / "queries").glob("*.rq"))
@@ -311,15 +343,23 @@ def test_example_queries_run(client: FlaskClient) -> None:
 
 # HTTP: CORS, Vary, ETag, gzip, cache ---------------------------------------------------------------------
 
+
 def test_cors_preflight_and_headers(client: FlaskClient) -> None:
-    preflight = client.options("/sparql", headers={"Origin": "https://example.org",
-                                                   "Access-Control-Request-Method": "POST",
-                                                   "Access-Control-Request-Headers": "Content-Type"})
+    preflight = client.options(
+        "/sparql",
+        headers={
+            "Origin": "https://example.org",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Content-Type",
+        },
+    )
     assert preflight.status_code == 204
     assert preflight.headers["Access-Control-Allow-Origin"] == "*"
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
     assert "Content-Type" in preflight.headers["Access-Control-Allow-Headers"]
-    plain = client.get("/sparql", query_string={"query": COUNT_THINGS}, headers={"Origin": "https://example.org"})
+    plain = client.get(
+        "/sparql", query_string={"query": COUNT_THINGS}, headers={"Origin": "https://example.org"}
+    )
     assert plain.headers["Access-Control-Allow-Origin"] == "*"
 
 
@@ -331,12 +371,17 @@ def test_vary_etag_and_304(client: FlaskClient, app: Flask) -> None:
     assert version in etag and "json" in etag
     again = client.get("/sparql", query_string={"query": COUNT_THINGS}, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.data == b""
-    other = client.get("/sparql", query_string={"query": COUNT_THINGS},
-                       headers={"If-None-Match": etag, "Accept": "text/csv"})
+    other = client.get(
+        "/sparql", query_string={"query": COUNT_THINGS}, headers={"If-None-Match": etag, "Accept": "text/csv"}
+    )
     assert other.status_code == 200 and other.headers["ETag"] != etag
     sd = client.get("/sparql", headers={"Accept": "text/turtle"})
-    assert client.get("/sparql", headers={"Accept": "text/turtle", "If-None-Match": sd.headers["ETag"]}
-                      ).status_code == 304
+    assert (
+        client.get(
+            "/sparql", headers={"Accept": "text/turtle", "If-None-Match": sd.headers["ETag"]}
+        ).status_code
+        == 304
+    )
 
 
 def test_gzip_for_large_bodies_when_accepted(client: FlaskClient) -> None:
@@ -365,12 +410,16 @@ def test_cache_serves_identical_results_and_can_be_turned_off(sparql_settings: S
 
 def test_large_results_stream(sparql_settings: Settings, app: Flask) -> None:
     query = "SELECT * WHERE { ?a ?b ?c . ?d <http://schema.org/location> ?f }"  # ~800,000 rows, capped
-    streaming = create_app(sparql_settings.replace(max_results=3000, cache_size=0),
-                           store=app.extensions["blackjanuary.store"])
+    streaming = create_app(
+        sparql_settings.replace(max_results=3000, cache_size=0), store=app.extensions["blackjanuary.store"]
+    )
     settings_store = streaming.extensions["blackjanuary.store"]
     assert settings_store is app.extensions["blackjanuary.store"]
-    response = streaming.test_client().get("/sparql", query_string={"query": query + " LIMIT 2500"},
-                                           headers={"Accept": "text/tab-separated-values"})
+    response = streaming.test_client().get(
+        "/sparql",
+        query_string={"query": query + " LIMIT 2500"},
+        headers={"Accept": "text/tab-separated-values"},
+    )
     assert response.status_code == 200
     assert response.is_streamed or len(response.data) > 0
     assert len(response.get_data(as_text=True).splitlines()) == 2501
@@ -386,8 +435,9 @@ def test_repeated_get_is_replayed_exactly(sparql_settings: Settings, app: Flask)
     assert cache.hits == hits + 1
     assert second.data == first.data and second.status_code == 200
     assert sorted(second.headers.items()) == sorted(first.headers.items())
-    conditional = client.get("/sparql", query_string=query,
-                             headers={"Accept": "text/csv", "If-None-Match": first.headers["ETag"]})
+    conditional = client.get(
+        "/sparql", query_string=query, headers={"Accept": "text/csv", "If-None-Match": first.headers["ETag"]}
+    )
     assert conditional.status_code == 304
     head = client.head("/sparql", query_string=query, headers={"Accept": "text/csv"})
     assert head.status_code == 200 and head.data == b"" and head.headers["ETag"] == first.headers["ETag"]

@@ -21,8 +21,7 @@ from tests_sparql_data import BASE, GRAPHS
 COUNT_ALL = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"
 # ~4 million rows, blocking, each with a string FILTER: about 1.5 s on this machine. The bare product
 # counts in 0.33 s, too close to the 0.2–0.4 s timeouts below on a quiet or faster machine.
-RUNAWAY_COUNT = ('SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f '
-                 'FILTER(CONCAT(STR(?c), STR(?f)) != "") }')
+RUNAWAY_COUNT = 'SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f FILTER(CONCAT(STR(?c), STR(?f)) != "") }'
 DEEP = 5000
 
 
@@ -50,18 +49,25 @@ UPDATES = [
     "PREFIX bj: <https://w3id.org/blackjanuary/ontology#>\n# a comment\nDELETE DATA { bj:rank a bj:X }",
     "BASE <http://e/> WITH <https://w3id.org/blackjanuary/graph/data> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
     "LOAD <http://127.0.0.1:9/data.ttl>",
-    "CLEAR ALL", "DROP GRAPH <https://w3id.org/blackjanuary/graph/data>", "CREATE GRAPH <http://e/g>",
-    "ADD DEFAULT TO <http://e/g>", "MOVE DEFAULT TO <http://e/g>", "COPY DEFAULT TO <http://e/g>",
+    "CLEAR ALL",
+    "DROP GRAPH <https://w3id.org/blackjanuary/graph/data>",
+    "CREATE GRAPH <http://e/g>",
+    "ADD DEFAULT TO <http://e/g>",
+    "MOVE DEFAULT TO <http://e/g>",
+    "COPY DEFAULT TO <http://e/g>",
 ]
 
 
 @pytest.mark.parametrize("update", UPDATES)
-def test_updates_smuggled_as_queries_are_403_and_change_nothing(client: FlaskClient, store: EmbeddedStore,
-                                                                update: str) -> None:
+def test_updates_smuggled_as_queries_are_403_and_change_nothing(
+    client: FlaskClient, store: EmbeddedStore, update: str
+) -> None:
     before = store.dump()
-    for response in (client.get("/sparql", query_string={"query": update}),
-                     client.post("/sparql", data={"query": update}),
-                     client.post("/sparql", data=update.encode(), content_type="application/sparql-query")):
+    for response in (
+        client.get("/sparql", query_string={"query": update}),
+        client.post("/sparql", data={"query": update}),
+        client.post("/sparql", data=update.encode(), content_type="application/sparql-query"),
+    ):
         assert response.status_code == 403, response.get_data(as_text=True)
         assert "read-only" in response.get_json()["error"]
     assert store.dump() == before
@@ -79,6 +85,7 @@ def test_update_parameter_and_update_body_are_403(client: FlaskClient, store: Em
 
 
 # No outbound requests ------------------------------------------------------------------------------------
+
 
 @pytest.fixture()
 def listener() -> Iterator[tuple[str, list[bytes]]]:
@@ -128,8 +135,9 @@ def ssrf_queries(url: str) -> list[str]:
     ]
 
 
-def test_no_request_leaves_the_process(client: FlaskClient, store: EmbeddedStore,
-                                       listener: tuple[str, list[bytes]]) -> None:
+def test_no_request_leaves_the_process(
+    client: FlaskClient, store: EmbeddedStore, listener: tuple[str, list[bytes]]
+) -> None:
     url, seen = listener
     for query in ssrf_queries(url):
         response = client.post("/sparql", data={"query": query})
@@ -168,9 +176,11 @@ DEEP_QUERIES = {
 def test_deep_nesting_is_400_on_every_path(client: FlaskClient, store: EmbeddedStore, name: str) -> None:
     query = DEEP_QUERIES[name]
     assert nesting_depth(query) >= DEEP
-    responses = [client.get("/sparql", query_string={"query": query}),
-                 client.post("/sparql", data={"query": query}),
-                 client.post("/sparql", data=query.encode(), content_type="application/sparql-query")]
+    responses = [
+        client.get("/sparql", query_string={"query": query}),
+        client.post("/sparql", data={"query": query}),
+        client.post("/sparql", data=query.encode(), content_type="application/sparql-query"),
+    ]
     for response in responses:
         assert response.status_code == 400
         assert "levels deep" in response.get_json()["error"]
@@ -195,16 +205,22 @@ def test_brackets_in_strings_and_comments_do_not_count() -> None:
 
 # Timeouts --------------------------------------------------------------------------------------------
 
-def test_timeout_is_503_and_others_are_answered_meanwhile(sparql_settings: Settings,
-                                                          store: EmbeddedStore) -> None:
+
+def test_timeout_is_503_and_others_are_answered_meanwhile(
+    sparql_settings: Settings, store: EmbeddedStore
+) -> None:
     app = create_app(sparql_settings.replace(query_timeout=0.4, cache_size=0), store=store)
     results: dict[str, object] = {}
 
     def slow() -> None:
         started = time.monotonic()
         response = app.test_client().get("/sparql", query_string={"query": RUNAWAY_COUNT})
-        results["slow"] = (response.status_code, response.headers.get("Retry-After"),
-                           time.monotonic() - started, response.get_json())
+        results["slow"] = (
+            response.status_code,
+            response.headers.get("Retry-After"),
+            time.monotonic() - started,
+            response.get_json(),
+        )
 
     thread = threading.Thread(target=slow)
     thread.start()
@@ -226,18 +242,21 @@ def test_store_methods_time_out(store: EmbeddedStore) -> None:
         store.select(RUNAWAY_COUNT, timeout=0.2)
 
 
-def test_timeout_after_the_response_started_aborts_it(sparql_settings: Settings,
-                                                      store: EmbeddedStore) -> None:
+def test_timeout_after_the_response_started_aborts_it(
+    sparql_settings: Settings, store: EmbeddedStore
+) -> None:
     app = create_app(sparql_settings.replace(query_timeout=2.0, cache_size=0, max_results=10**9), store=store)
     query = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # streams rows for hours
-    response = app.test_client().get("/sparql", query_string={"query": query},
-                                     headers={"Accept": "text/tab-separated-values"})
+    response = app.test_client().get(
+        "/sparql", query_string={"query": query}, headers={"Accept": "text/tab-separated-values"}
+    )
     assert response.status_code == 200  # the first 256 kB were ready in time …
     with pytest.raises(QueryTimeout):  # … but the body is never completed as if it were whole
         response.get_data()
 
 
 # Size caps -------------------------------------------------------------------------------------------
+
 
 def test_request_size_cap_is_413(sparql_settings: Settings, store: EmbeddedStore) -> None:
     app = create_app(sparql_settings.replace(max_request_bytes=2000), store=store)

@@ -35,8 +35,9 @@ def test_a_query_link_opens_the_ui_with_the_query(client: FlaskClient) -> None:
 
 
 def test_the_same_link_still_gives_results_to_a_client(client: FlaskClient) -> None:
-    response = client.get("/sparql", query_string={"query": SELECT},
-                          headers={"Accept": "application/sparql-results+json"})
+    response = client.get(
+        "/sparql", query_string={"query": SELECT}, headers={"Accept": "application/sparql-results+json"}
+    )
     assert response.status_code == 200 and response.mimetype == "application/sparql-results+json"
     assert len(response.get_json()["results"]["bindings"]) == 3
 

@@ -44,16 +44,20 @@ def test_stats_match_sparql(settings: Settings) -> None:
         assert n == count(dataset, query)
     for lang, n in stats.labels.items():
         label = "<http://www.w3.org/2000/01/rdf-schema#label>"
-        query = (f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {data} {{ ?s {label} ?l "
-                 f"FILTER(LANG(?l) = '{lang}') }} }}")
+        query = (
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {data} {{ ?s {label} ?l "
+            f"FILTER(LANG(?l) = '{lang}') }} }}"
+        )
         assert n == count(dataset, query)
     statement = f"<{ours.BJ.Statement}>"
     prov = "<http://www.w3.org/ns/prov#wasDerivedFrom>"
     assert stats.statements == count(
-        dataset, f"SELECT (COUNT(DISTINCT ?st) AS ?n) WHERE {{ GRAPH {data} {{ ?st a {statement} }} }}")
+        dataset, f"SELECT (COUNT(DISTINCT ?st) AS ?n) WHERE {{ GRAPH {data} {{ ?st a {statement} }} }}"
+    )
     assert stats.statements_with_provenance == count(
         dataset,
-        f"SELECT (COUNT(DISTINCT ?st) AS ?n) WHERE {{ GRAPH {data} {{ ?st a {statement} ; {prov} ?src }} }}")
+        f"SELECT (COUNT(DISTINCT ?st) AS ?n) WHERE {{ GRAPH {data} {{ ?st a {statement} ; {prov} ?src }} }}",
+    )
     assert stats.statements_with_provenance + stats.statements_without_provenance == stats.statements
     excluded = ", ".join(f"<{p}>" for p in sorted(DESCRIPTIVE))
     unbacked = f"""
@@ -67,8 +71,10 @@ def test_stats_match_sparql(settings: Settings) -> None:
         }} }}"""
     assert stats.facts_without_statement == count(dataset, unbacked) == len(stats.unbacked_facts)
     assert stats.wikidata_links == count(
-        dataset, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {data} {{ ?s <http://www.w3.org/2004/02/skos/core#exactMatch>"
-                 " ?o FILTER STRSTARTS(STR(?o), 'http://www.wikidata.org/entity/') } }")
+        dataset,
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {data} {{ ?s <http://www.w3.org/2004/02/skos/core#exactMatch>"
+        " ?o FILTER STRSTARTS(STR(?o), 'http://www.wikidata.org/entity/') } }",
+    )
 
 
 def test_mini_numbers() -> None:
@@ -86,9 +92,13 @@ def test_a_fact_without_statement_is_reported(tmp_path: Path) -> None:
     data.write_text(data.read_text(encoding="utf-8") + "\nbjid:baku bj:killedCount 1 .\n", encoding="utf-8")
     stats = compute(Settings(root=root))
     assert stats.facts_without_statement == 1
-    assert stats.unbacked_facts == (("<https://w3id.org/blackjanuary/id/baku>",
-                                     "<https://w3id.org/blackjanuary/ontology#killedCount>",
-                                     '"1"^^<http://www.w3.org/2001/XMLSchema#integer>'),)
+    assert stats.unbacked_facts == (
+        (
+            "<https://w3id.org/blackjanuary/id/baku>",
+            "<https://w3id.org/blackjanuary/ontology#killedCount>",
+            '"1"^^<http://www.w3.org/2001/XMLSchema#integer>',
+        ),
+    )
 
 
 def test_cli_stats_json_and_text() -> None:

@@ -51,7 +51,9 @@ def broken_datum(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "@prefix bjid: <https://w3id.org/blackjanuary/id/> .\n"
         "@prefix schema: <http://schema.org/> .\n"
         "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
-        f'bjid:{EVENT} schema:endDate "1989-01-01"^^xsd:date .\n', encoding="utf-8")
+        f'bjid:{EVENT} schema:endDate "1989-01-01"^^xsd:date .\n',
+        encoding="utf-8",
+    )
     return root
 
 

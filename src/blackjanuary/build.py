@@ -63,8 +63,10 @@ class ValidationFailedError(BuildError):
 
     def __init__(self, report: ValidationReport) -> None:
         count = len(report.violations)
-        super().__init__(f"the data does not conform to the shapes ({count} violation{'s' * (count != 1)}); "
-                         "nothing was written. Fix the listed files and build again.")
+        super().__init__(
+            f"the data does not conform to the shapes ({count} violation{'s' * (count != 1)}); "
+            "nothing was written. Fix the listed files and build again."
+        )
         self.report = report
 
 
@@ -125,19 +127,29 @@ def build(settings: Settings, *, show_progress: bool | None = None) -> BuildResu
                 description = void.describe(meta, triples, files, ours)
                 _write(tmp / VOID_NAME, void.turtle(description, ours))
                 graphs = {name: sum(1 for q in quads if q.graph_name.value == name) for name in graph_names}
-                manifest = Manifest(dataset=ours.dataset, version=version, base_iri=settings.base_iri,
-                                    conforms=True, input_sha256=inputs_hash, graphs=graphs,
-                                    triples=len(quads), files=tuple(files), exports=export_files)
+                manifest = Manifest(
+                    dataset=ours.dataset,
+                    version=version,
+                    base_iri=settings.base_iri,
+                    conforms=True,
+                    input_sha256=inputs_hash,
+                    graphs=graphs,
+                    triples=len(quads),
+                    files=tuple(files),
+                    exports=export_files,
+                )
                 _write(tmp / MANIFEST_NAME, manifest.to_json().encode("utf-8"))
                 _write(tmp / SUMS_NAME, checksums(tmp).encode("ascii"))
                 step.advance("publishing")
                 _fsync_dir(tmp)
                 _swap(tmp, dist)
             except OSError as exc:  # a full disk, a file-size limit, a read-only directory …
-                raise BuildError(f"cannot write the build in {dist.parent}: {exc.strerror or exc}"
-                                 f"{f' ({exc.filename})' if exc.filename else ''}; the published {dist} is "
-                                 "unchanged. Free some space (or build with --out elsewhere) and run the "
-                                 "build again.") from exc
+                raise BuildError(
+                    f"cannot write the build in {dist.parent}: {exc.strerror or exc}"
+                    f"{f' ({exc.filename})' if exc.filename else ''}; the published {dist} is "
+                    "unchanged. Free some space (or build with --out elsewhere) and run the "
+                    "build again."
+                ) from exc
             finally:
                 if tmp.exists():
                     shutil.rmtree(tmp, ignore_errors=True)
@@ -159,13 +171,21 @@ def _write_exports(tmp: Path, exports: dict[str, str]) -> tuple[ExportFile, ...]
         body = exports[name].encode("utf-8")
         _write(tmp / name, body)
         media_type, description = EXPORT_KINDS[name]
-        written.append(ExportFile(name=name, media_type=media_type, bytes=len(body),
-                                  sha256=dumps.sha256_bytes(body), description=description))
+        written.append(
+            ExportFile(
+                name=name,
+                media_type=media_type,
+                bytes=len(body),
+                sha256=dumps.sha256_bytes(body),
+                description=description,
+            )
+        )
     return tuple(written)
 
 
-def _write_dumps(tmp: Path, version: str, quads: list[ox.Quad], triples: list[ox.Triple], ours: Ours,
-                 step: Step) -> list[DistFile]:
+def _write_dumps(
+    tmp: Path, version: str, quads: list[ox.Quad], triples: list[ox.Triple], ours: Ours, step: Step
+) -> list[DistFile]:
     files: list[DistFile] = []
     prefixes = ours.prefixes()
     for fmt in DUMP_FORMATS:
@@ -176,9 +196,18 @@ def _write_dumps(tmp: Path, version: str, quads: list[ox.Quad], triples: list[ox
             name = dump_name(version, fmt, compressed=compressed)
             body = dumps.gzip_bytes(data) if compressed else data
             _write(tmp / name, body)
-            files.append(DistFile(name=name, format=fmt.name, media_type=fmt.media_type, bytes=len(body),
-                                  sha256=dumps.sha256_bytes(body), triples=count, compressed=compressed,
-                                  graphs=named))
+            files.append(
+                DistFile(
+                    name=name,
+                    format=fmt.name,
+                    media_type=fmt.media_type,
+                    bytes=len(body),
+                    sha256=dumps.sha256_bytes(body),
+                    triples=count,
+                    compressed=compressed,
+                    graphs=named,
+                )
+            )
             step.advance(name)
     return files
 
@@ -197,11 +226,15 @@ def dataset_version(dataset: Dataset, ours: Ours) -> str:
         for value in sorted(meta.objects(subject, predicate)):
             text = str(value)
             if not _VERSION.match(text):
-                raise BuildError(f"graph/meta: the version {text!r} of <{subject}> is not usable in a file "
-                                 "name; use letters, digits, '.', '+' and '-' (e.g. 1.0.0).")
+                raise BuildError(
+                    f"graph/meta: the version {text!r} of <{subject}> is not usable in a file "
+                    "name; use letters, digits, '.', '+' and '-' (e.g. 1.0.0)."
+                )
             return text
-    raise BuildError(f"graph/meta: <{subject}> has no owl:versionInfo or dcat:version; add e.g. "
-                     '`owl:versionInfo "1.0.0"` to graph/meta/dataset.ttl.')
+    raise BuildError(
+        f"graph/meta: <{subject}> has no owl:versionInfo or dcat:version; add e.g. "
+        '`owl:versionInfo "1.0.0"` to graph/meta/dataset.ttl.'
+    )
 
 
 def check_source_text(settings: Settings, dataset: Dataset) -> None:
@@ -216,20 +249,26 @@ def check_source_text(settings: Settings, dataset: Dataset) -> None:
     texts = [str(t) for p in SCHEMA_TEXT for t in data.objects(resource, p) if isinstance(t, Literal)]
     expected = path.read_bytes().decode("utf-8")
     if not texts:
-        raise SourceTextMismatchError(f"graph/: <{resource}> has no schema:text; "
-                                      f"it must hold the text of {path}.")
+        raise SourceTextMismatchError(
+            f"graph/: <{resource}> has no schema:text; it must hold the text of {path}."
+        )
     for text in texts:
         if text != expected and text != expected.rstrip("\n"):
-            at = next((i for i, (a, b) in enumerate(zip(text, expected, strict=False)) if a != b),
-                      min(len(text), len(expected)))
+            at = next(
+                (i for i, (a, b) in enumerate(zip(text, expected, strict=False)) if a != b),
+                min(len(text), len(expected)),
+            )
             raise SourceTextMismatchError(
                 f"graph/: the schema:text of <{resource}> differs from {path} at character {at} "
-                f"(graph {text[at:at + 30]!r}, file {expected[at:at + 30]!r}); copy the file's text exactly.")
+                f"(graph {text[at : at + 30]!r}, file {expected[at : at + 30]!r}); "
+                "copy the file's text exactly."
+            )
     if (resource, RDF.type, None) not in data:
         log.warning("<%s> has schema:text but no rdf:type", resource)
 
 
 # Files, directories and the swap -------------------------------------------------------------------------
+
 
 def _write(path: Path, data: bytes) -> None:
     with path.open("wb") as fh:
@@ -303,8 +342,10 @@ def _swap(new: Path, dist: Path) -> None:
     if dist.exists() and not dist.is_dir():
         raise BuildError(f"{dist} exists and is not a directory; move it away or pass another --out.")
     if dist.is_dir() and not (dist / MANIFEST_NAME).is_file() and any(dist.iterdir()):
-        raise BuildError(f"{dist} holds files but no {MANIFEST_NAME}: it is not a build, and a build "
-                         "replaces its directory whole. Pass another --out, or empty it first.")
+        raise BuildError(
+            f"{dist} holds files but no {MANIFEST_NAME}: it is not a build, and a build "
+            "replaces its directory whole. Pass another --out, or empty it first."
+        )
     if not dist.exists():
         os.rename(new, dist)
     elif _exchange(new, dist):

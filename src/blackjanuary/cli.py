@@ -31,17 +31,28 @@ pass_ctx = click.make_pass_decorator(CliContext)
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="blackjanuary")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), envvar="BLACKJANUARY_ROOT",
-              help="Project directory holding ontology/, graph/ and shapes/ (default: found from cwd).")
-@click.option("--base-iri", envvar="BLACKJANUARY_BASE_IRI",
-              help="Base IRI of the published things (default https://w3id.org/blackjanuary/).")
-@click.option("--source-text", type=click.Path(dir_okay=False, path_type=Path),
-              envvar="BLACKJANUARY_SOURCE_TEXT",
-              help="The German source text the quotes are checked against.")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="BLACKJANUARY_ROOT",
+    help="Project directory holding ontology/, graph/ and shapes/ (default: found from cwd).",
+)
+@click.option(
+    "--base-iri",
+    envvar="BLACKJANUARY_BASE_IRI",
+    help="Base IRI of the published things (default https://w3id.org/blackjanuary/).",
+)
+@click.option(
+    "--source-text",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="BLACKJANUARY_SOURCE_TEXT",
+    help="The German source text the quotes are checked against.",
+)
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
 @click.pass_context
-def cli(ctx: click.Context, root: Path | None, base_iri: str | None, source_text: Path | None,
-        verbose: int) -> None:
+def cli(
+    ctx: click.Context, root: Path | None, base_iri: str | None, source_text: Path | None, verbose: int
+) -> None:
     """Build, validate and publish the Black January knowledge graph."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
@@ -59,10 +70,17 @@ def fail(message: str, code: int = EXIT_UNLOADABLE) -> None:
 
 
 @cli.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="Directory to build into (default: dist/ in the project; replaced atomically).")
-@click.option("--progress/--no-progress", "show_progress", default=None,
-              help="Show a progress bar (default: only on a terminal).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to build into (default: dist/ in the project; replaced atomically).",
+)
+@click.option(
+    "--progress/--no-progress",
+    "show_progress",
+    default=None,
+    help="Show a progress bar (default: only on a terminal).",
+)
 @pass_ctx
 def build(obj: CliContext, out: Path | None, show_progress: bool | None) -> None:
     """Validate the data and write every dump, void.ttl, manifest.json and SHA256SUMS into dist/.
@@ -85,17 +103,29 @@ def build(obj: CliContext, out: Path | None, show_progress: bool | None) -> None
         return
     m = result.manifest
     click.echo(f"built {m.dataset} version {m.version} into {result.dist}")
-    click.echo(f"  {m.triples} triples in {len(m.graphs)} named graphs; {len(m.files)} dump files "
-               "+ void.ttl, manifest.json, SHA256SUMS")
+    click.echo(
+        f"  {m.triples} triples in {len(m.graphs)} named graphs; {len(m.files)} dump files "
+        "+ void.ttl, manifest.json, SHA256SUMS"
+    )
 
 
 @cli.command()
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "turtle"]), default="text",
-              show_default=True,
-              help="text: a readable list for people; json / turtle: the machine-readable report on stdout.")
-@click.option("--engine", type=click.Choice(["fast", "pyshacl"]), default="fast", show_default=True,
-              help="fast: SPARQL constraints once over the graph on Oxigraph; pyshacl: plain pySHACL "
-                   "(the reference, slow on large graphs).")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "turtle"]),
+    default="text",
+    show_default=True,
+    help="text: a readable list for people; json / turtle: the machine-readable report on stdout.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["fast", "pyshacl"]),
+    default="fast",
+    show_default=True,
+    help="fast: SPARQL constraints once over the graph on Oxigraph; pyshacl: plain pySHACL "
+    "(the reference, slow on large graphs).",
+)
 @pass_ctx
 def validate(obj: CliContext, output_format: str, engine: str) -> None:
     """Check graph/ and ontology/ against the SHACL shapes in shapes/ (and the source text file).
@@ -129,8 +159,14 @@ def validate(obj: CliContext, output_format: str, engine: str) -> None:
 
 
 @cli.command()
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 @pass_ctx
 def stats(obj: CliContext, output_format: str) -> None:
     """Count what the sources hold: triples per graph, entities per class, labels, statements, links."""
@@ -147,19 +183,44 @@ def stats(obj: CliContext, output_format: str) -> None:
 
 
 @cli.command()
-@click.option("--dist", "dist_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="The build to load (default: dist/ in the project).")
-@click.option("--store", "store_path", type=click.Path(file_okay=False, path_type=Path),
-              help="Oxigraph store directory to (re)create atomically; serve it with --backend persistent.")
-@click.option("--endpoint", "endpoint_url",
-              help="SPARQL query endpoint of a running server (e.g. http://127.0.0.1:7878/query).")
-@click.option("--gsp-url", help="Graph Store Protocol URL for --endpoint (default: derived from it; "
-              "Oxigraph /query → /store, Fuseki /sparql → /data).")
-@click.option("--timeout", type=click.FloatRange(min=1), default=600.0, show_default=True,
-              help="Seconds allowed per graph upload with --endpoint.")
+@click.option(
+    "--dist",
+    "dist_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The build to load (default: dist/ in the project).",
+)
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Oxigraph store directory to (re)create atomically; serve it with --backend persistent.",
+)
+@click.option(
+    "--endpoint",
+    "endpoint_url",
+    help="SPARQL query endpoint of a running server (e.g. http://127.0.0.1:7878/query).",
+)
+@click.option(
+    "--gsp-url",
+    help="Graph Store Protocol URL for --endpoint (default: derived from it; "
+    "Oxigraph /query → /store, Fuseki /sparql → /data).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=600.0,
+    show_default=True,
+    help="Seconds allowed per graph upload with --endpoint.",
+)
 @pass_ctx
-def load(obj: CliContext, dist_dir: Path | None, store_path: Path | None, endpoint_url: str | None,
-         gsp_url: str | None, timeout: float) -> None:
+def load(
+    obj: CliContext,
+    dist_dir: Path | None,
+    store_path: Path | None,
+    endpoint_url: str | None,
+    gsp_url: str | None,
+    timeout: float,
+) -> None:
     """Put a finished build into a persistent store (--store) or a remote SPARQL server (--endpoint).
 
     --store loads into a fresh directory beside DIR and swaps it in only when complete, so a failed
@@ -181,33 +242,73 @@ def load(obj: CliContext, dist_dir: Path | None, store_path: Path | None, endpoi
         fail(str(exc), EXIT_UNLOADABLE)
         return
     triples = sum(report.graphs.values())
-    click.echo(f"loaded version {report.version} ({triples} triples in {len(report.graphs)} graphs) "
-               f"into {report.target} in {report.seconds:.1f} s")
+    click.echo(
+        f"loaded version {report.version} ({triples} triples in {len(report.graphs)} graphs) "
+        f"into {report.target} in {report.seconds:.1f} s"
+    )
 
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="TCP port.")
-@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
-              help="gunicorn worker processes (one per core is a good start).")
-@click.option("--threads", type=click.IntRange(1, 256), default=8, show_default=True,
-              help="Threads per worker process.")
-@click.option("--dist", "dist_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="The build to serve (default: dist/ in the project).")
-@click.option("--build/--no-build", "build_first", default=True, show_default=True,
-              help="Build dist/ first (through the SHACL gate) when it is missing or stale.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=2,
+    show_default=True,
+    help="gunicorn worker processes (one per core is a good start).",
+)
+@click.option(
+    "--threads", type=click.IntRange(1, 256), default=8, show_default=True, help="Threads per worker process."
+)
+@click.option(
+    "--dist",
+    "dist_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The build to serve (default: dist/ in the project).",
+)
+@click.option(
+    "--build/--no-build",
+    "build_first",
+    default=True,
+    show_default=True,
+    help="Build dist/ first (through the SHACL gate) when it is missing or stale.",
+)
 @click.option("--access-log/--no-access-log", default=False, show_default=True, help="Log every request.")
-@click.option("--backend", type=click.Choice(BACKENDS), default=None,
-              help="Store: embedded (in memory, from dist/; the default), persistent (--store) or remote "
-                   "(--endpoint). Also BLACKJANUARY_BACKEND.")
-@click.option("--store", "store_path", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Oxigraph directory made by `blackjanuary load --store` (implies --backend persistent).")
-@click.option("--endpoint", "endpoint_url", default=None,
-              help="SPARQL 1.1 query endpoint to front (implies --backend remote).")
+@click.option(
+    "--backend",
+    type=click.Choice(BACKENDS),
+    default=None,
+    help="Store: embedded (in memory, from dist/; the default), persistent (--store) or remote "
+    "(--endpoint). Also BLACKJANUARY_BACKEND.",
+)
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Oxigraph directory made by `blackjanuary load --store` (implies --backend persistent).",
+)
+@click.option(
+    "--endpoint",
+    "endpoint_url",
+    default=None,
+    help="SPARQL 1.1 query endpoint to front (implies --backend remote).",
+)
 @pass_ctx
-def serve(obj: CliContext, host: str, port: int, workers: int, threads: int, dist_dir: Path | None,
-          build_first: bool, access_log: bool, backend: str | None = None, store_path: Path | None = None,
-          endpoint_url: str | None = None) -> None:
+def serve(
+    obj: CliContext,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    dist_dir: Path | None,
+    build_first: bool,
+    access_log: bool,
+    backend: str | None = None,
+    store_path: Path | None = None,
+    endpoint_url: str | None = None,
+) -> None:
     """Serve the validated build: /sparql and the other interfaces, with gunicorn.
 
     Refuses to start (exit 1 with the violations) on data that fails the SHACL gate, and on a build
@@ -231,19 +332,24 @@ def serve(obj: CliContext, host: str, port: int, workers: int, threads: int, dis
     except BuildError as exc:
         fail(str(exc), EXIT_UNLOADABLE)
         return
-    click.echo(f"serving {settings.dist} on http://{host}:{port}/ (SPARQL: http://{host}:{port}/sparql)",
-               err=True)
+    click.echo(
+        f"serving {settings.dist} on http://{host}:{port}/ (SPARQL: http://{host}:{port}/sparql)", err=True
+    )
     options = ServerOptions(host=host, port=port, workers=workers, threads=threads, access_log=access_log)
     run(settings, options)
 
 
-def with_backend(settings: Settings, backend: str | None, store_path: Path | None,
-                 endpoint_url: str | None) -> Settings:
+def with_backend(
+    settings: Settings, backend: str | None, store_path: Path | None, endpoint_url: str | None
+) -> Settings:
     """``settings`` with the backend flags of ``serve`` applied (``--store``/``--endpoint`` imply theirs)."""
     if backend is None:
         backend = "persistent" if store_path else "remote" if endpoint_url else None
-    changes = {k: v for k, v in {"backend": backend, "store_path": store_path,
-                                 "endpoint_url": endpoint_url}.items() if v is not None}
+    changes = {
+        k: v
+        for k, v in {"backend": backend, "store_path": store_path, "endpoint_url": endpoint_url}.items()
+        if v is not None
+    }
     settings = settings.replace(**changes)
     if settings.backend == "persistent" and settings.store_path is None:
         raise ValueError("--backend persistent needs --store DIR (made by `blackjanuary load --store DIR`)")

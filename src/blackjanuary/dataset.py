@@ -66,9 +66,8 @@ def _describe_syntax_error(exc: Exception) -> str:
         line_end = text.find("\n", offset)
         line_no = text.count("\n", 0, line_start) + 1
         before = text[line_start:offset]
-        line = text[line_start:line_end if line_end != -1 else len(text)]
-        return (f"line {line_no}, column {len(before) + 1}: {why}\n"
-                f"    {line}\n    {' ' * len(before)}^")
+        line = text[line_start : line_end if line_end != -1 else len(text)]
+        return f"line {line_no}, column {len(before) + 1}: {why}\n    {line}\n    {' ' * len(before)}^"
     text = str(exc).strip()
     lines = getattr(exc, "lines", None)
     if lines is not None and f"line {lines}" not in text:
@@ -78,7 +77,7 @@ def _describe_syntax_error(exc: Exception) -> str:
 
 def rebase(term: Node, ours: Ours) -> Node:
     if ours.base != CANONICAL_BASE_IRI and isinstance(term, URIRef) and term.startswith(CANONICAL_BASE_IRI):
-        return URIRef(ours.base + term[len(CANONICAL_BASE_IRI):])
+        return URIRef(ours.base + term[len(CANONICAL_BASE_IRI) :])
     return term
 
 
@@ -90,8 +89,9 @@ def load(settings: Settings, *, graphs: Iterable[str] | None = None) -> Dataset:
     bind_prefixes(dataset, ours)
     files = [f for f in source_files(settings) if wanted is None or f.graph in wanted]
     if not any(f.graph == "data" for f in files) and (wanted is None or "data" in wanted):
-        raise DataLoadError(f"{settings.graph_dir}: no *.ttl files found. Run from the project directory "
-                            "or pass --root.")
+        raise DataLoadError(
+            f"{settings.graph_dir}: no *.ttl files found. Run from the project directory or pass --root."
+        )
     for source in files:
         parsed = parse_file(source.path)
         target = dataset.graph(URIRef(ours.graph(source.graph)))

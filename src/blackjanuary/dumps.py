@@ -101,8 +101,9 @@ def union_triples(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
     return sorted(triples, key=lambda t: f"{t.subject} {t.predicate} {t.object} .\n")
 
 
-def serialize(fmt: Format, quads: Sequence[ox.Quad], triples: Sequence[ox.Triple],
-              prefixes: dict[str, str]) -> bytes:
+def serialize(
+    fmt: Format, quads: Sequence[ox.Quad], triples: Sequence[ox.Triple], prefixes: dict[str, str]
+) -> bytes:
     """``fmt`` bytes: dataset formats get the quads, graph formats the union triples."""
     if fmt.name == NQUADS.name:
         return "".join(_nquads_line(q) for q in quads).encode("utf-8")
@@ -128,8 +129,9 @@ def tidy_prefixes(data: bytes) -> bytes:
     return b"\n".join([*sorted(lines[:count]), b"", *lines[count:]])
 
 
-def used_prefixes(prefixes: dict[str, str],
-                  statements: Sequence[ox.Triple] | Sequence[ox.Quad]) -> dict[str, str]:
+def used_prefixes(
+    prefixes: dict[str, str], statements: Sequence[ox.Triple] | Sequence[ox.Quad]
+) -> dict[str, str]:
     """Only the prefixes whose namespace occurs in an IRI of ``statements`` (a tidy header)."""
     iris: set[str] = set()
     for st in statements:
@@ -160,7 +162,7 @@ class _Compactor:
     def iri(self, iri: str) -> str:
         for prefix, ns in self._namespaces:
             if iri.startswith(ns) and len(iri) > len(ns):
-                local = iri[len(ns):]
+                local = iri[len(ns) :]
                 if not local.startswith("//"):
                     return f"{prefix}:{local}"
         return iri

@@ -47,23 +47,56 @@ class Format:
 
 _W3C = "http://www.w3.org/ns/formats/"
 
-TURTLE = Format("turtle", "text/turtle", "ttl", "graph", "Turtle", "turtle", _W3C + "Turtle",
-                ("application/x-turtle",))
-NTRIPLES = Format("ntriples", "application/n-triples", "nt", "graph", "N-Triples", "nt11",
-                  _W3C + "N-Triples", ("text/plain",))
+TURTLE = Format(
+    "turtle", "text/turtle", "ttl", "graph", "Turtle", "turtle", _W3C + "Turtle", ("application/x-turtle",)
+)
+NTRIPLES = Format(
+    "ntriples",
+    "application/n-triples",
+    "nt",
+    "graph",
+    "N-Triples",
+    "nt11",
+    _W3C + "N-Triples",
+    ("text/plain",),
+)
 JSONLD = Format("jsonld", "application/ld+json", "jsonld", "graph", "JSON-LD", "json-ld", _W3C + "JSON-LD")
 RDFXML = Format("rdfxml", "application/rdf+xml", "rdf", "graph", "RDF/XML", "xml", _W3C + "RDF_XML")
 TRIG = Format("trig", "application/trig", "trig", "dataset", "TriG", "trig", _W3C + "TriG")
 NQUADS = Format("nquads", "application/n-quads", "nq", "dataset", "N-Quads", "nquads", _W3C + "N-Quads")
 
-SPARQL_JSON = Format("json", "application/sparql-results+json", "srj", "results", "SPARQL Results JSON",
-                     "json", _W3C + "SPARQL_Results_JSON", ("application/json",))
-SPARQL_XML = Format("xml", "application/sparql-results+xml", "srx", "results", "SPARQL Results XML",
-                    "xml", _W3C + "SPARQL_Results_XML", ("application/xml", "text/xml"))
-SPARQL_CSV = Format("csv", "text/csv", "csv", "results", "SPARQL Results CSV", "csv",
-                    _W3C + "SPARQL_Results_CSV")
-SPARQL_TSV = Format("tsv", "text/tab-separated-values", "tsv", "results", "SPARQL Results TSV", "tsv",
-                    _W3C + "SPARQL_Results_TSV")
+SPARQL_JSON = Format(
+    "json",
+    "application/sparql-results+json",
+    "srj",
+    "results",
+    "SPARQL Results JSON",
+    "json",
+    _W3C + "SPARQL_Results_JSON",
+    ("application/json",),
+)
+SPARQL_XML = Format(
+    "xml",
+    "application/sparql-results+xml",
+    "srx",
+    "results",
+    "SPARQL Results XML",
+    "xml",
+    _W3C + "SPARQL_Results_XML",
+    ("application/xml", "text/xml"),
+)
+SPARQL_CSV = Format(
+    "csv", "text/csv", "csv", "results", "SPARQL Results CSV", "csv", _W3C + "SPARQL_Results_CSV"
+)
+SPARQL_TSV = Format(
+    "tsv",
+    "text/tab-separated-values",
+    "tsv",
+    "results",
+    "SPARQL Results TSV",
+    "tsv",
+    _W3C + "SPARQL_Results_TSV",
+)
 
 HTML = Format("html", "text/html", "html", "document", "HTML")
 JSON = Format("json-doc", "application/json", "json", "document", "JSON")

@@ -61,11 +61,14 @@ def read_store_record(path: Path) -> StoreRecord:
     try:
         return StoreRecord(**json.loads(record.read_text(encoding="utf-8")))
     except FileNotFoundError as exc:
-        raise LoadError(f"{path}: not a blackjanuary store (no {STORE_RECORD}). Create it with "
-                        f"`blackjanuary load --store {path}`.") from exc
+        raise LoadError(
+            f"{path}: not a blackjanuary store (no {STORE_RECORD}). Create it with "
+            f"`blackjanuary load --store {path}`."
+        ) from exc
     except (ValueError, TypeError) as exc:
-        raise LoadError(f"{record}: unreadable store record ({exc}). Reload with "
-                        f"`blackjanuary load --store {path}`.") from exc
+        raise LoadError(
+            f"{record}: unreadable store record ({exc}). Reload with `blackjanuary load --store {path}`."
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -92,17 +95,24 @@ def load_store(dist: Path, target: Path) -> LoadReport:
             try:
                 store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
             except (SyntaxError, ValueError, OSError) as exc:
-                raise LoadError(f"{path}: cannot load the N-Quads dump ({exc}); nothing was changed at "
-                                f"{target}. Rebuild with `blackjanuary build`.") from exc
+                raise LoadError(
+                    f"{path}: cannot load the N-Quads dump ({exc}); nothing was changed at "
+                    f"{target}. Rebuild with `blackjanuary build`."
+                ) from exc
             step.advance("counting")
             counts = count_graphs(store)
             _check_counts(counts, manifest, path)
             store.flush()
             del store
             step.advance("recording")
-            record = StoreRecord(version=manifest.version, base_iri=manifest.base_iri,
-                                 dataset=manifest.dataset, input_sha256=manifest.input_sha256, graphs=counts,
-                                 loaded_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+            record = StoreRecord(
+                version=manifest.version,
+                base_iri=manifest.base_iri,
+                dataset=manifest.dataset,
+                input_sha256=manifest.input_sha256,
+                graphs=counts,
+                loaded_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            )
             (staging / STORE_RECORD).write_text(record.to_json(), encoding="utf-8")
             _swap(staging, target)
             step.advance("done")
@@ -121,16 +131,20 @@ def count_graphs(store: ox.Store) -> dict[str, int]:
 
 def _check_counts(counts: dict[str, int], manifest: Manifest, path: Path) -> None:
     if counts != manifest.graphs:
-        raise LoadError(f"{path}: the loaded graphs {counts} differ from the manifest's {manifest.graphs}; "
-                        "the dump is incomplete or not from this build. Rebuild with `blackjanuary build`.")
+        raise LoadError(
+            f"{path}: the loaded graphs {counts} differ from the manifest's {manifest.graphs}; "
+            "the dump is incomplete or not from this build. Rebuild with `blackjanuary build`."
+        )
 
 
 def _swap(staging: Path, target: Path) -> None:
     """Put ``staging`` at ``target``. The old store is kept as ``.DIR.previous`` (a server still running
     on it keeps working until restarted); the generation before that is removed."""
     if target.exists() and not (target / STORE_RECORD).is_file() and any(target.iterdir()):
-        raise LoadError(f"{target} exists and is not a blackjanuary store; refusing to replace it. "
-                        "Choose another --store directory or remove it.")
+        raise LoadError(
+            f"{target} exists and is not a blackjanuary store; refusing to replace it. "
+            "Choose another --store directory or remove it."
+        )
     previous = target.with_name(f".{target.name}.previous")
     if target.exists():
         shutil.rmtree(previous, ignore_errors=True)
@@ -159,13 +173,16 @@ def default_gsp_url(endpoint_url: str) -> str:
     elif path.endswith("/sparql"):
         path = path[: -len("/sparql")] + "/data"
     else:
-        raise LoadError(f"cannot derive a Graph Store Protocol URL from {endpoint_url}; pass --gsp-url "
-                        "(Oxigraph: http://host:port/store, Fuseki: http://host:port/dataset/data)")
+        raise LoadError(
+            f"cannot derive a Graph Store Protocol URL from {endpoint_url}; pass --gsp-url "
+            "(Oxigraph: http://host:port/store, Fuseki: http://host:port/dataset/data)"
+        )
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
-def push_endpoint(dist: Path, endpoint_url: str, *, gsp_url: str | None = None,
-                  timeout: float = 600.0) -> LoadReport:
+def push_endpoint(
+    dist: Path, endpoint_url: str, *, gsp_url: str | None = None, timeout: float = 600.0
+) -> LoadReport:
     """PUT every named graph of the build in ``dist`` to the remote's Graph Store (``?graph=<iri>``)."""
     started = time.perf_counter()
     manifest = read_manifest(dist)
@@ -192,8 +209,10 @@ def split_graphs(path: Path, into: Path) -> dict[str, tuple[Path, int]]:
         with path.open("rb") as stream:
             for quad in _parse(stream, path):
                 if not isinstance(quad.graph_name, ox.NamedNode):
-                    raise LoadError(f"{path}: a quad outside the named graphs ({quad}); the build puts every "
-                                    "triple in a named graph. Rebuild with `blackjanuary build`.")
+                    raise LoadError(
+                        f"{path}: a quad outside the named graphs ({quad}); the build puts every "
+                        "triple in a named graph. Rebuild with `blackjanuary build`."
+                    )
                 graph = quad.graph_name.value
                 if graph not in files:
                     out = into / f"graph-{len(files)}.nt"
@@ -211,17 +230,28 @@ def _parse(stream: IO[bytes], path: Path) -> Iterator[ox.Quad]:
     try:
         yield from ox.parse(stream, format=ox.RdfFormat.N_QUADS)
     except SyntaxError as exc:
-        raise LoadError(f"{path}: cannot parse the N-Quads dump ({exc}); nothing was sent. Rebuild with "
-                        "`blackjanuary build`.") from exc
+        raise LoadError(
+            f"{path}: cannot parse the N-Quads dump ({exc}); nothing was sent. Rebuild with "
+            "`blackjanuary build`."
+        ) from exc
 
 
 def _put(gsp: str, graph: str, body: IO[bytes] | bytes, timeout: float) -> None:
     try:
-        response = requests.put(gsp, params={"graph": graph}, data=body, timeout=(10.0, timeout),
-                                headers={"Content-Type": NTRIPLES.media_type})
+        response = requests.put(
+            gsp,
+            params={"graph": graph},
+            data=body,
+            timeout=(10.0, timeout),
+            headers={"Content-Type": NTRIPLES.media_type},
+        )
     except requests.RequestException as exc:
-        raise LoadError(f"cannot reach the Graph Store at {gsp} ({type(exc).__name__}: {exc}); check that "
-                        "the server runs and accepts writes, or pass --gsp-url") from exc
+        raise LoadError(
+            f"cannot reach the Graph Store at {gsp} ({type(exc).__name__}: {exc}); check that "
+            "the server runs and accepts writes, or pass --gsp-url"
+        ) from exc
     if response.status_code not in (200, 201, 204):
-        raise LoadError(f"the Graph Store at {gsp} refused graph <{graph}>: HTTP {response.status_code} "
-                        f"{response.text[:300]!r}; check --gsp-url and that the server is not read-only")
+        raise LoadError(
+            f"the Graph Store at {gsp} refused graph <{graph}>: HTTP {response.status_code} "
+            f"{response.text[:300]!r}; check --gsp-url and that the server is not read-only"
+        )

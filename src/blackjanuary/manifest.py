@@ -87,11 +87,13 @@ def read_manifest(dist: Path) -> Manifest:
     try:
         return Manifest.from_json(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise ManifestError(f"{path}: no manifest; {dist} holds no finished build. "
-                            "Run `blackjanuary build` first.") from exc
+        raise ManifestError(
+            f"{path}: no manifest; {dist} holds no finished build. Run `blackjanuary build` first."
+        ) from exc
     except (ValueError, TypeError) as exc:
-        raise ManifestError(f"{path}: not a valid build manifest ({exc}). "
-                            "Rebuild with `blackjanuary build`.") from exc
+        raise ManifestError(
+            f"{path}: not a valid build manifest ({exc}). Rebuild with `blackjanuary build`."
+        ) from exc
 
 
 def input_files(settings: Settings) -> list[tuple[str, Path]]:

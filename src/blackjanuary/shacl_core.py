@@ -18,27 +18,66 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
-CASTABLE = frozenset(XSD[name] for name in (
-    "string", "boolean", "integer", "decimal", "float", "double", "dateTime", "date", "time", "gYear",
-    "gYearMonth", "gMonth", "gDay", "gMonthDay", "duration"))
+CASTABLE = frozenset(
+    XSD[name]
+    for name in (
+        "string",
+        "boolean",
+        "integer",
+        "decimal",
+        "float",
+        "double",
+        "dateTime",
+        "date",
+        "time",
+        "gYear",
+        "gYearMonth",
+        "gMonth",
+        "gDay",
+        "gMonthDay",
+        "duration",
+    )
+)
 """XSD datatypes whose lexical forms Oxigraph checks when casting (``xsd:date("1990-13-45")`` fails)."""
 
 COMPARISONS = {SH.minInclusive: ">=", SH.maxInclusive: "<=", SH.minExclusive: ">", SH.maxExclusive: "<"}
-VALUE_PARAMETERS = frozenset({SH.datatype, SH.nodeKind, SH["class"], SH.minLength, SH.maxLength,
-                              SH.pattern, SH["or"], SH["and"], SH["not"], *COMPARISONS})
+VALUE_PARAMETERS = frozenset(
+    {
+        SH.datatype,
+        SH.nodeKind,
+        SH["class"],
+        SH.minLength,
+        SH.maxLength,
+        SH.pattern,
+        SH["or"],
+        SH["and"],
+        SH["not"],
+        *COMPARISONS,
+    }
+)
 COMPONENTS = {
-    SH.datatype: SH.DatatypeConstraintComponent, SH.nodeKind: SH.NodeKindConstraintComponent,
-    SH["class"]: SH.ClassConstraintComponent, SH.minLength: SH.MinLengthConstraintComponent,
-    SH.maxLength: SH.MaxLengthConstraintComponent, SH.pattern: SH.PatternConstraintComponent,
-    SH["or"]: SH.OrConstraintComponent, SH["and"]: SH.AndConstraintComponent,
-    SH["not"]: SH.NotConstraintComponent, SH.minInclusive: SH.MinInclusiveConstraintComponent,
-    SH.maxInclusive: SH.MaxInclusiveConstraintComponent, SH.minExclusive: SH.MinExclusiveConstraintComponent,
-    SH.maxExclusive: SH.MaxExclusiveConstraintComponent, SH.minCount: SH.MinCountConstraintComponent,
-    SH.maxCount: SH.MaxCountConstraintComponent, SH.uniqueLang: SH.UniqueLangConstraintComponent,
+    SH.datatype: SH.DatatypeConstraintComponent,
+    SH.nodeKind: SH.NodeKindConstraintComponent,
+    SH["class"]: SH.ClassConstraintComponent,
+    SH.minLength: SH.MinLengthConstraintComponent,
+    SH.maxLength: SH.MaxLengthConstraintComponent,
+    SH.pattern: SH.PatternConstraintComponent,
+    SH["or"]: SH.OrConstraintComponent,
+    SH["and"]: SH.AndConstraintComponent,
+    SH["not"]: SH.NotConstraintComponent,
+    SH.minInclusive: SH.MinInclusiveConstraintComponent,
+    SH.maxInclusive: SH.MaxInclusiveConstraintComponent,
+    SH.minExclusive: SH.MinExclusiveConstraintComponent,
+    SH.maxExclusive: SH.MaxExclusiveConstraintComponent,
+    SH.minCount: SH.MinCountConstraintComponent,
+    SH.maxCount: SH.MaxCountConstraintComponent,
+    SH.uniqueLang: SH.UniqueLangConstraintComponent,
     SH.lessThan: SH.LessThanConstraintComponent,
 }
 NODE_KINDS = {
-    SH.IRI: "isIRI({v})", SH.BlankNode: "isBlank({v})", SH.Literal: "isLiteral({v})",
+    SH.IRI: "isIRI({v})",
+    SH.BlankNode: "isBlank({v})",
+    SH.Literal: "isLiteral({v})",
     SH.BlankNodeOrIRI: "(isBlank({v}) || isIRI({v}))",
     SH.BlankNodeOrLiteral: "(isBlank({v}) || isLiteral({v}))",
     SH.IRIOrLiteral: "(isIRI({v}) || isLiteral({v}))",
@@ -49,8 +88,9 @@ class UnsupportedError(Exception):
     """A constraint this compiler cannot say exactly in SPARQL: pySHACL keeps it."""
 
 
-def compile_constraints(shapes: Graph, shape: Node, path_sparql: str | None, focus: str
-                        ) -> Iterator[tuple[URIRef, URIRef, str, tuple[tuple[Node, Node, Node], ...]]]:
+def compile_constraints(
+    shapes: Graph, shape: Node, path_sparql: str | None, focus: str
+) -> Iterator[tuple[URIRef, URIRef, str, tuple[tuple[Node, Node, Node], ...]]]:
     """``(parameter, component, query body, removed triples)`` for each compilable constraint of ``shape``.
 
     The query body selects ``?this`` (and ``?value``); ``focus`` binds ``?this`` to the focus nodes.
@@ -72,13 +112,21 @@ def compile_constraints(shapes: Graph, shape: Node, path_sparql: str | None, foc
             elif parameter == SH.uniqueLang and path_sparql:
                 if not all(is_true(o) for o in objects):
                     continue
-                body = (f"SELECT ?this (SAMPLE(?v) AS ?bjSample) WHERE {{ {focus} ?this {path_sparql} ?v "
-                        "FILTER (isLiteral(?v) && LANG(?v) != \"\") BIND (LCASE(LANG(?v)) AS ?lang) } "
-                        "GROUP BY ?this ?lang HAVING (COUNT(DISTINCT ?v) > 1)")
-            elif (parameter == SH.lessThan and path_sparql and len(objects) == 1
-                  and isinstance(objects[0], URIRef)):
-                body = (f"SELECT DISTINCT ?this ?value WHERE {{ {focus} {values} "
-                        f"?this <{objects[0]}> ?bjOther FILTER (!COALESCE(?value < ?bjOther, false)) }}")
+                body = (
+                    f"SELECT ?this (SAMPLE(?v) AS ?bjSample) WHERE {{ {focus} ?this {path_sparql} ?v "
+                    'FILTER (isLiteral(?v) && LANG(?v) != "") BIND (LCASE(LANG(?v)) AS ?lang) } '
+                    "GROUP BY ?this ?lang HAVING (COUNT(DISTINCT ?v) > 1)"
+                )
+            elif (
+                parameter == SH.lessThan
+                and path_sparql
+                and len(objects) == 1
+                and isinstance(objects[0], URIRef)
+            ):
+                body = (
+                    f"SELECT DISTINCT ?this ?value WHERE {{ {focus} {values} "
+                    f"?this <{objects[0]}> ?bjOther FILTER (!COALESCE(?value < ?bjOther, false)) }}"
+                )
             else:
                 continue
         except UnsupportedError:
@@ -91,8 +139,10 @@ def _count(parameter: Node, objects: list[Node], path_sparql: str, focus: str) -
         raise UnsupportedError(parameter)
     limit = int(objects[0].toPython())
     having = f"COUNT(DISTINCT ?v) < {limit}" if parameter == SH.minCount else f"COUNT(DISTINCT ?v) > {limit}"
-    return (f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {path_sparql} ?v }} }} "
-            f"GROUP BY ?this HAVING ({having})")
+    return (
+        f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {path_sparql} ?v }} }} "
+        f"GROUP BY ?this HAVING ({having})"
+    )
 
 
 def value_condition(shapes: Graph, parameter: Node, value: Node, v: str) -> str:
@@ -129,7 +179,8 @@ def shape_condition(shapes: Graph, shape: Node, v: str) -> str:
         if parameter in VALUE_PARAMETERS:
             parts.append(value_condition(shapes, parameter, value, v))
         elif parameter in (SH.message, SH.name, SH.description, RDFS.label, RDFS.comment) or (
-                parameter == RDF.type and value in (SH.NodeShape, SH.Shape)):
+            parameter == RDF.type and value in (SH.NodeShape, SH.Shape)
+        ):
             continue
         else:
             raise UnsupportedError(parameter)
@@ -140,7 +191,7 @@ def _datatype(datatype: Node, v: str) -> str:
     if not isinstance(datatype, URIRef):
         raise UnsupportedError(datatype)
     if datatype == RDF.langString:
-        return f"(isLiteral({v}) && LANG({v}) != \"\")"
+        return f'(isLiteral({v}) && LANG({v}) != "")'
     same = f"(isLiteral({v}) && DATATYPE({v}) = <{datatype}>)"
     if datatype in CASTABLE:
         return f"({same} && COALESCE(isLiteral(<{datatype}>(STR({v}))), false))"

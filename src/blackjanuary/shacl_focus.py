@@ -18,8 +18,9 @@ from rdflib.term import Node
 
 TARGET_PREDICATES = (SH.targetNode, SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
 LOGICAL = (SH["and"], SH["or"], SH.xone, SH["not"], SH.qualifiedValueShape)
-UNSUPPORTED = re.compile(r"\bSELECT\b.*\bSELECT\b|\bMINUS\b|\bVALUES\b|\bSERVICE\b|\$shapesGraph\b",
-                         re.IGNORECASE | re.DOTALL)
+UNSUPPORTED = re.compile(
+    r"\bSELECT\b.*\bSELECT\b|\bMINUS\b|\bVALUES\b|\bSERVICE\b|\$shapesGraph\b", re.IGNORECASE | re.DOTALL
+)
 """SPARQL that needs a per-focus-node evaluation (pre-binding inside it is not a plain join)."""
 THIS = re.compile(r"[?$]this\b")
 
@@ -27,8 +28,9 @@ THIS = re.compile(r"[?$]this\b")
 class FocusPatterns:
     """The focus nodes of a shape as a SPARQL graph pattern binding ``?this``."""
 
-    def __init__(self, shapes: Graph, *, follow_node: bool = True,
-                 materialized: dict[Node, str] | None = None) -> None:
+    def __init__(
+        self, shapes: Graph, *, follow_node: bool = True, materialized: dict[Node, str] | None = None
+    ) -> None:
         self.shapes = shapes
         self.follow_node = follow_node
         self.cache: dict[Node, str] = {}
@@ -104,8 +106,9 @@ class FocusPatterns:
         return f"{{ SELECT DISTINCT ?this WHERE {{ {union} }} }}"
 
 
-def node_refs(shapes: Graph, referenced: Node | None = None
-               ) -> Iterator[tuple[Node, Node, Node | None, Node]]:
+def node_refs(
+    shapes: Graph, referenced: Node | None = None
+) -> Iterator[tuple[Node, Node, Node | None, Node]]:
     """``(parent, holder, path, referenced)`` for each ``holder sh:node referenced``.
 
     ``holder`` is a property shape of ``parent`` (``path`` its path) or a node shape itself (path None).
@@ -128,8 +131,12 @@ def in_list(shapes: Graph, node: Node) -> bool:
 def path_sparql(shapes: Graph, path: Node) -> str:
     if isinstance(path, URIRef):
         return f"<{path}>"
-    for predicate, pattern in ((SH.inversePath, "^({})"), (SH.zeroOrMorePath, "({})*"),
-                               (SH.oneOrMorePath, "({})+"), (SH.zeroOrOnePath, "({})?")):
+    for predicate, pattern in (
+        (SH.inversePath, "^({})"),
+        (SH.zeroOrMorePath, "({})*"),
+        (SH.oneOrMorePath, "({})+"),
+        (SH.zeroOrOnePath, "({})?"),
+    ):
         inner = shapes.value(path, predicate)
         if inner is not None:
             return pattern.format(path_sparql(shapes, inner))
@@ -145,5 +152,3 @@ def term_sparql(term: Node) -> str:
     if isinstance(term, Literal):
         return term.n3()
     raise ValueError(f"{term!r} cannot be written into a SPARQL query")
-
-

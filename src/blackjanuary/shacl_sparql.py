@@ -47,13 +47,40 @@ from blackjanuary.store.serialize import to_rdflib
 
 log = logging.getLogger(__name__)
 
-CORE_PARAMETERS = frozenset({
-    SH["class"], SH.datatype, SH.nodeKind, SH.minCount, SH.maxCount, SH.minExclusive, SH.minInclusive,
-    SH.maxExclusive, SH.maxInclusive, SH.minLength, SH.maxLength, SH.pattern, SH.languageIn,
-    SH.uniqueLang, SH.equals, SH.disjoint, SH.lessThan, SH.lessThanOrEquals, SH["not"], SH["and"],
-    SH["or"], SH.xone, SH.node, SH.property, SH.qualifiedValueShape, SH.closed, SH.hasValue, SH["in"],
-    SH.sparql, SH.expression,
-})
+CORE_PARAMETERS = frozenset(
+    {
+        SH["class"],
+        SH.datatype,
+        SH.nodeKind,
+        SH.minCount,
+        SH.maxCount,
+        SH.minExclusive,
+        SH.minInclusive,
+        SH.maxExclusive,
+        SH.maxInclusive,
+        SH.minLength,
+        SH.maxLength,
+        SH.pattern,
+        SH.languageIn,
+        SH.uniqueLang,
+        SH.equals,
+        SH.disjoint,
+        SH.lessThan,
+        SH.lessThanOrEquals,
+        SH["not"],
+        SH["and"],
+        SH["or"],
+        SH.xone,
+        SH.node,
+        SH.property,
+        SH.qualifiedValueShape,
+        SH.closed,
+        SH.hasValue,
+        SH["in"],
+        SH.sparql,
+        SH.expression,
+    }
+)
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 FOCUS = "#FOCUS#\n"
 """Stands for the shape's focus pattern in a planned query until :func:`evaluate` has materialized it."""
@@ -121,10 +148,19 @@ def plan(shapes: Graph) -> Plan:
         if _is_empty(core, referenced) and any(True for _ in core.objects(holder, SH.message)):
             core.remove((holder, SH.node, referenced))  # all of it is checked here, failures included
     _drop_empty_shapes(core)
-    references = [(parent, holder, path, target) for parent, holder, path, target in node_refs(shapes)
-                  if any(c.shape in _closure(shapes, target) for c in checks)]
-    return Plan(checks=checks, core_shapes=core, node_refs=references, focus=focus.cache, shapes=shapes,
-                prologue=prologue)
+    references = [
+        (parent, holder, path, target)
+        for parent, holder, path, target in node_refs(shapes)
+        if any(c.shape in _closure(shapes, target) for c in checks)
+    ]
+    return Plan(
+        checks=checks,
+        core_shapes=core,
+        node_refs=references,
+        focus=focus.cache,
+        shapes=shapes,
+        prologue=prologue,
+    )
 
 
 def evaluate(store: pyoxigraph.Store, the_plan: Plan, report: Graph, core_results: Graph) -> bool:
@@ -140,8 +176,9 @@ def evaluate(store: pyoxigraph.Store, the_plan: Plan, report: Graph, core_result
         store.remove_graph(pyoxigraph.NamedNode(FOCUS_GRAPH))
 
 
-def _evaluate(store: pyoxigraph.Store, the_plan: Plan, report: Graph, core_results: Graph,
-              focus_of: _Materializer) -> bool:
+def _evaluate(
+    store: pyoxigraph.Store, the_plan: Plan, report: Graph, core_results: Graph, focus_of: _Materializer
+) -> bool:
     conforms = True
     seen: set[tuple[object, ...]] = set()
     failing: dict[Node, set[Node]] = {}
@@ -182,8 +219,10 @@ def _evaluate(store: pyoxigraph.Store, the_plan: Plan, report: Graph, core_resul
 
 # --- building the checks -------------------------------------------------------------------------------
 
-def _constraint_check(shapes: Graph, shape: Node, constraint: Node, prologue: str,
-                      focus: FocusPatterns) -> SparqlCheck | None:
+
+def _constraint_check(
+    shapes: Graph, shape: Node, constraint: Node, prologue: str, focus: FocusPatterns
+) -> SparqlCheck | None:
     select = shapes.value(constraint, SH.select)
     if select is None or _deactivated(shapes, constraint) or _deactivated(shapes, shape):
         return None
@@ -198,18 +237,26 @@ def _constraint_check(shapes: Graph, shape: Node, constraint: Node, prologue: st
     if query is None:
         return None
     return SparqlCheck(
-        shape=shape, source=constraint, component=SH.SPARQLConstraintComponent,
+        shape=shape,
+        source=constraint,
+        component=SH.SPARQLConstraintComponent,
         query=prologue + query,
-        messages=tuple(_messages(shapes, constraint)), shape_messages=tuple(_messages(shapes, shape)),
-        fill_shape_messages=True, path=path, severity=_severity(shapes, shape),
+        messages=tuple(_messages(shapes, constraint)),
+        shape_messages=tuple(_messages(shapes, shape)),
+        fill_shape_messages=True,
+        path=path,
+        severity=_severity(shapes, shape),
         removes=((shape, SH.sparql, constraint),),
     )
 
 
-def _component_checks(shapes: Graph, component: Node, prologue: str,
-                      focus: FocusPatterns) -> Iterator[SparqlCheck]:
-    parameters = [(p, shapes.value(p, SH.path), shacl_core.is_true(shapes.value(p, SH.optional)))
-                  for p in shapes.objects(component, SH.parameter)]
+def _component_checks(
+    shapes: Graph, component: Node, prologue: str, focus: FocusPatterns
+) -> Iterator[SparqlCheck]:
+    parameters = [
+        (p, shapes.value(p, SH.path), shacl_core.is_true(shapes.value(p, SH.optional)))
+        for p in shapes.objects(component, SH.parameter)
+    ]
     mandatory = [path for _, path, optional in parameters if path is not None and not optional]
     if not mandatory:
         return
@@ -238,20 +285,29 @@ def _component_checks(shapes: Graph, component: Node, prologue: str,
         query = _join(text, f"{FOCUS} {bound}")
         if query is None or validator is None:
             continue
-        removes = tuple((shape, p, o) for p in (pp for _, pp, _ in parameters if pp is not None)
-                        for o in shapes.objects(shape, p))
+        removes = tuple(
+            (shape, p, o)
+            for p in (pp for _, pp, _ in parameters if pp is not None)
+            for o in shapes.objects(shape, p)
+        )
         yield SparqlCheck(
-            shape=shape, source=component, component=component if isinstance(component, URIRef)
-            else SH.SPARQLConstraintComponent,
+            shape=shape,
+            source=component,
+            component=component if isinstance(component, URIRef) else SH.SPARQLConstraintComponent,
             query=prologue + query,
             messages=tuple(_messages(shapes, validator)) + tuple(_messages(shapes, component)),
-            shape_messages=tuple(_messages(shapes, shape)), fill_shape_messages=False,
-            path=path, severity=_severity(shapes, shape), params=params, removes=removes,
+            shape_messages=tuple(_messages(shapes, shape)),
+            fill_shape_messages=False,
+            path=path,
+            severity=_severity(shapes, shape),
+            params=params,
+            removes=removes,
         )
 
 
-def _substitute(text: str, shapes: Graph, shape: Node, path: Node | None,
-                params: dict[str, Node]) -> tuple[str, str] | None:
+def _substitute(
+    text: str, shapes: Graph, shape: Node, path: Node | None, params: dict[str, Node]
+) -> tuple[str, str] | None:
     """The select with ``$PATH`` written in, and the BINDs of the other pre-bound variables.
 
     ``$this`` becomes ``?this``; ``$currentShape`` and the parameters are bound (``BIND``) next to the
@@ -280,7 +336,7 @@ def _join(select: str, pattern: str) -> str | None:
     match = _WHERE.search(select)
     if match is None:
         return None
-    return f"{select[:match.end()]}\n  {{ {pattern} }}\n{select[match.end():]}"
+    return f"{select[: match.end()]}\n  {{ {pattern} }}\n{select[match.end() :]}"
 
 
 def _drop_empty_shapes(core: Graph) -> None:
@@ -316,9 +372,18 @@ def _core_checks(shapes: Graph, prologue: str, focus: FocusPatterns) -> Iterator
         path = shapes.value(shape, SH.path)
         written = path_sparql(shapes, path) if path is not None else None
         for _, component, body, triples in shacl_core.compile_constraints(shapes, shape, written, FOCUS):
-            yield SparqlCheck(shape=shape, source=component, component=component, query=prologue + body,
-                              messages=(), shape_messages=messages, fill_shape_messages=False, path=path,
-                              severity=_severity(shapes, shape), removes=triples)
+            yield SparqlCheck(
+                shape=shape,
+                source=component,
+                component=component,
+                query=prologue + body,
+                messages=(),
+                shape_messages=messages,
+                fill_shape_messages=False,
+                path=path,
+                severity=_severity(shapes, shape),
+                removes=triples,
+            )
 
 
 def _is_empty(core: Graph, shape: Node) -> bool:
@@ -349,6 +414,7 @@ def _parameters(core: Graph) -> set[Node]:
 
 
 # --- evaluation ----------------------------------------------------------------------------------------
+
 
 class _Materializer:
     """Evaluates each shape's focus pattern once and stores the nodes in :data:`FOCUS_GRAPH`.
@@ -383,15 +449,17 @@ class _Materializer:
         graph, of = pyoxigraph.NamedNode(FOCUS_GRAPH), pyoxigraph.NamedNode(FOCUS_GRAPH + "#of")
         solutions = self.store.query(f"{self.prologue}SELECT DISTINCT ?this WHERE {{ {full} }}")
         assert isinstance(solutions, pyoxigraph.QuerySolutions)
-        self.store.extend(pyoxigraph.Quad(s["this"], of, token, graph) for s in solutions
-                          if s["this"] is not None)
+        self.store.extend(
+            pyoxigraph.Quad(s["this"], of, token, graph) for s in solutions if s["this"] is not None
+        )
         self.done[shape] = f"GRAPH <{FOCUS_GRAPH}> {{ ?this <{of.value}> <{token.value}> }}"
         self._busy.discard(shape)
         return self.done[shape]
 
 
-def _solutions(store: pyoxigraph.Store, check: SparqlCheck, focus: str
-               ) -> Iterator[tuple[Node, Node | None, Node | None, dict[str, Node]]]:
+def _solutions(
+    store: pyoxigraph.Store, check: SparqlCheck, focus: str
+) -> Iterator[tuple[Node, Node | None, Node | None, dict[str, Node]]]:
     solutions = store.query(check.query.replace(FOCUS, focus))
     assert isinstance(solutions, pyoxigraph.QuerySolutions)
     names = [v.value for v in solutions.variables]
@@ -407,8 +475,17 @@ def _solutions(store: pyoxigraph.Store, check: SparqlCheck, focus: str
         elif value is None:
             value = focus  # pySHACL reports the focus node as the value on a node shape
         variables = {**check.params, **variables}
-        yield focus, path, value, {"this": focus, **({"path": path} if path is not None else {}),
-                                   **({"value": value} if value is not None else {}), **variables}
+        yield (
+            focus,
+            path,
+            value,
+            {
+                "this": focus,
+                **({"path": path} if path is not None else {}),
+                **({"value": value} if value is not None else {}),
+                **variables,
+            },
+        )
 
 
 ALLOWED = (SH.Warning, SH.Info)
@@ -438,15 +515,18 @@ def _focus_nodes(store: pyoxigraph.Store, prologue: str, pattern: str | None) ->
     return {to_rdflib(s["this"]) for s in solutions if s["this"] is not None}
 
 
-def _node_failures(store: pyoxigraph.Store, the_plan: Plan, pattern: str, path: Node | None,
-                   failing: set[Node]) -> Iterator[tuple[Node, Node]]:
+def _node_failures(
+    store: pyoxigraph.Store, the_plan: Plan, pattern: str, path: Node | None, failing: set[Node]
+) -> Iterator[tuple[Node, Node]]:
     if not failing:
         return
     if path is None:
         query = f"SELECT DISTINCT ?this (?this AS ?value) WHERE {{ {pattern} }}"
     else:
-        query = (f"SELECT DISTINCT ?this ?value WHERE {{ {pattern} "
-                 f"?this {path_sparql(the_plan.shapes, path)} ?value . }}")
+        query = (
+            f"SELECT DISTINCT ?this ?value WHERE {{ {pattern} "
+            f"?this {path_sparql(the_plan.shapes, path)} ?value . }}"
+        )
     for solution in store.query(query):  # type: ignore[union-attr]
         value = to_rdflib(solution["value"])
         if value in failing:
@@ -454,37 +534,57 @@ def _node_failures(store: pyoxigraph.Store, the_plan: Plan, pattern: str, path: 
 
 
 def _already_reported(results: Graph, focus: Node, holder: Node, value: Node) -> bool:
-    return any((r, SH.sourceShape, holder) in results and (r, SH.value, value) in results
-               and (r, SH.sourceConstraintComponent, SH.NodeConstraintComponent) in results
-               for r in results.subjects(SH.focusNode, focus))
+    return any(
+        (r, SH.sourceShape, holder) in results
+        and (r, SH.value, value) in results
+        and (r, SH.sourceConstraintComponent, SH.NodeConstraintComponent) in results
+        for r in results.subjects(SH.focusNode, focus)
+    )
 
 
 # --- writing results -----------------------------------------------------------------------------------
 
-def _add_result(report: Graph, check: SparqlCheck, focus: Node, path: Node | None, value: Node | None,
-                variables: dict[str, Node]) -> None:
+
+def _add_result(
+    report: Graph,
+    check: SparqlCheck,
+    focus: Node,
+    path: Node | None,
+    value: Node | None,
+    variables: dict[str, Node],
+) -> None:
     node = _new_result(report, check.shape, check.component, check.severity, focus, path, value)
     if check.component == SH.SPARQLConstraintComponent:
         report.add((node, SH.sourceConstraint, check.source))
     for message in check.shape_messages:
-        report.add((node, SH.resultMessage, _fill(message, variables) if check.fill_shape_messages
-                    else message))
+        report.add(
+            (node, SH.resultMessage, _fill(message, variables) if check.fill_shape_messages else message)
+        )
     for message in check.messages:
         if message not in check.shape_messages:
             report.add((node, SH.resultMessage, _fill(message, variables)))
 
 
-def _add_node_result(report: Graph, shapes: Graph, holder: Node, focus: Node, path: Node | None,
-                     value: Node) -> None:
-    node = _new_result(report, holder, SH.NodeConstraintComponent, _severity(shapes, holder), focus, path,
-                       value)
+def _add_node_result(
+    report: Graph, shapes: Graph, holder: Node, focus: Node, path: Node | None, value: Node
+) -> None:
+    node = _new_result(
+        report, holder, SH.NodeConstraintComponent, _severity(shapes, holder), focus, path, value
+    )
     messages = list(_messages(shapes, holder))
     for message in messages or [Literal(f"Value does not conform to Shape {shapes.value(holder, SH.node)}")]:
         report.add((node, SH.resultMessage, message))
 
 
-def _new_result(report: Graph, shape: Node, component: Node, severity: Node, focus: Node,
-                path: Node | None, value: Node | None) -> BNode:
+def _new_result(
+    report: Graph,
+    shape: Node,
+    component: Node,
+    severity: Node,
+    focus: Node,
+    path: Node | None,
+    value: Node | None,
+) -> BNode:
     node = BNode()
     report_node = next(report.subjects(SH.conforms, None), None)
     if report_node is not None:
@@ -518,6 +618,7 @@ def _copy_path(shapes: Graph, report: Graph, path: Node) -> None:
 
 # --- small helpers -------------------------------------------------------------------------------------
 
+
 def _prologue(shapes: Graph) -> str:
     lines = []
     for declaration in shapes.objects(None, SH.declare):
@@ -541,5 +642,3 @@ def _deactivated(shapes: Graph, node: Node) -> bool:
 
 def _local(iri: Node) -> str:
     return re.split(r"[#/]", str(iri))[-1]
-
-

@@ -27,8 +27,9 @@ FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
 ALLOWED_METHODS = ("GET", "HEAD", "POST", "OPTIONS")
-UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY",
-                             "WITH"})
+UPDATE_KEYWORDS = frozenset(
+    {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+)
 QUERY_KEYWORDS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
 
 
@@ -47,9 +48,16 @@ def _values(params: Mapping[str, Sequence[str]], name: str) -> list[str]:
     return list(params.get(name, ()))
 
 
-def parse_protocol(method: str, content_type: str | None, args: Mapping[str, Sequence[str]],
-                   form: Mapping[str, Sequence[str]], body: bytes, *, content_length: int | None,
-                   max_bytes: int) -> ProtocolRequest:
+def parse_protocol(
+    method: str,
+    content_type: str | None,
+    args: Mapping[str, Sequence[str]],
+    form: Mapping[str, Sequence[str]],
+    body: bytes,
+    *,
+    content_length: int | None,
+    max_bytes: int,
+) -> ProtocolRequest:
     """Read one SPARQL protocol request.
 
     ``args`` and ``form`` map each parameter to *all* its values (a ``MultiDict.to_dict(flat=False)``).
@@ -62,32 +70,46 @@ def parse_protocol(method: str, content_type: str | None, args: Mapping[str, Seq
     """
     method = method.upper()
     if method not in ALLOWED_METHODS:
-        raise MethodNotAllowed(f"{method} is not allowed on the SPARQL endpoint; use GET or POST.",
-                               hint="Allowed: " + ", ".join(ALLOWED_METHODS))
+        raise MethodNotAllowed(
+            f"{method} is not allowed on the SPARQL endpoint; use GET or POST.",
+            hint="Allowed: " + ", ".join(ALLOWED_METHODS),
+        )
     if content_length is not None and content_length > max_bytes:
-        raise PayloadTooLarge(f"the request body has {content_length} bytes; the limit is {max_bytes}.",
-                              hint="Send a shorter query.")
+        raise PayloadTooLarge(
+            f"the request body has {content_length} bytes; the limit is {max_bytes}.",
+            hint="Send a shorter query.",
+        )
     arg_bytes = sum(len(k) + sum(len(v) for v in vs) for k, vs in args.items())
     if arg_bytes > max_bytes:
-        raise PayloadTooLarge(f"the query string has about {arg_bytes} bytes; the limit is {max_bytes}.",
-                              hint="Send a shorter query, or POST it.")
+        raise PayloadTooLarge(
+            f"the query string has about {arg_bytes} bytes; the limit is {max_bytes}.",
+            hint="Send a shorter query, or POST it.",
+        )
     if "update" in args:
-        raise ReadOnly("this endpoint is read-only: SPARQL Update is not accepted.",
-                       hint="The data is published from a validated build; it cannot be changed here.")
+        raise ReadOnly(
+            "this endpoint is read-only: SPARQL Update is not accepted.",
+            hint="The data is published from a validated build; it cannot be changed here.",
+        )
     queries = _values(args, "query")
     params: dict[str, list[str]] = {k: list(v) for k, v in args.items()}
     if method == "POST":
         media = (content_type or "").split(";", 1)[0].strip().lower()
         if media == SPARQL_UPDATE:
-            raise ReadOnly("this endpoint is read-only: application/sparql-update is not accepted.",
-                           hint="The data is published from a validated build; it cannot be changed here.")
+            raise ReadOnly(
+                "this endpoint is read-only: application/sparql-update is not accepted.",
+                hint="The data is published from a validated build; it cannot be changed here.",
+            )
         if len(body) > max_bytes:
-            raise PayloadTooLarge(f"the request body has {len(body)} bytes; the limit is {max_bytes}.",
-                                  hint="Send a shorter query.")
+            raise PayloadTooLarge(
+                f"the request body has {len(body)} bytes; the limit is {max_bytes}.",
+                hint="Send a shorter query.",
+            )
         if media == FORM:
             if "update" in form:
-                raise ReadOnly("this endpoint is read-only: SPARQL Update is not accepted.",
-                               hint="The data is published from a validated build; it cannot be changed.")
+                raise ReadOnly(
+                    "this endpoint is read-only: SPARQL Update is not accepted.",
+                    hint="The data is published from a validated build; it cannot be changed.",
+                )
             queries += _values(form, "query")
             for key, values in form.items():
                 params.setdefault(key, []).extend(values) if key != "query" else None
@@ -101,7 +123,8 @@ def parse_protocol(method: str, content_type: str | None, args: Mapping[str, Seq
         else:
             raise UnsupportedMediaType(
                 f"cannot read a POST body of type {media or '(none)'!r}.",
-                hint=f"Send {FORM} with query=…, or {SPARQL_QUERY} with the query as the body.")
+                hint=f"Send {FORM} with query=…, or {SPARQL_QUERY} with the query as the body.",
+            )
     if len(queries) > 1:
         raise BadRequest(f"the request carries {len(queries)} queries; send exactly one.")
     query = queries[0] if queries else None
@@ -118,8 +141,11 @@ def parse_protocol(method: str, content_type: str | None, args: Mapping[str, Seq
 
 # Query text scanning ---------------------------------------------------------------------------------
 
-_STRINGS = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-                      r'|"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\'', re.DOTALL)
+_STRINGS = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+    r'|"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\'',
+    re.DOTALL,
+)
 _COMMENT = re.compile(r"#[^\n\r]*")
 # Two tokenizers, because "<" is both the start of an IRI and the less-than operator. STRICT reads IRIs
 # exactly as the grammar's IRIREF (so a "#" inside an IRI never starts a comment); in NARROW an IRI may
@@ -233,14 +259,15 @@ def _service_targets(query: str, pattern: re.Pattern[str]) -> list[str]:
     targets: list[str] = []
     for i, token in enumerate(tokens):
         if token.upper() == "SERVICE":
-            following = [t for t in tokens[i + 1:i + 3] if t.upper() != "SILENT"]
+            following = [t for t in tokens[i + 1 : i + 3] if t.upper() != "SILENT"]
             nxt = following[0] if following else ""
             targets.append(nxt[1:-1] if nxt.startswith("<") else "(a variable or prefixed name)")
     return targets
 
 
-def check_query(query: str, *, max_depth: int, allowed_services: Sequence[str] = (),
-                max_operators: int = MAX_OPERATORS) -> None:
+def check_query(
+    query: str, *, max_depth: int, allowed_services: Sequence[str] = (), max_operators: int = MAX_OPERATORS
+) -> None:
     """The guard in front of the engine: depth, read-only, no outbound requests.
 
     :raise 400: when the query nests ``( ) { } [ ]`` deeper than ``max_depth``, or holds more than
@@ -249,21 +276,29 @@ def check_query(query: str, *, max_depth: int, allowed_services: Sequence[str] =
     """
     depth = nesting_depth(query)
     if depth > max_depth:
-        raise BadRequest(f"the query nests brackets {depth} levels deep; the limit is {max_depth}.",
-                         hint="Flatten the query (fewer nested groups or sub-expressions).")
+        raise BadRequest(
+            f"the query nests brackets {depth} levels deep; the limit is {max_depth}.",
+            hint="Flatten the query (fewer nested groups or sub-expressions).",
+        )
     operators = operator_count(query, stop_after=max_operators)
     if operators > max_operators:
-        raise BadRequest(f"the query holds more than {max_operators} operators and brackets; the engine "
-                         "cannot take chains that long.",
-                         hint="Split it into smaller queries; long lists fit in VALUES with full <IRIs>.")
+        raise BadRequest(
+            f"the query holds more than {max_operators} operators and brackets; the engine "
+            "cannot take chains that long.",
+            hint="Split it into smaller queries; long lists fit in VALUES with full <IRIs>.",
+        )
     keyword = leading_keyword(query)
     if keyword in UPDATE_KEYWORDS:
-        raise ReadOnly(f"this endpoint is read-only: {keyword} is a SPARQL Update operation.",
-                       hint="The data is published from a validated build; it cannot be changed here.")
+        raise ReadOnly(
+            f"this endpoint is read-only: {keyword} is a SPARQL Update operation.",
+            hint="The data is published from a validated build; it cannot be changed here.",
+        )
     for target in service_targets(query):
         if target not in allowed_services:
-            raise ReadOnly(f"SERVICE <{target}> is refused: this endpoint calls no other endpoints.",
-                           hint="Operators allow-list endpoints in BLACKJANUARY_ALLOWED_SERVICE_ENDPOINTS.")
+            raise ReadOnly(
+                f"SERVICE <{target}> is refused: this endpoint calls no other endpoints.",
+                hint="Operators allow-list endpoints in BLACKJANUARY_ALLOWED_SERVICE_ENDPOINTS.",
+            )
 
 
 _PREFIX_DECLARATION = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>\s]*)>", re.IGNORECASE)
@@ -286,7 +321,7 @@ def dataset_clause_iris(query: str) -> list[str]:
     prefixed = False
     for i, token in enumerate(tokens):
         if token.upper() == "FROM":
-            following = tokens[i + 1:i + 3]
+            following = tokens[i + 1 : i + 3]
             if following and following[0].upper() == "NAMED":
                 following = following[1:]
             if following and following[0].startswith("<"):

@@ -21,9 +21,21 @@ from blackjanuary.vocab import GEO, NAMED_GRAPHS, WD, WGS84, Ours
 
 SCHEMA_NS = ("http://schema.org/", "https://schema.org/")
 DESCRIPTIVE: frozenset[str] = frozenset(
-    {str(RDF.type), str(RDFS.label), str(RDFS.comment), str(RDFS.seeAlso), str(SKOS.altLabel),
-     str(SKOS.prefLabel), str(SKOS.exactMatch), str(SKOS.closeMatch), str(OWL.sameAs),
-     str(GEO.hasGeometry), str(GEO.asWKT), str(WGS84.lat), str(WGS84.long)}
+    {
+        str(RDF.type),
+        str(RDFS.label),
+        str(RDFS.comment),
+        str(RDFS.seeAlso),
+        str(SKOS.altLabel),
+        str(SKOS.prefLabel),
+        str(SKOS.exactMatch),
+        str(SKOS.closeMatch),
+        str(OWL.sameAs),
+        str(GEO.hasGeometry),
+        str(GEO.asWKT),
+        str(WGS84.lat),
+        str(WGS84.long),
+    }
     | {ns + local for ns in SCHEMA_NS for local in ("description", "name", "sameAs", "url", "image")}
 )
 """Predicates that describe or identify a thing rather than state a fact from the source text;
@@ -73,21 +85,36 @@ def compute(settings: Settings, dataset: Dataset | None = None) -> Stats:
     statement_class = ours.BJ.Statement
     statements = set(data.subjects(RDF.type, statement_class))
     with_prov = {s for s in statements if (s, PROV.wasDerivedFrom, None) in data}
-    backed = {(data.value(s, RDF.subject), data.value(s, RDF.predicate), data.value(s, RDF.object))
-              for s in statements}
+    backed = {
+        (data.value(s, RDF.subject), data.value(s, RDF.predicate), data.value(s, RDF.object))
+        for s in statements
+    }
 
     things, statement_space = str(ours.ID), str(ours.STATEMENT)
-    facts = [(s, p, o) for s, p, o in data
-             if isinstance(s, URIRef) and s.startswith(things) and not s.startswith(statement_space)
-             and str(p) not in DESCRIPTIVE]
+    facts = [
+        (s, p, o)
+        for s, p, o in data
+        if isinstance(s, URIRef)
+        and s.startswith(things)
+        and not s.startswith(statement_space)
+        and str(p) not in DESCRIPTIVE
+    ]
     unbacked = sorted((s.n3(), p.n3(), o.n3()) for s, p, o in facts if (s, p, o) not in backed)
-    links = sum(1 for o in data.objects(None, SKOS.exactMatch)
-                if isinstance(o, URIRef) and o.startswith(str(WD)))
+    links = sum(
+        1 for o in data.objects(None, SKOS.exactMatch) if isinstance(o, URIRef) and o.startswith(str(WD))
+    )
     return Stats(
-        graphs=graphs, triples=sum(graphs.values()), classes=dict(sorted(classes.items())),
-        labels=labels, alt_labels=alt_labels, statements=len(statements),
-        statements_with_provenance=len(with_prov), statements_without_provenance=len(statements - with_prov),
-        facts=len(facts), facts_without_statement=len(unbacked), unbacked_facts=tuple(unbacked),
+        graphs=graphs,
+        triples=sum(graphs.values()),
+        classes=dict(sorted(classes.items())),
+        labels=labels,
+        alt_labels=alt_labels,
+        statements=len(statements),
+        statements_with_provenance=len(with_prov),
+        statements_without_provenance=len(statements - with_prov),
+        facts=len(facts),
+        facts_without_statement=len(unbacked),
+        unbacked_facts=tuple(unbacked),
         wikidata_links=links,
     )
 
@@ -107,23 +134,30 @@ def render_text(stats: Stats, ours: Ours) -> str:
     def short(iri: str) -> str:
         for prefix, ns in prefixes:
             if iri.startswith(ns):
-                return f"{prefix}:{iri[len(ns):]}"
+                return f"{prefix}:{iri[len(ns) :]}"
         return f"<{iri}>"
 
     lines = ["Triples per graph:"]
-    lines += [f"  {short(g) if not g.startswith(ours.base) else g[len(ours.base):]:<24} {n:>7}"
-              for g, n in stats.graphs.items()]
+    lines += [
+        f"  {short(g) if not g.startswith(ours.base) else g[len(ours.base) :]:<24} {n:>7}"
+        for g, n in stats.graphs.items()
+    ]
     lines.append(f"  {'total':<24} {stats.triples:>7}")
     lines.append("Entities per class (data graph):")
     by_size = sorted(stats.classes.items(), key=lambda kv: (-kv[1], kv[0]))
     lines += [f"  {short(c):<40} {n:>5}" for c, n in by_size]
-    lines.append("Labels per language: " + ", ".join(f"{lang or '(none)'} {n}"
-                                                     for lang, n in stats.labels.items()))
+    lines.append(
+        "Labels per language: " + ", ".join(f"{lang or '(none)'} {n}" for lang, n in stats.labels.items())
+    )
     if stats.alt_labels:
-        lines.append("Alternative labels: " + ", ".join(f"{lang or '(none)'} {n}"
-                                                        for lang, n in stats.alt_labels.items()))
-    lines.append(f"Statements: {stats.statements} ({stats.statements_with_provenance} with provenance, "
-                 f"{stats.statements_without_provenance} without)")
+        lines.append(
+            "Alternative labels: "
+            + ", ".join(f"{lang or '(none)'} {n}" for lang, n in stats.alt_labels.items())
+        )
+    lines.append(
+        f"Statements: {stats.statements} ({stats.statements_with_provenance} with provenance, "
+        f"{stats.statements_without_provenance} without)"
+    )
     lines.append(f"Direct facts: {stats.facts} ({stats.facts_without_statement} without a statement node)")
     for s, p, o in stats.unbacked_facts[:20]:
         lines.append(f"  {s} {p} {o}")

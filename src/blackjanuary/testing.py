@@ -35,8 +35,10 @@ def oxigraph_binary() -> str:
         return str(beside)
     found = shutil.which("oxigraph")
     if found is None:
-        raise FileNotFoundError("the `oxigraph` server binary is missing: `pip install oxigraph` "
-                                "(it is in the test and bench extras)")
+        raise FileNotFoundError(
+            "the `oxigraph` server binary is missing: `pip install oxigraph` "
+            "(it is in the test and bench extras)"
+        )
     return found
 
 
@@ -61,8 +63,9 @@ class OxigraphServer:
     down and bring it back; with a ``location`` the data survives the restart.
     """
 
-    def __init__(self, location: Path | None = None, *, port: int | None = None,
-                 extra_args: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, location: Path | None = None, *, port: int | None = None, extra_args: tuple[str, ...] = ()
+    ) -> None:
         self.location = location
         self.port = port or free_port()
         self.extra_args = extra_args
@@ -114,8 +117,9 @@ class OxigraphServer:
     def __enter__(self) -> OxigraphServer:
         return self.start()
 
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         self.stop()
 
 
@@ -145,6 +149,7 @@ class AppServer:
     def __enter__(self) -> AppServer:
         return self.start()
 
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         self.stop()

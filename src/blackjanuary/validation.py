@@ -35,12 +35,22 @@ DATA_GRAPHS: tuple[str, ...] = ("data", "meta", "ontology")
 ENGINES: tuple[str, ...] = ("fast", "pyshacl")
 Engine = Choice["fast", "pyshacl"]
 
-__all__ = ["ENGINES", "ValidationReport", "Violation", "validate", "load_input", "shapes_graph", "data_graph",
-           "run_shacl", "to_oxigraph"]
+__all__ = [
+    "ENGINES",
+    "ValidationReport",
+    "Violation",
+    "validate",
+    "load_input",
+    "shapes_graph",
+    "data_graph",
+    "run_shacl",
+    "to_oxigraph",
+]
 
 
-def validate(settings: Settings, dataset: Dataset | None = None, *,
-             engine: Engine = "fast") -> ValidationReport:
+def validate(
+    settings: Settings, dataset: Dataset | None = None, *, engine: Engine = "fast"
+) -> ValidationReport:
     """Validate the project's data against its shapes; raises DataLoadError if the input cannot be loaded."""
     if dataset is None:
         dataset = load_input(settings)
@@ -48,8 +58,10 @@ def validate(settings: Settings, dataset: Dataset | None = None, *,
     data = data_graph(dataset, settings)
     shapes = shapes_graph(dataset, settings)
     if len(shapes) == 0:
-        raise DataLoadError(f"{settings.shapes_dir}: no SHACL shapes found (no *.ttl files). "
-                            "Restore shapes/ from git or pass --root.")
+        raise DataLoadError(
+            f"{settings.shapes_dir}: no SHACL shapes found (no *.ttl files). "
+            "Restore shapes/ from git or pass --root."
+        )
     files = [f.path for f in datasets.source_files(settings) if f.graph in DATA_GRAPHS]
     locator = SourceLocator(files, root=settings.root, base_iri=settings.base_iri)
     return run_shacl(data, shapes, locator=locator, ours=ours, engine=engine)
@@ -59,13 +71,21 @@ def load_input(settings: Settings) -> Dataset:
     """``dataset.load``, after checking that graph/ and shapes/ exist (a clearer error than "no files")."""
     for directory in (settings.graph_dir, settings.shapes_dir):
         if not directory.is_dir():
-            raise DataLoadError(f"{directory}: directory not found. Run from the project directory, "
-                                "pass --root, or restore it from git.")
+            raise DataLoadError(
+                f"{directory}: directory not found. Run from the project directory, "
+                "pass --root, or restore it from git."
+            )
     return datasets.load(settings)
 
 
-def run_shacl(data: Graph | pyoxigraph.Store, shapes: Graph, *, locator: SourceLocator | None = None,
-              ours: Ours | None = None, engine: Engine = "fast") -> ValidationReport:
+def run_shacl(
+    data: Graph | pyoxigraph.Store,
+    shapes: Graph,
+    *,
+    locator: SourceLocator | None = None,
+    ours: Ours | None = None,
+    engine: Engine = "fast",
+) -> ValidationReport:
     """One validation of ready-made graphs (tests use it on fixtures); ``data`` may already be a Store."""
     if engine not in ENGINES:
         raise ValueError(f"unknown SHACL engine {engine!r}: use one of {', '.join(ENGINES)}")
@@ -87,14 +107,19 @@ def run_shacl(data: Graph | pyoxigraph.Store, shapes: Graph, *, locator: SourceL
             sparql_conforms = shacl_sparql.evaluate(store, plan, results, results)
         except (OSError, SyntaxError) as exc:  # pyoxigraph reports a bad query as SyntaxError
             raise DataLoadError(f"shapes/: a SHACL-SPARQL constraint cannot be evaluated: {exc}") from exc
-        log.info("SHACL: core constraints (pySHACL) %.2f s, %d SPARQL constraints (Oxigraph) %.2f s",
-                 core_done - started, len(plan.checks), time.perf_counter() - core_done)
+        log.info(
+            "SHACL: core constraints (pySHACL) %.2f s, %d SPARQL constraints (Oxigraph) %.2f s",
+            core_done - started,
+            len(plan.checks),
+            time.perf_counter() - core_done,
+        )
         conforms = conforms and sparql_conforms
         for report in results.subjects(SH.conforms, None):
             results.set((report, SH.conforms, Literal(conforms, datatype=XSD.boolean)))
         text = _text(conforms, results)
-    log.info("SHACL validation (%s) of %d triples took %.2f s", engine, len(store),
-             time.perf_counter() - started)
+    log.info(
+        "SHACL validation (%s) of %d triples took %.2f s", engine, len(store), time.perf_counter() - started
+    )
     bind_prefixes(results, ours or Ours())
     violations = read_results(results, shapes, locator=locator)
     return ValidationReport(conforms=conforms, violations=violations, graph=results, text=text)
@@ -117,7 +142,11 @@ def _text(conforms: bool, results: Graph) -> str:
 def _pyshacl(store: pyoxigraph.Store, shapes: Graph) -> tuple[bool, Graph, str]:
     try:
         conforms, results, text = pyshacl.validate(
-            store, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True,
+            store,
+            shacl_graph=shapes,
+            inference="none",
+            advanced=True,
+            allow_warnings=True,
         )
     except Exception as exc:  # pyshacl raises ShapeLoadError, ConstraintLoadError, ReportableRuntimeError…
         raise DataLoadError(f"shapes/: the SHACL shapes cannot be used: {exc}") from exc
@@ -154,8 +183,8 @@ def shapes_graph(dataset: Dataset, settings: Settings) -> Graph:
     rebase = settings.base_iri != CANONICAL_BASE_IRI
     for s, p, o in datasets.graph_of(dataset, "shapes", settings):
         if rebase and isinstance(o, Literal) and CANONICAL_BASE_IRI in o:
-            o = Literal(str(o).replace(CANONICAL_BASE_IRI, settings.base_iri),
-                        lang=o.language, datatype=o.datatype)
+            o = Literal(
+                str(o).replace(CANONICAL_BASE_IRI, settings.base_iri), lang=o.language, datatype=o.datatype
+            )
         graph.add((s, p, o))
     return graph
-

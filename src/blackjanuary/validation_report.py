@@ -47,8 +47,11 @@ class ValidationReport:
     """A text report in pySHACL's manner."""
 
     def to_json(self) -> str:
-        body = {"conforms": self.conforms, "violation_count": len(self.violations),
-                "violations": [v.to_dict() for v in self.violations]}
+        body = {
+            "conforms": self.conforms,
+            "violation_count": len(self.violations),
+            "violations": [v.to_dict() for v in self.violations],
+        }
         return json.dumps(body, ensure_ascii=False, indent=2)
 
     def to_turtle(self) -> str:
@@ -86,11 +89,14 @@ class SourceLocator:
 
     def _search(self, iri: str) -> str | None:
         if self._base != CANONICAL_BASE_IRI and iri.startswith(self._base):
-            iri = CANONICAL_BASE_IRI + iri[len(self._base):]
+            iri = CANONICAL_BASE_IRI + iri[len(self._base) :]
         fallback: str | None = None
         for path, lines, prefixes in self._files:
-            forms = [f"<{iri}>"] + [f"{p}:{iri[len(ns):]}" for p, ns in prefixes.items()
-                                    if iri.startswith(ns) and _is_local_name(iri[len(ns):])]
+            forms = [f"<{iri}>"] + [
+                f"{p}:{iri[len(ns) :]}"
+                for p, ns in prefixes.items()
+                if iri.startswith(ns) and _is_local_name(iri[len(ns) :])
+            ]
             for number, line in enumerate(lines, start=1):
                 stripped = line.lstrip()
                 for form in forms:
@@ -130,16 +136,20 @@ def _contains_term(line: str, form: str) -> bool:
     return False
 
 
-def read_results(results: Graph, shapes: Graph, *,
-                 locator: SourceLocator | None = None) -> tuple[Violation, ...]:
+def read_results(
+    results: Graph, shapes: Graph, *, locator: SourceLocator | None = None
+) -> tuple[Violation, ...]:
     """The top-level results of the report as Violations, without duplicates, sorted by location and focus.
 
     Nested results (``sh:detail`` of an ``sh:node`` failure) are left out: the top-level result already
     names the focus node, the path and the shape that failed.
     """
     violations: set[Violation] = set()
-    top_level = [r for report in results.subjects(RDF.type, SH.ValidationReport)
-                 for r in results.objects(report, SH.result)]
+    top_level = [
+        r
+        for report in results.subjects(RDF.type, SH.ValidationReport)
+        for r in results.objects(report, SH.result)
+    ]
     for result in top_level:
         focus = results.value(result, SH.focusNode)
         if focus is None:
@@ -148,15 +158,17 @@ def read_results(results: Graph, shapes: Graph, *,
         path = results.value(result, SH.resultPath)
         value = results.value(result, SH.value)
         severity = results.value(result, SH.resultSeverity)
-        violations.add(Violation(
-            focus_node=focus_text,
-            path=_show(path, results) if path is not None else None,
-            message=_message(results, result),
-            severity=_local_name(severity) if severity is not None else "Violation",
-            shape=_named_shape(results.value(result, SH.sourceShape), shapes),
-            value=_show(value, results) if value is not None else None,
-            location=locator.locate(str(focus)) if locator and isinstance(focus, URIRef) else None,
-        ))
+        violations.add(
+            Violation(
+                focus_node=focus_text,
+                path=_show(path, results) if path is not None else None,
+                message=_message(results, result),
+                severity=_local_name(severity) if severity is not None else "Violation",
+                shape=_named_shape(results.value(result, SH.sourceShape), shapes),
+                value=_show(value, results) if value is not None else None,
+                location=locator.locate(str(focus)) if locator and isinstance(focus, URIRef) else None,
+            )
+        )
     return tuple(sorted(violations, key=_sort_key))
 
 
@@ -165,8 +177,10 @@ def _sort_key(v: Violation) -> tuple[str, ...]:
 
 
 def _message(results: Graph, result: Node) -> str:
-    messages = sorted(results.objects(result, SH.resultMessage), key=lambda m: (
-        0 if isinstance(m, Literal) and m.language in (None, "en") else 1, str(m)))
+    messages = sorted(
+        results.objects(result, SH.resultMessage),
+        key=lambda m: (0 if isinstance(m, Literal) and m.language in (None, "en") else 1, str(m)),
+    )
     if messages:
         return str(messages[0])
     component = results.value(result, SH.sourceConstraintComponent)
@@ -200,8 +214,12 @@ def _show(term: Node, graph: Graph) -> str:
 
 def _show_path(node: BNode, graph: Graph) -> str:
     """A SHACL property path written as SPARQL (``^p``, ``p*``, ``(a/b)``); other blank nodes as ``_:id``."""
-    for predicate, symbol in ((SH.inversePath, "^{}"), (SH.zeroOrMorePath, "{}*"),
-                              (SH.oneOrMorePath, "{}+"), (SH.zeroOrOnePath, "{}?")):
+    for predicate, symbol in (
+        (SH.inversePath, "^{}"),
+        (SH.zeroOrMorePath, "{}*"),
+        (SH.oneOrMorePath, "{}+"),
+        (SH.zeroOrOnePath, "{}?"),
+    ):
         inner = graph.value(node, predicate)
         if inner is not None:
             return symbol.format(_show(inner, graph))
@@ -221,8 +239,8 @@ def shorten(iri: str | None, prefixes: Sequence[tuple[str, str]]) -> str:
     if iri is None:
         return ""
     for prefix, namespace in prefixes:
-        if iri.startswith(namespace) and _is_local_name(iri[len(namespace):]):
-            return f"{prefix}:{iri[len(namespace):]}"
+        if iri.startswith(namespace) and _is_local_name(iri[len(namespace) :]):
+            return f"{prefix}:{iri[len(namespace) :]}"
     return iri
 
 

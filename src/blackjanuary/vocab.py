@@ -41,15 +41,36 @@ class Ours:
         return self.base + "graph/" + name
 
     def prefixes(self) -> dict[str, str]:
-        return {**REUSED_PREFIXES, "bj": str(self.BJ), "bjid": str(self.ID), "bjst": str(self.STATEMENT),
-                "bjsh": str(self.SHAPES), "bjsrc": str(self.SOURCE)}
+        return {
+            **REUSED_PREFIXES,
+            "bj": str(self.BJ),
+            "bjid": str(self.ID),
+            "bjst": str(self.STATEMENT),
+            "bjsh": str(self.SHAPES),
+            "bjsrc": str(self.SOURCE),
+        }
 
 
 REUSED_PREFIXES: dict[str, str] = {
-    "rdf": str(RDF), "rdfs": str(RDFS), "owl": str(OWL), "xsd": str(XSD), "skos": str(SKOS),
-    "dcterms": str(DCTERMS), "dcat": str(DCAT), "void": str(VOID), "foaf": str(FOAF), "prov": str(PROV),
-    "schema": str(SCHEMA), "sh": str(SH), "sem": str(SEM), "oa": str(OA), "geo": str(GEO),
-    "wgs84": str(WGS84), "wd": str(WD), "sd": str(SD), "spdx": str(SPDX),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "owl": str(OWL),
+    "xsd": str(XSD),
+    "skos": str(SKOS),
+    "dcterms": str(DCTERMS),
+    "dcat": str(DCAT),
+    "void": str(VOID),
+    "foaf": str(FOAF),
+    "prov": str(PROV),
+    "schema": str(SCHEMA),
+    "sh": str(SH),
+    "sem": str(SEM),
+    "oa": str(OA),
+    "geo": str(GEO),
+    "wgs84": str(WGS84),
+    "wd": str(WD),
+    "sd": str(SD),
+    "spdx": str(SPDX),
 }
 
 CANONICAL = Ours()

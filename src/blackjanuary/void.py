@@ -26,9 +26,21 @@ GZIP_MEDIA_TYPE = "application/gzip"
 WIKIDATA = "https://www.wikidata.org/"
 EXAMPLE_KEYS = ("black-january", "baku")
 
-_GENERATED = {str(p) for p in (VOID.triples, VOID.entities, VOID.classes, VOID.properties,
-                               VOID.distinctSubjects, VOID.distinctObjects, DCAT.distribution,
-                               VOID.dataDump, VOID.classPartition, VOID.propertyPartition)}
+_GENERATED = {
+    str(p)
+    for p in (
+        VOID.triples,
+        VOID.entities,
+        VOID.classes,
+        VOID.properties,
+        VOID.distinctSubjects,
+        VOID.distinctObjects,
+        DCAT.distribution,
+        VOID.dataDump,
+        VOID.classPartition,
+        VOID.propertyPartition,
+    )
+}
 """Dataset properties the build computes: hand-written values for them in the meta graph are replaced."""
 _LOCAL = re.compile(r"^[A-Za-z0-9_.-]+$")
 
@@ -64,17 +76,24 @@ def statistics(triples: Sequence[ox.Triple], ours: Ours) -> Statistics:
         properties[t.predicate.value] += 1
         if t.predicate.value == str(RDF.type) and isinstance(t.object, ox.NamedNode):
             typed.setdefault(t.object.value, set()).add(str(t.subject))
-        if (t.predicate.value == str(SKOS.exactMatch) and isinstance(t.object, ox.NamedNode)
-                and t.object.value.startswith(str(WD))):
+        if (
+            t.predicate.value == str(SKOS.exactMatch)
+            and isinstance(t.object, ox.NamedNode)
+            and t.object.value.startswith(str(WD))
+        ):
             links += 1
     examples = tuple(space + key for key in EXAMPLE_KEYS if space + key in entities)
     if not examples and entities:
         examples = (min(entities),)
     return Statistics(
-        triples=len(triples), entities=len(entities),
-        classes=Counter({cls: len(members) for cls, members in typed.items()}), properties=properties,
-        distinct_subjects=len(subjects), distinct_objects=len({t.object for t in triples}),
-        wikidata_links=links, example_resources=examples,
+        triples=len(triples),
+        entities=len(entities),
+        classes=Counter({cls: len(members) for cls, members in typed.items()}),
+        properties=properties,
+        distinct_subjects=len(subjects),
+        distinct_objects=len({t.object for t in triples}),
+        wikidata_links=links,
+        example_resources=examples,
     )
 
 
@@ -94,13 +113,14 @@ def _int(value: int, datatype: str = str(XSD.integer)) -> ox.Literal:
 
 def _partition_key(iri: str, prefixes: dict[str, str]) -> str:
     for prefix, ns in sorted(prefixes.items(), key=lambda kv: -len(kv[1])):
-        if iri.startswith(ns) and _LOCAL.match(iri[len(ns):]):
-            return f"{prefix}-{iri[len(ns):]}"
+        if iri.startswith(ns) and _LOCAL.match(iri[len(ns) :]):
+            return f"{prefix}-{iri[len(ns) :]}"
     return hashlib.sha256(iri.encode()).hexdigest()[:16]
 
 
-def describe(meta: Iterable[ox.Triple], union: Sequence[ox.Triple], files: Sequence[DistFile],
-             ours: Ours) -> list[ox.Triple]:
+def describe(
+    meta: Iterable[ox.Triple], union: Sequence[ox.Triple], files: Sequence[DistFile], ours: Ours
+) -> list[ox.Triple]:
     """The VoID/DCAT triples for a build whose dump files are ``files``, sorted."""
     base = ours.base
     ds = ox.NamedNode(ours.dataset)

@@ -50,9 +50,7 @@ _TOO_LARGE_BODY = (
 _TOO_LARGE = (
     b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
     b"Content-Type: text/plain; charset=utf-8\r\n"
-    b"Connection: close\r\n"
-    + f"Content-Length: {len(_TOO_LARGE_BODY)}\r\n\r\n".encode()
-    + _TOO_LARGE_BODY
+    b"Connection: close\r\n" + f"Content-Length: {len(_TOO_LARGE_BODY)}\r\n\r\n".encode() + _TOO_LARGE_BODY
 )
 
 
@@ -107,8 +105,11 @@ class HeadConn(TConn):  # type: ignore[misc]
         self.head_complete = False
         # TLS wraps the socket and HTTP/2 prior knowledge sniffs it in the thread (TConn.init):
         # for those the head cannot be read here, so the connection goes the plain gthread way.
-        self.passthrough = bool(cfg.is_ssl or getattr(cfg, "protocol", "http") != "http"
-                                or negotiation.prior_knowledge_allowed(cfg, client))
+        self.passthrough = bool(
+            cfg.is_ssl
+            or getattr(cfg, "protocol", "http") != "http"
+            or negotiation.prior_knowledge_allowed(cfg, client)
+        )
 
     def take_head(self) -> bytes:
         data = bytes(self.head)

@@ -21,8 +21,13 @@ from blackjanuary.vocab import Ours
 
 log = logging.getLogger(__name__)
 
-EXPORT_FILES: tuple[str, ...] = ("mixnmatch.tsv", "quickstatements.v1.txt", "quickstatements.csv",
-                                 "needs-an-item.md", "wikibase.ttl")
+EXPORT_FILES: tuple[str, ...] = (
+    "mixnmatch.tsv",
+    "quickstatements.v1.txt",
+    "quickstatements.csv",
+    "needs-an-item.md",
+    "wikibase.ttl",
+)
 
 EXPORT_KINDS: dict[str, tuple[str, str]] = {
     "mixnmatch.tsv": ("text/tab-separated-values", "Mix'n'match catalog (TSV: id, name, desc, url, type, q)"),
@@ -46,15 +51,18 @@ def render_exports(settings: Settings, dataset: Graph) -> Exports:
     dataset = plain_graph(dataset)
     entities = entities_from_graph(dataset, ours)
     facts = read_facts(dataset, ours)
-    statements, skipped = quickstatements.plan(facts, verified_qids(dataset), settings.base_iri,
-                                               dataset_modified(dataset, ours))
-    return Exports({
-        "mixnmatch.tsv": mixnmatch.render(entities, settings.base_iri),
-        "quickstatements.v1.txt": quickstatements.render_v1(statements),
-        "quickstatements.csv": quickstatements.render_csv(statements),
-        "needs-an-item.md": report.render(dataset, statements, skipped, entities),
-        "wikibase.ttl": render_wikibase(dataset, settings),
-    })
+    statements, skipped = quickstatements.plan(
+        facts, verified_qids(dataset), settings.base_iri, dataset_modified(dataset, ours)
+    )
+    return Exports(
+        {
+            "mixnmatch.tsv": mixnmatch.render(entities, settings.base_iri),
+            "quickstatements.v1.txt": quickstatements.render_v1(statements),
+            "quickstatements.csv": quickstatements.render_csv(statements),
+            "needs-an-item.md": report.render(dataset, statements, skipped, entities),
+            "wikibase.ttl": render_wikibase(dataset, settings),
+        }
+    )
 
 
 def render_wikibase(dataset: Graph, settings: Settings) -> str:
@@ -73,5 +81,12 @@ def write_exports(settings: Settings, dataset: Graph, out_dir: Path) -> list[Pat
     return written
 
 
-__all__ = ["EXPORT_FILES", "EXPORT_KINDS", "GRAPH_NAME", "render_exports", "write_exports", "wikibase_graph",
-           "wikibase_graph_iri"]
+__all__ = [
+    "EXPORT_FILES",
+    "EXPORT_KINDS",
+    "GRAPH_NAME",
+    "render_exports",
+    "write_exports",
+    "wikibase_graph",
+    "wikibase_graph_iri",
+]

@@ -40,8 +40,11 @@ def _emit(text: str, out: Path | None) -> None:
         click.echo(f"wrote {out}", err=True)
 
 
-OUT = click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-                   help="Write to this file instead of standard output.")
+OUT = click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
 
 
 @click.group()
@@ -58,16 +61,26 @@ def mixnmatch(obj: Any, out: Path | None) -> None:
 
 
 @export.command()
-@click.option("--format", "output_format", type=click.Choice(["v1", "csv"]), default="v1", show_default=True,
-              help="QuickStatements V1 commands (TAB separated) or the CSV form.")
-@click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the 'needs an item' report (Markdown) to this file.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["v1", "csv"]),
+    default="v1",
+    show_default=True,
+    help="QuickStatements V1 commands (TAB separated) or the CSV form.",
+)
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the 'needs an item' report (Markdown) to this file.",
+)
 @OUT
 @click.pass_obj
 def quickstatements(obj: Any, output_format: str, report: Path | None, out: Path | None) -> None:
     """QuickStatements for the facts whose items are verified; the rest goes to the report."""
     commands, needs_an_item = _render(
-        obj, "quickstatements.v1.txt" if output_format == "v1" else "quickstatements.csv", "needs-an-item.md")
+        obj, "quickstatements.v1.txt" if output_format == "v1" else "quickstatements.csv", "needs-an-item.md"
+    )
     _emit(commands, out)
     if report is not None:
         _emit(needs_an_item, report)

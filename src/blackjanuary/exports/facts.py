@@ -17,8 +17,9 @@ from rdflib.term import Node
 from blackjanuary.vocab import OA, WD, Ours
 
 QUOTE_PREDICATES = (OA.exact, OA.start, OA.end)
-STRUCTURAL = frozenset({RDF.type, RDF.subject, RDF.predicate, RDF.object, PROV.wasDerivedFrom, RDFS.label,
-                        RDFS.comment})
+STRUCTURAL = frozenset(
+    {RDF.type, RDF.subject, RDF.predicate, RDF.object, PROV.wasDerivedFrom, RDFS.label, RDFS.comment}
+)
 
 
 class ConstructSource(Protocol):
@@ -88,15 +89,17 @@ def read_facts(graph: Graph, ours: Ours) -> list[Fact]:
         obj = graph.value(st, RDF.object)
         if not isinstance(subject, URIRef) or not isinstance(predicate, URIRef) or obj is None:
             continue
-        qualifiers = sorted((p, o) for p, o in graph.predicate_objects(st)
-                            if p not in STRUCTURAL and isinstance(p, URIRef))
+        qualifiers = sorted(
+            (p, o) for p, o in graph.predicate_objects(st) if p not in STRUCTURAL and isinstance(p, URIRef)
+        )
         quotes = []
         for q in sorted(graph.objects(st, PROV.wasDerivedFrom)):
             exact = graph.value(q, OA.exact)
             if exact is not None:
-                quotes.append(Quote(str(q), str(exact), _int(graph.value(q, OA.start)),
-                                    _int(graph.value(q, OA.end))))
-        key = str(st)[len(prefix):] if str(st).startswith(prefix) else str(st)
+                quotes.append(
+                    Quote(str(q), str(exact), _int(graph.value(q, OA.start)), _int(graph.value(q, OA.end)))
+                )
+        key = str(st)[len(prefix) :] if str(st).startswith(prefix) else str(st)
         facts.append(Fact(str(st), key, subject, predicate, obj, tuple(qualifiers), tuple(quotes)))
     return facts
 
@@ -106,7 +109,7 @@ def verified_qids(graph: Graph) -> dict[URIRef, str]:
     out: dict[URIRef, str] = {}
     for s, o in graph.subject_objects(SKOS.exactMatch):
         if isinstance(s, URIRef) and isinstance(o, URIRef) and o.startswith(str(WD)):
-            out[s] = o[len(str(WD)):]
+            out[s] = o[len(str(WD)) :]
     return out
 
 

@@ -29,7 +29,14 @@ def coordinates(entity: Entity) -> str:
 def render(entities: Iterable[Entity], base_iri: str) -> str:
     lines = ["\t".join(COLUMNS)]
     for entity in sorted(entities, key=lambda e: e.key):
-        row = (entity.key, _cell(entity.label(LANGUAGE)), _cell(entity.description(LANGUAGE)),
-               f"{base_iri}page/{entity.key}", "", entity.qid or "", coordinates(entity))
+        row = (
+            entity.key,
+            _cell(entity.label(LANGUAGE)),
+            _cell(entity.description(LANGUAGE)),
+            f"{base_iri}page/{entity.key}",
+            "",
+            entity.qid or "",
+            coordinates(entity),
+        )
         lines.append("\t".join(row))
     return "\n".join(lines) + "\n"

@@ -90,8 +90,9 @@ def qs_value(node: Node, qids: Mapping[URIRef, str]) -> str:
     raise NotExportableError("blank nodes cannot be exported")
 
 
-def plan(facts: list[Fact], qids: Mapping[URIRef, str], base_iri: str,
-         retrieved: str | None) -> tuple[list[QsStatement], list[Skipped]]:
+def plan(
+    facts: list[Fact], qids: Mapping[URIRef, str], base_iri: str, retrieved: str | None
+) -> tuple[list[QsStatement], list[Skipped]]:
     """Split the facts into exportable statements and the rest, each with its reason."""
     statements: list[QsStatement] = []
     skipped: list[Skipped] = []

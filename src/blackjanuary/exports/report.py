@@ -24,8 +24,9 @@ def _cell(text: str) -> str:
     return " ".join(text.replace("|", "\\|").split())
 
 
-def render(graph: Graph, exported: list[QsStatement], skipped: list[Skipped],
-           entities: Iterable[Entity]) -> str:
+def render(
+    graph: Graph, exported: list[QsStatement], skipped: list[Skipped], entities: Iterable[Entity]
+) -> str:
     entities = sorted(entities, key=lambda e: e.key)
     missing = [e for e in entities if not e.qid]
     lines = [
@@ -42,10 +43,16 @@ def render(graph: Graph, exported: list[QsStatement], skipped: list[Skipped],
         "| key | English | Deutsch |",
         "|---|---|---|",
     ]
-    lines += [f"| `{e.key}` | {_cell(e.labels.get('en', ''))} | {_cell(e.labels.get('de', ''))} |"
-              for e in missing]
-    lines += ["", f"## Statements not exported ({len(skipped)})", "",
-              "| statement | subject | property | value | reason |", "|---|---|---|---|---|"]
+    lines += [
+        f"| `{e.key}` | {_cell(e.labels.get('en', ''))} | {_cell(e.labels.get('de', ''))} |" for e in missing
+    ]
+    lines += [
+        "",
+        f"## Statements not exported ({len(skipped)})",
+        "",
+        "| statement | subject | property | value | reason |",
+        "|---|---|---|---|---|",
+    ]
     for item in skipped:
         fact = item.fact
         terms = (fact.subject, fact.predicate, fact.object)

@@ -36,8 +36,18 @@ SCHEMA_HTTP = "http://schema.org/"
 QUOTE_PROPERTY = OA.exact
 SOURCE_PROPERTY = DCTERMS.source
 TIME_TYPES = frozenset({XSD.date, XSD.dateTime, XSD.gYear, XSD.gYearMonth})
-NUMBER_TYPES = frozenset({XSD.integer, XSD.decimal, XSD.double, XSD.float, XSD.nonNegativeInteger,
-                          XSD.positiveInteger, XSD.int, XSD.long})
+NUMBER_TYPES = frozenset(
+    {
+        XSD.integer,
+        XSD.decimal,
+        XSD.double,
+        XSD.float,
+        XSD.nonNegativeInteger,
+        XSD.positiveInteger,
+        XSD.int,
+        XSD.long,
+    }
+)
 
 
 GRAPH_NAME = "wikibase"
@@ -60,19 +70,28 @@ class WikibaseSpace:
         self.PR = Namespace(base + "prop/reference/")
         self.WDT = Namespace(base + "prop/direct/")
         self.REF = Namespace(base + "reference/")
-        self._prefixes = sorted(((ns, p) for p, ns in {**ours.prefixes(), "schema": SCHEMA_HTTP}.items()),
-                                key=lambda item: -len(item[0]))
+        self._prefixes = sorted(
+            ((ns, p) for p, ns in {**ours.prefixes(), "schema": SCHEMA_HTTP}.items()),
+            key=lambda item: -len(item[0]),
+        )
 
     def prefixes(self) -> dict[str, str]:
-        return {"wikibase": str(WIKIBASE), "bjp": str(self.P), "bjps": str(self.PS), "bjpq": str(self.PQ),
-                "bjpr": str(self.PR), "bjt": str(self.WDT), "bjref": str(self.REF)}
+        return {
+            "wikibase": str(WIKIBASE),
+            "bjp": str(self.P),
+            "bjps": str(self.PS),
+            "bjpq": str(self.PQ),
+            "bjpr": str(self.PR),
+            "bjt": str(self.WDT),
+            "bjref": str(self.REF),
+        }
 
     def slug(self, predicate: str) -> str:
         if predicate.startswith(str(self.ours.BJ)):
-            return predicate[len(str(self.ours.BJ)):]
+            return predicate[len(str(self.ours.BJ)) :]
         for namespace, prefix in self._prefixes:
-            if predicate.startswith(namespace) and predicate[len(namespace):]:
-                return f"{prefix}-{predicate[len(namespace):]}"
+            if predicate.startswith(namespace) and predicate[len(namespace) :]:
+                return f"{prefix}-{predicate[len(namespace) :]}"
         return hashlib.sha1(predicate.encode(), usedforsecurity=False).hexdigest()[:12]
 
 
@@ -94,8 +113,9 @@ def property_type(objects: Iterable[Node], ours: Ours) -> URIRef:
 
 def reference_snaks(fact: Fact) -> list[list[tuple[URIRef, Node]]]:
     """One reference per quote: the quote's IRI (stated in) and its exact German text."""
-    return [[(SOURCE_PROPERTY, URIRef(q.iri)), (QUOTE_PROPERTY, Literal(q.exact, lang="de"))]
-            for q in fact.quotes]
+    return [
+        [(SOURCE_PROPERTY, URIRef(q.iri)), (QUOTE_PROPERTY, Literal(q.exact, lang="de"))] for q in fact.quotes
+    ]
 
 
 def reference_id(snaks: list[tuple[URIRef, Node]]) -> str:
@@ -113,10 +133,19 @@ def wikibase_graph(source: Graph | ConstructSource, settings: Settings) -> Graph
     space = WikibaseSpace(ours)
     facts = read_facts(as_graph(source, ours), ours)
     out = Graph()
-    for prefix, namespace in {**space.prefixes(), "prov": str(PROV), "bjid": str(ours.ID),
-                              "bjst": str(ours.STATEMENT), "bj": str(ours.BJ), "schema": SCHEMA_HTTP,
-                              "sem": "http://semanticweb.cs.vu.nl/2009/11/sem/", "oa": str(OA),
-                              "dcterms": str(DCTERMS), "wd": str(WD), "skos": str(SKOS)}.items():
+    for prefix, namespace in {
+        **space.prefixes(),
+        "prov": str(PROV),
+        "bjid": str(ours.ID),
+        "bjst": str(ours.STATEMENT),
+        "bj": str(ours.BJ),
+        "schema": SCHEMA_HTTP,
+        "sem": "http://semanticweb.cs.vu.nl/2009/11/sem/",
+        "oa": str(OA),
+        "dcterms": str(DCTERMS),
+        "wd": str(WD),
+        "skos": str(SKOS),
+    }.items():
         out.bind(prefix, namespace, override=True, replace=True)
     values: dict[URIRef, list[Node]] = {}
     for fact in facts:

@@ -16,11 +16,11 @@ SCHEMA = "http://schema.org/"
 SEM = "http://semanticweb.cs.vu.nl/2009/11/sem/"
 
 WIKIDATA_PROPERTIES: dict[str, str] = {
-    SCHEMA + "location": "P276",      # location
-    SCHEMA + "startDate": "P580",     # start time
-    SCHEMA + "endDate": "P582",       # end time
-    SEM + "hasActor": "P710",         # participant
-    SCHEMA + "memberOf": "P463",      # member of
+    SCHEMA + "location": "P276",  # location
+    SCHEMA + "startDate": "P580",  # start time
+    SCHEMA + "endDate": "P582",  # end time
+    SEM + "hasActor": "P710",  # participant
+    SCHEMA + "memberOf": "P463",  # member of
     "https://w3id.org/blackjanuary/ontology#killedCount": "P1120",  # number of deaths
 }
 """Our predicate IRI (canonical base) → Wikidata property ID."""
@@ -35,5 +35,5 @@ def wikidata_property(predicate: str, base_iri: str) -> str | None:
     """The Wikidata property for one of our predicates, under any deployment base IRI."""
     canonical = "https://w3id.org/blackjanuary/"
     if predicate.startswith(base_iri) and base_iri != canonical:
-        predicate = canonical + predicate[len(base_iri):]
+        predicate = canonical + predicate[len(base_iri) :]
     return WIKIDATA_PROPERTIES.get(predicate)

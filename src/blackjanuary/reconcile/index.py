@@ -140,9 +140,15 @@ def name_score(query: str, entity: Entity) -> _NameScore:
 class NameIndex:
     """Every named thing of one build, ready to be matched, suggested and extended."""
 
-    def __init__(self, entities: Sequence[Entity], ours: Ours, *, version: str = "",
-                 type_labels: dict[str, dict[str, str]] | None = None,
-                 property_labels: dict[str, dict[str, str]] | None = None) -> None:
+    def __init__(
+        self,
+        entities: Sequence[Entity],
+        ours: Ours,
+        *,
+        version: str = "",
+        type_labels: dict[str, dict[str, str]] | None = None,
+        property_labels: dict[str, dict[str, str]] | None = None,
+    ) -> None:
         self.ours = ours
         self.version = version
         self.entities = tuple(sorted(entities, key=lambda e: e.key))
@@ -170,10 +176,10 @@ class NameIndex:
             return self.by_key[ident]
         expanded = self.expand(ident)
         base = str(self.ours.ID)
-        if expanded.startswith(base) and expanded[len(base):] in self.by_key:
-            return self.by_key[expanded[len(base):]]
+        if expanded.startswith(base) and expanded[len(base) :] in self.by_key:
+            return self.by_key[expanded[len(base) :]]
         if expanded.startswith(str(WD)):
-            expanded = expanded[len(str(WD)):]
+            expanded = expanded[len(str(WD)) :]
         if QID_PATTERN.match(expanded.upper()):
             return self.by_qid.get(expanded.upper())
         return None
@@ -261,8 +267,9 @@ class NameIndex:
             target = self.lookup(str(obj)) if str(obj).startswith(str(self.ours.ID)) else None
             if target is not None:
                 return target is self.lookup(value) or any(
-                    folds(value) & folds(name) for name, _ in target.names())
-            return str(obj).startswith(str(WD)) and str(obj)[len(str(WD)):] == value.upper()
+                    folds(value) & folds(name) for name, _ in target.names()
+                )
+            return str(obj).startswith(str(WD)) and str(obj)[len(str(WD)) :] == value.upper()
         if isinstance(obj, Literal):
             python = obj.toPython()
             if isinstance(python, int | float) and not isinstance(python, bool):

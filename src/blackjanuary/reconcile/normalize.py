@@ -22,16 +22,59 @@ from functools import lru_cache
 
 # Letters that Unicode decomposition does not reduce to ASCII, mapped before NFKD.
 _SPECIAL = {
-    "ı": "i", "ə": "e", "ß": "ss", "ø": "o", "ł": "l", "đ": "d", "æ": "ae", "œ": "oe", "ŋ": "n",
-    "ʼ": "", "’": "", "'": "",
+    "ı": "i",
+    "ə": "e",
+    "ß": "ss",
+    "ø": "o",
+    "ł": "l",
+    "đ": "d",
+    "æ": "ae",
+    "œ": "oe",
+    "ŋ": "n",
+    "ʼ": "",
+    "’": "",
+    "'": "",
 }
 # Azerbaijani letters whose sound has a Latin digraph elsewhere (applied before stripping diacritics).
 _AZ = {"ş": "sh", "ç": "ch", "ğ": "g", "x": "kh"}
 _CYRILLIC = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z", "и": "i",
-    "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
-    "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "",
-    "э": "e", "ю": "yu", "я": "ya", "є": "ye", "і": "i", "ї": "yi", "ґ": "g",
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "д": "d",
+    "е": "e",
+    "ё": "e",
+    "ж": "zh",
+    "з": "z",
+    "и": "i",
+    "й": "i",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ф": "f",
+    "х": "kh",
+    "ц": "ts",
+    "ч": "ch",
+    "ш": "sh",
+    "щ": "shch",
+    "ъ": "",
+    "ы": "y",
+    "ь": "",
+    "э": "e",
+    "ю": "yu",
+    "я": "ya",
+    "є": "ye",
+    "і": "i",
+    "ї": "yi",
+    "ґ": "g",
 }
 # German umlauts also written with an e (Märtyrer / Maertyrer); both forms are generated.
 _UMLAUT_E = {"ä": "ae", "ö": "oe", "ü": "ue"}
@@ -69,11 +112,13 @@ def fold(text: str) -> str:
 @lru_cache(maxsize=8192)
 def folds(text: str) -> frozenset[str]:
     """Every plain folded form: :func:`fold`, German umlaut+e, Azerbaijani digraphs (ş→sh, x→kh)."""
-    return frozenset({
-        fold(text),
-        _latin(text, umlaut_e=True, az_digraphs=False),
-        _latin(text, umlaut_e=False, az_digraphs=True),
-    }) - {""}
+    return frozenset(
+        {
+            fold(text),
+            _latin(text, umlaut_e=True, az_digraphs=False),
+            _latin(text, umlaut_e=False, az_digraphs=True),
+        }
+    ) - {""}
 
 
 def tokens(text: str) -> tuple[str, ...]:
@@ -84,10 +129,20 @@ def tokens(text: str) -> tuple[str, ...]:
 # An upper-case C marks the "tsch" sound, kept apart from the k-class letters (c, k, g, q, x).
 _DIGRAPHS_CH_AS_TSCH = (("tsch", "C"), ("tch", "C"), ("shch", "s"), ("sch", "s"), ("ch", "C"))
 _DIGRAPHS_CH_AS_KH = (("tsch", "C"), ("tch", "C"), ("shch", "s"), ("sch", "s"), ("ch", "k"))
-_COMMON = (("kh", "k"), ("zh", "j"), ("sh", "s"), ("ts", "z"), ("ph", "f"), ("oe", "o"), ("ae", "a"),
-           ("ue", "u"), ("ck", "k"))
-_LETTERS = str.maketrans({"w": "v", "q": "k", "g": "k", "x": "k", "c": "k", "z": "s", "j": "i", "y": "i",
-                          "h": ""})
+_COMMON = (
+    ("kh", "k"),
+    ("zh", "j"),
+    ("sh", "s"),
+    ("ts", "z"),
+    ("ph", "f"),
+    ("oe", "o"),
+    ("ae", "a"),
+    ("ue", "u"),
+    ("ck", "k"),
+)
+_LETTERS = str.maketrans(
+    {"w": "v", "q": "k", "g": "k", "x": "k", "c": "k", "z": "s", "j": "i", "y": "i", "h": ""}
+)
 _VOWELS = re.compile(r"(?<=.)[aeiou]")
 
 

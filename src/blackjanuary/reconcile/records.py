@@ -99,10 +99,10 @@ def entities_from_graph(graph: Graph, ours: Ours) -> list[Entity]:
     subjects: set[URIRef] = set()
     for s in graph.subjects(RDFS.label, None):
         if isinstance(s, URIRef) and s.startswith(base) and not s.startswith(statements):
-            key = s[len(base):]
+            key = s[len(base) :]
             if KEY_PATTERN.match(key):
                 subjects.add(s)
-    return [_entity(graph, s, s[len(base):]) for s in sorted(subjects)]
+    return [_entity(graph, s, s[len(base) :]) for s in sorted(subjects)]
 
 
 def _entity(graph: Graph, subject: URIRef, key: str) -> Entity:
@@ -126,13 +126,19 @@ def _entity(graph: Graph, subject: URIRef, key: str) -> Entity:
             types.add(str(o))
         else:
             if p == SKOS.exactMatch and isinstance(o, URIRef) and o.startswith(str(WD)):
-                candidate = o[len(str(WD)):]
+                candidate = o[len(str(WD)) :]
                 if QID_PATTERN.match(candidate):
                     qid = candidate
             values.setdefault(str(p), set()).add(o)
     return Entity(
-        key=key, iri=str(subject), labels=labels, alt_labels=tuple(sorted(alts)), descriptions=descriptions,
-        types=tuple(sorted(types)), qid=qid,
-        lat=_as_float(graph.value(subject, WGS84.lat)), lon=_as_float(graph.value(subject, WGS84.long)),
+        key=key,
+        iri=str(subject),
+        labels=labels,
+        alt_labels=tuple(sorted(alts)),
+        descriptions=descriptions,
+        types=tuple(sorted(types)),
+        qid=qid,
+        lat=_as_float(graph.value(subject, WGS84.lat)),
+        lon=_as_float(graph.value(subject, WGS84.long)),
         values={p: tuple(sorted(objs)) for p, objs in sorted(values.items())},
     )

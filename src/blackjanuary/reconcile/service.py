@@ -34,9 +34,13 @@ def index_from_graph(graph: Graph, ours: Ours, *, version: str = "") -> NameInde
     entities = entities_from_graph(graph, ours)
     types = {t for e in entities for t in e.types}
     props = {p for e in entities for p in e.values}
-    return NameIndex(entities, ours, version=version,
-                     type_labels={t: _labels(graph, t) for t in types},
-                     property_labels={p: _labels(graph, p) for p in props})
+    return NameIndex(
+        entities,
+        ours,
+        version=version,
+        type_labels={t: _labels(graph, t) for t in types},
+        property_labels={p: _labels(graph, p) for p in props},
+    )
 
 
 def _labels(graph: Graph, iri: str) -> dict[str, str]:
@@ -65,8 +69,10 @@ def index_for(store: ConstructSource, ours: Ours, version: str) -> NameIndex:
 # Request parsing -------------------------------------------------------------------------------
 def check_batch(size: int, what: str) -> None:
     if size > MAX_BATCH:
-        raise PayloadTooLarge(f"{size} {what} in one request; at most {MAX_BATCH} are accepted.",
-                              hint=f"split the batch into requests of {MAX_BATCH} or fewer")
+        raise PayloadTooLarge(
+            f"{size} {what} in one request; at most {MAX_BATCH} are accepted.",
+            hint=f"split the batch into requests of {MAX_BATCH} or fewer",
+        )
 
 
 def as_int(value: Any, name: str, default: int) -> int:
@@ -115,8 +121,11 @@ def entity_types(index: NameIndex, entity: Entity, lang: str) -> list[dict[str, 
 
 def suggest_item(index: NameIndex, entity: Entity, lang: str) -> dict[str, Any]:
     """One entity-suggest result (both API versions): id, name, notable types, description if any."""
-    item: dict[str, Any] = {"id": entity.key, "name": entity.label(lang),
-                            "notable": entity_types(index, entity, lang)}
+    item: dict[str, Any] = {
+        "id": entity.key,
+        "name": entity.label(lang),
+        "notable": entity_types(index, entity, lang),
+    }
     description = entity.description(lang)
     if description:
         item["description"] = description
@@ -152,8 +161,9 @@ def extension_value(index: NameIndex, node: Node, lang: str) -> dict[str, Any] |
     return None
 
 
-def extension_values(index: NameIndex, entity: Entity, pid: str, lang: str,
-                     limit: int) -> list[dict[str, Any]]:
+def extension_values(
+    index: NameIndex, entity: Entity, pid: str, lang: str, limit: int
+) -> list[dict[str, Any]]:
     iri = index.expand(pid)
     objects: Iterable[Node] = entity.values.get(iri, ())
     if iri == str(RDFS.label):
@@ -192,8 +202,11 @@ def preview_html(index: NameIndex, entity: Entity, lang: str, page_url: str) -> 
 
 
 def extend_request(body: Any) -> tuple[list[str], list[tuple[str, int]]]:
-    if not isinstance(body, Mapping) or not isinstance(body.get("ids"), list) \
-            or not isinstance(body.get("properties"), list):
+    if (
+        not isinstance(body, Mapping)
+        or not isinstance(body.get("ids"), list)
+        or not isinstance(body.get("properties"), list)
+    ):
         raise BadRequest('an extension request is {"ids": ["baku"], "properties": [{"id": "…"}]}.')
     props: list[tuple[str, int]] = []
     for prop in body["properties"]:

@@ -47,20 +47,32 @@ def manifest(index: NameIndex, lang: str) -> dict[str, Any]:
         "serviceVersion": __version__,
         "batchSize": service.MAX_BATCH,
         "view": {"url": root + "/id/{{id}}"},
-        "preview": {"url": service_url + "/preview?id={{id}}", "width": service.PREVIEW_WIDTH,
-                    "height": service.PREVIEW_HEIGHT},
+        "preview": {
+            "url": service_url + "/preview?id={{id}}",
+            "width": service.PREVIEW_WIDTH,
+            "height": service.PREVIEW_HEIGHT,
+        },
         "defaultTypes": service.default_types(index, lang),
         "suggest": {
-            "entity": {"service_url": service_url, "service_path": "/suggest/entity",
-                       "flyout_service_url": service_url, "flyout_service_path": "/flyout/entity?id=${id}"},
+            "entity": {
+                "service_url": service_url,
+                "service_path": "/suggest/entity",
+                "flyout_service_url": service_url,
+                "flyout_service_path": "/flyout/entity?id=${id}",
+            },
             "type": {"service_url": service_url, "service_path": "/suggest/type"},
             "property": {"service_url": service_url, "service_path": "/suggest/property"},
         },
         "extend": {
             "propose_properties": {"service_url": service_url, "service_path": "/propose_properties"},
             "property_settings": [
-                {"name": "limit", "label": "Limit", "type": "number", "default": 0,
-                 "help_text": "Most values to return per property (0 for all)."},
+                {
+                    "name": "limit",
+                    "label": "Limit",
+                    "type": "number",
+                    "default": 0,
+                    "help_text": "Most values to return per property (0 for all).",
+                },
             ],
         },
     }
@@ -68,7 +80,7 @@ def manifest(index: NameIndex, lang: str) -> dict[str, Any]:
 
 def parse_query(qid: str, raw: Any, index: NameIndex) -> MatchQuery:
     if not isinstance(raw, Mapping):
-        raise BadRequest(f"query {qid!r} must be an object like {{\"query\": \"Baku\"}}, got {raw!r}.")
+        raise BadRequest(f'query {qid!r} must be an object like {{"query": "Baku"}}, got {raw!r}.')
     unknown = set(raw) - QUERY_KEYS
     if unknown:
         raise BadRequest(f"query {qid!r} has unknown keys {sorted(unknown)}; allowed: {sorted(QUERY_KEYS)}.")
@@ -82,7 +94,7 @@ def parse_query(qid: str, raw: Any, index: NameIndex) -> MatchQuery:
     conditions = []
     properties = raw.get("properties") or []
     if not isinstance(properties, list):
-        raise BadRequest(f"query {qid!r}: 'properties' must be a list of {{\"pid\": …, \"v\": …}} objects.")
+        raise BadRequest(f'query {qid!r}: \'properties\' must be a list of {{"pid": …, "v": …}} objects.')
     for prop in properties:
         if not isinstance(prop, Mapping) or "pid" not in prop or "v" not in prop:
             raise BadRequest(f"query {qid!r}: each property needs 'pid' and 'v', got {prop!r}.")
@@ -95,8 +107,13 @@ def parse_query(qid: str, raw: Any, index: NameIndex) -> MatchQuery:
 
 def candidate_json(index: NameIndex, candidate: Candidate, lang: str) -> dict[str, Any]:
     entity = candidate.entity
-    out: dict[str, Any] = {"id": entity.key, "name": entity.label(lang), "score": candidate.score,
-                           "match": candidate.match, "type": service.entity_types(index, entity, lang)}
+    out: dict[str, Any] = {
+        "id": entity.key,
+        "name": entity.label(lang),
+        "score": candidate.score,
+        "match": candidate.match,
+        "type": service.entity_types(index, entity, lang),
+    }
     description = entity.description(lang)
     if description:
         out["description"] = description
@@ -107,11 +124,12 @@ def candidate_json(index: NameIndex, candidate: Candidate, lang: str) -> dict[st
 def match(index: NameIndex, queries_text: str, lang: str) -> dict[str, Any]:
     batch = parse_json(queries_text, "queries")
     if not isinstance(batch, Mapping):
-        raise BadRequest("'queries' must be a JSON object keyed by query ids, e.g. {\"q0\": {\"query\": …}}.")
+        raise BadRequest('\'queries\' must be a JSON object keyed by query ids, e.g. {"q0": {"query": …}}.')
     service.check_batch(len(batch), "queries")
     parsed = {qid: parse_query(qid, raw, index) for qid, raw in batch.items()}
-    return {qid: {"result": [candidate_json(index, c, lang) for c in index.match(q)]}
-            for qid, q in parsed.items()}
+    return {
+        qid: {"result": [candidate_json(index, c, lang) for c in index.match(q)]} for qid, q in parsed.items()
+    }
 
 
 def extend(index: NameIndex, extend_text: str, lang: str) -> dict[str, Any]:
@@ -120,8 +138,10 @@ def extend(index: NameIndex, extend_text: str, lang: str) -> dict[str, Any]:
     service.check_batch(len(ids), "ids")
     entities = {i: service.require_entity(index, i) for i in ids}
     meta = [{"id": p, "name": index.term_name(index.expand(p), lang, kind="property")} for p, _ in props]
-    rows = {i: {p: service.extension_values(index, e, p, lang, limit) for p, limit in props}
-            for i, e in entities.items()}
+    rows = {
+        i: {p: service.extension_values(index, e, p, lang, limit) for p, limit in props}
+        for i, e in entities.items()
+    }
     return {"meta": meta, "rows": rows}
 
 
@@ -140,7 +160,7 @@ def root() -> Response:
 
 def _page(items: list[Any]) -> tuple[list[Any], int]:
     cursor = service.as_int(param("cursor"), "cursor", 0)
-    return items[cursor:cursor + SUGGEST_PAGE], cursor
+    return items[cursor : cursor + SUGGEST_PAGE], cursor
 
 
 @bp.get("/suggest/entity")
@@ -162,15 +182,17 @@ def suggest_property() -> Response:
     index, lang = current_index(), language()
     found, _ = _page(index.suggest_terms(param("prefix") or "", index.properties, lang, kind="property"))
     return json_response(
-        {"result": [{"id": p, "name": index.term_name(p, lang, kind="property")} for p in found]}, lang)
+        {"result": [{"id": p, "name": index.term_name(p, lang, kind="property")} for p in found]}, lang
+    )
 
 
 @bp.get("/flyout/entity")
 def flyout_entity() -> Response:
     index, lang = current_index(), language()
     entity = service.require_entity(index, param("id"))
-    return json_response({"id": entity.key, "html": service.preview_html(index, entity, lang,
-                                                                         page_url(entity.key))}, lang)
+    return json_response(
+        {"id": entity.key, "html": service.preview_html(index, entity, lang, page_url(entity.key))}, lang
+    )
 
 
 @bp.get("/preview")
@@ -185,8 +207,10 @@ def propose_properties() -> Response:
     index, lang = current_index(), language()
     type_id = param("type")
     limit = service.as_int(param("limit"), "limit", 0)
-    body: dict[str, Any] = {"type": type_id or "", "properties": service.proposed_properties(index, type_id,
-                                                                                             lang, limit)}
+    body: dict[str, Any] = {
+        "type": type_id or "",
+        "properties": service.proposed_properties(index, type_id, lang, limit),
+    }
     if limit:
         body["limit"] = limit
     return json_response(body, lang)

@@ -47,8 +47,15 @@ def manifest(index: NameIndex, lang: str) -> dict[str, Any]:
         "suggest": {"entity": True, "property": True, "type": True},
         "extend": {
             "proposeProperties": True,
-            "propertySettings": [{"id": "limit", "name": "Limit", "type": "number", "default": 0,
-                                  "helpText": "Most values to return per property (0 for all)."}],
+            "propertySettings": [
+                {
+                    "id": "limit",
+                    "name": "Limit",
+                    "type": "number",
+                    "default": 0,
+                    "helpText": "Most values to return per property (0 for all).",
+                }
+            ],
         },
     }
 
@@ -59,8 +66,10 @@ def parse_query(number: int, raw: Any, index: NameIndex) -> tuple[MatchQuery, st
         raise BadRequest(f"{where} must be an object with 'conditions'.")
     conditions = raw.get("conditions")
     if not isinstance(conditions, list) or not conditions:
-        raise BadRequest(f"{where} needs a non-empty 'conditions' list, e.g. "
-                         '[{"matchType": "name", "propertyValue": "Baku"}].')
+        raise BadRequest(
+            f"{where} needs a non-empty 'conditions' list, e.g. "
+            '[{"matchType": "name", "propertyValue": "Baku"}].'
+        )
     names: list[str] = []
     props: list[PropertyCondition] = []
     for condition in conditions:
@@ -74,26 +83,40 @@ def parse_query(number: int, raw: Any, index: NameIndex) -> tuple[MatchQuery, st
             pid = condition.get("propertyId")
             quantifier = condition.get("matchQuantifier", "any")
             if not isinstance(pid, str) or quantifier not in QUANTIFIERS:
-                raise BadRequest(f"{where}: a property condition needs a string 'propertyId' and a "
-                                 f"matchQuantifier of {', '.join(QUANTIFIERS)}.")
-            props.append(PropertyCondition(index.expand(pid), values, bool(condition.get("required", False)),
-                                           quantifier))
+                raise BadRequest(
+                    f"{where}: a property condition needs a string 'propertyId' and a "
+                    f"matchQuantifier of {', '.join(QUANTIFIERS)}."
+                )
+            props.append(
+                PropertyCondition(
+                    index.expand(pid), values, bool(condition.get("required", False)), quantifier
+                )
+            )
         else:
             raise BadRequest(f"{where}: unknown matchType {kind!r}; use name, id or property.")
     type_id = raw.get("type")
     if type_id is not None and not isinstance(type_id, str):
         raise BadRequest(f"{where}: 'type' must be a string.")
     limit = service.as_int(raw.get("limit"), "limit", 0)
-    query = MatchQuery(text=" ".join(names) or None, types=(type_id,) if type_id else (),
-                       properties=tuple(props), limit=limit)
+    query = MatchQuery(
+        text=" ".join(names) or None,
+        types=(type_id,) if type_id else (),
+        properties=tuple(props),
+        limit=limit,
+    )
     lang = raw.get("lang") if isinstance(raw.get("lang"), str) else None
     return query, lang
 
 
 def candidate_json(index: NameIndex, candidate: Candidate, lang: str) -> dict[str, Any]:
     entity = candidate.entity
-    out: dict[str, Any] = {"id": entity.key, "name": entity.label(lang), "score": candidate.score,
-                           "match": candidate.match, "type": service.entity_types(index, entity, lang)}
+    out: dict[str, Any] = {
+        "id": entity.key,
+        "name": entity.label(lang),
+        "score": candidate.score,
+        "match": candidate.match,
+        "type": service.entity_types(index, entity, lang),
+    }
     description = entity.description(lang)
     if description:
         out["description"] = description
@@ -127,7 +150,7 @@ def match() -> Response:
 def _window(items: list[Any]) -> list[Any]:
     offset = service.as_int(param("offset"), "offset", 0)
     limit = service.as_int(param("limit"), "limit", DEFAULT_SUGGEST_LIMIT)
-    return items[offset:offset + limit]
+    return items[offset : offset + limit]
 
 
 @bp.get("/suggest/entity")
@@ -142,7 +165,8 @@ def suggest_property() -> Response:
     index, lang = current_index(), language()
     found = _window(index.suggest_terms(param("prefix") or "", index.properties, lang, kind="property"))
     return json_response(
-        {"result": [{"id": p, "name": index.term_name(p, lang, kind="property")} for p in found]}, lang)
+        {"result": [{"id": p, "name": index.term_name(p, lang, kind="property")} for p in found]}, lang
+    )
 
 
 @bp.get("/suggest/type")
@@ -166,8 +190,15 @@ def extend() -> Response:
     service.check_batch(len(ids), "ids")
     entities = [(i, service.require_entity(index, i)) for i in ids]
     meta = [{"id": p, "name": index.term_name(index.expand(p), lang, kind="property")} for p, _ in props]
-    rows = [{"id": i, "properties": [{"id": p, "values": service.extension_values(index, e, p, lang, limit)}
-                                     for p, limit in props]} for i, e in entities]
+    rows = [
+        {
+            "id": i,
+            "properties": [
+                {"id": p, "values": service.extension_values(index, e, p, lang, limit)} for p, limit in props
+            ],
+        }
+        for i, e in entities
+    ]
     return json_response({"meta": meta, "rows": rows}, lang)
 
 
@@ -176,8 +207,10 @@ def propose() -> Response:
     index, lang = current_index(), language()
     type_id = param("type")
     limit = service.as_int(param("limit"), "limit", 0)
-    body: dict[str, Any] = {"type": type_id or "", "properties": service.proposed_properties(index, type_id,
-                                                                                             lang, limit)}
+    body: dict[str, Any] = {
+        "type": type_id or "",
+        "properties": service.proposed_properties(index, type_id, lang, limit),
+    }
     if limit:
         body["limit"] = limit
     return json_response(body, lang)

@@ -42,8 +42,11 @@ def language(explicit: str | None = None) -> str:
 
 
 def json_response(payload: Any, lang: str | None = None, status: int = 200) -> Response:
-    response = Response(json.dumps(payload, ensure_ascii=False, sort_keys=False), status=status,
-                        content_type=JSON.content_type)
+    response = Response(
+        json.dumps(payload, ensure_ascii=False, sort_keys=False),
+        status=status,
+        content_type=JSON.content_type,
+    )
     if lang:
         response.headers["Content-Language"] = lang
     response.vary.add("Accept-Language")
@@ -62,8 +65,10 @@ def parse_json(text: str, name: str) -> Any:
     try:
         return json.loads(text)
     except ValueError as exc:
-        raise BadRequest(f"'{name}' is not valid JSON: {exc}.",
-                         hint='send e.g. {"q0": {"query": "Baku"}}' if name == "queries" else None) from None
+        raise BadRequest(
+            f"'{name}' is not valid JSON: {exc}.",
+            hint='send e.g. {"q0": {"query": "Baku"}}' if name == "queries" else None,
+        ) from None
 
 
 def param(name: str) -> str | None:
@@ -77,8 +82,9 @@ def json_body() -> Any:
     from blackjanuary.errors import UnsupportedMediaType
 
     if request.mimetype != "application/json":
-        raise UnsupportedMediaType(f"expected a JSON body (Content-Type: application/json), got "
-                                   f"{request.mimetype or 'none'!r}.")
+        raise UnsupportedMediaType(
+            f"expected a JSON body (Content-Type: application/json), got {request.mimetype or 'none'!r}."
+        )
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     data = request.get_data(as_text=True)
     if limit and request.content_length is None and len(data.encode()) >= limit:  # chunked, cut at the cap

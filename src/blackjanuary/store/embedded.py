@@ -37,8 +37,10 @@ def checked_manifest(dist: Path) -> Manifest:
     """The manifest of the build in ``dist``, refused (BuildError) unless it passed the SHACL gate."""
     manifest = read_manifest(dist)
     if manifest.conforms is not True:
-        raise BuildError(f"{dist / MANIFEST_NAME}: the build does not conform to the SHACL shapes; refusing "
-                         "to serve it. Run `blackjanuary validate` to see the violations.")
+        raise BuildError(
+            f"{dist / MANIFEST_NAME}: the build does not conform to the SHACL shapes; refusing "
+            "to serve it. Run `blackjanuary validate` to see the violations."
+        )
     return manifest
 
 
@@ -53,8 +55,9 @@ def nquads_file(dist: Path, manifest: Manifest) -> Path:
 class EmbeddedStore:
     """Oxigraph in memory; read-only by construction (no method writes after loading)."""
 
-    def __init__(self, store: ox.Store, *, version: str, settings: Settings,
-                 runner: Runner | None = None) -> None:
+    def __init__(
+        self, store: ox.Store, *, version: str, settings: Settings, runner: Runner | None = None
+    ) -> None:
         self._store = store
         self.settings = settings
         self.ours = Ours(settings.base_iri)
@@ -85,11 +88,14 @@ class EmbeddedStore:
 
     def _unknown_graph(self, iri: str, where: str) -> BadRequest:
         known = ", ".join(f"<{g}>" for g in self.graph_iris())
-        return BadRequest(f"{where} <{iri}> is not a graph of this dataset; the graphs are: {known}.",
-                          hint="This endpoint never fetches remote graphs. Omit it to query their union.")
+        return BadRequest(
+            f"{where} <{iri}> is not a graph of this dataset; the graphs are: {known}.",
+            hint="This endpoint never fetches remote graphs. Omit it to query their union.",
+        )
 
-    def _dataset_options(self, query: str, default_graph_uris: Sequence[str],
-                         named_graph_uris: Sequence[str]) -> dict[str, Any]:
+    def _dataset_options(
+        self, query: str, default_graph_uris: Sequence[str], named_graph_uris: Sequence[str]
+    ) -> dict[str, Any]:
         known = set(self.info.graph_triples)
         for iri in default_graph_uris:
             if iri not in known:
@@ -101,25 +107,33 @@ class EmbeddedStore:
             if dataset_clause_iris(query):
                 return {}  # the query's own FROM / FROM NAMED define its dataset
             return {"use_default_graph_as_union": True}
-        return {"default_graph": [ox.NamedNode(g) for g in default_graph_uris],
-                "named_graphs": [ox.NamedNode(g) for g in named_graph_uris]}
+        return {
+            "default_graph": [ox.NamedNode(g) for g in default_graph_uris],
+            "named_graphs": [ox.NamedNode(g) for g in named_graph_uris],
+        }
 
     def _evaluate(self, query: str, options: dict[str, Any]) -> Any:
-        check_query(query, max_depth=self.settings.max_query_depth,
-                    allowed_services=self.settings.allowed_service_endpoints)
+        check_query(
+            query,
+            max_depth=self.settings.max_query_depth,
+            allowed_services=self.settings.allowed_service_endpoints,
+        )
         for iri in dataset_clause_iris(query):
             if iri not in self.info.graph_triples:
                 raise self._unknown_graph(iri, "FROM")
         try:
             return self._store.query(query, **options)
         except SyntaxError as exc:
-            raise QuerySyntaxError(f"the query does not parse: {exc}",
-                                   hint="The position is line:column in the query text.") from exc
+            raise QuerySyntaxError(
+                f"the query does not parse: {exc}", hint="The position is line:column in the query text."
+            ) from exc
 
     def _too_many(self, what: str, limit: int | None = None) -> BadRequest:
         limit = self.settings.max_results if limit is None else limit
-        return BadRequest(f"the result has more than {limit} {what}, the limit of "
-                          "this endpoint.", hint="Add a LIMIT (and OFFSET to page through it).")
+        return BadRequest(
+            f"the result has more than {limit} {what}, the limit of this endpoint.",
+            hint="Add a LIMIT (and OFFSET to page through it).",
+        )
 
     # The Store protocol -----------------------------------------------------------------------------
     def _timeout(self, timeout: float | None) -> float:
@@ -167,9 +181,16 @@ class EmbeddedStore:
 
         return self.runner.call(run, timeout=self._timeout(timeout), description=query[:200])
 
-    def execute(self, query: str, *, accept: Sequence[Format] | Format,
-                default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = (),
-                timeout: float | None = None, max_results: int | None = None) -> QueryOutcome:
+    def execute(
+        self,
+        query: str,
+        *,
+        accept: Sequence[Format] | Format,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        timeout: float | None = None,
+        max_results: int | None = None,
+    ) -> QueryOutcome:
         """Run a read query for the protocol; ``max_results`` (default: the settings') caps rows/triples."""
         limit = self.settings.max_results if max_results is None else max_results
         wanted = [accept] if isinstance(accept, Format) else list(accept)
@@ -225,12 +246,13 @@ def _pick(wanted: Sequence[Format], offered: Sequence[Format], query_type: str) 
         if fmt in offered:
             return fmt
     types = ", ".join(f.media_type for f in offered if f is not NQUADS or query_type != "ASK")
-    raise NotAcceptable(f"a {query_type} result can be sent as: {types}.",
-                        hint="Ask for one of these in Accept, or with format=.")
+    raise NotAcceptable(
+        f"a {query_type} result can be sent as: {types}.",
+        hint="Ask for one of these in Accept, or with format=.",
+    )
 
 
-def _stream_select(job: Job, result: ox.QuerySolutions, fmt: Format, max_results: int,
-                   too_many: Any) -> None:
+def _stream_select(job: Job, result: ox.QuerySolutions, fmt: Format, max_results: int, too_many: Any) -> None:
     writer = SelectWriter(fmt, [v.value for v in result.variables])
     parts: list[str] = [writer.head()]
     size = 0

@@ -105,15 +105,18 @@ def _release_frames(exc: BaseException) -> None:
 
 
 def _timeout_error(job: Job, timeout: float) -> QueryTimeout:
-    return QueryTimeout(f"the query did not finish within the {timeout:g} s limit and was stopped.",
-                        hint="Narrow it down (more specific patterns, a LIMIT), or try again later.")
+    return QueryTimeout(
+        f"the query did not finish within the {timeout:g} s limit and was stopped.",
+        hint="Narrow it down (more specific patterns, a LIMIT), or try again later.",
+    )
 
 
 class Runner:
     """A fixed pool of daemon threads that run :class:`Job` producers, watched for runaways."""
 
-    def __init__(self, threads: int = 8, *, grace: float = 5.0,
-                 on_stuck: Callable[[Job], None] | None = None) -> None:
+    def __init__(
+        self, threads: int = 8, *, grace: float = 5.0, on_stuck: Callable[[Job], None] | None = None
+    ) -> None:
         self._jobs: queue.SimpleQueue[Job] = queue.SimpleQueue()
         self._running: set[Job] = set()
         self._lock = threading.Lock()
@@ -155,12 +158,14 @@ class Runner:
             time.sleep(0.5)
             now = time.monotonic()
             with self._lock:
-                stuck = [j for j in self._running
-                         if now > j.deadline + self._grace and id(j) not in self._reported]
+                stuck = [
+                    j for j in self._running if now > j.deadline + self._grace and id(j) not in self._reported
+                ]
             for job in stuck:
                 self._reported.add(id(job))
-                log.error("engine thread stuck %.1f s past its deadline in %s", now - job.deadline,
-                          job.description)
+                log.error(
+                    "engine thread stuck %.1f s past its deadline in %s", now - job.deadline, job.description
+                )
                 if self.on_stuck is not None:
                     self.on_stuck(job)
 
@@ -197,8 +202,9 @@ class Runner:
             raise payload
         return payload
 
-    def stream(self, produce: Callable[[Job], None], *, timeout: float,
-               description: str) -> tuple[Any, Iterator[bytes]]:
+    def stream(
+        self, produce: Callable[[Job], None], *, timeout: float, description: str
+    ) -> tuple[Any, Iterator[bytes]]:
         """Start a streaming producer; return its META payload and an iterator over its chunks.
 
         The first chunk (or the end) has arrived before this returns, so an error or a timeout before

@@ -31,7 +31,9 @@ def _open_remote(settings: Settings) -> Store:
 
 
 BACKEND_OPENERS: dict[str, Callable[[Settings], Store]] = {
-    "embedded": _open_embedded, "persistent": _open_persistent, "remote": _open_remote,
+    "embedded": _open_embedded,
+    "persistent": _open_persistent,
+    "remote": _open_remote,
 }
 
 
@@ -40,6 +42,8 @@ def open_store(settings: Settings) -> Store:
     try:
         opener = BACKEND_OPENERS[settings.backend]
     except KeyError:
-        raise ValueError(f"the {settings.backend!r} backend is not available here; available: "
-                         f"{', '.join(sorted(BACKEND_OPENERS))}") from None
+        raise ValueError(
+            f"the {settings.backend!r} backend is not available here; available: "
+            f"{', '.join(sorted(BACKEND_OPENERS))}"
+        ) from None
     return opener(settings)

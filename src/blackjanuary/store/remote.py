@@ -53,8 +53,10 @@ def query_form(query: str) -> QueryType:
     """
     keyword = leading_keyword(query)
     if keyword not in QUERY_KEYWORDS:
-        raise BadRequest("the query is not a SELECT, ASK, CONSTRUCT or DESCRIBE query",
-                         hint="Send a SPARQL 1.1 query; this endpoint is read-only.")
+        raise BadRequest(
+            "the query is not a SELECT, ASK, CONSTRUCT or DESCRIBE query",
+            hint="Send a SPARQL 1.1 query; this endpoint is read-only.",
+        )
     return keyword  # type: ignore[return-value]
 
 
@@ -66,8 +68,10 @@ class RemoteStore:
     def __init__(self, settings: Settings) -> None:
         endpoint_url = settings.endpoint_url or ""
         if not endpoint_url.startswith(("http://", "https://")):
-            raise ValueError(f"backend 'remote' needs an http(s) endpoint URL, got {endpoint_url!r}: set "
-                             "BLACKJANUARY_ENDPOINT_URL or pass --endpoint http://host:port/query")
+            raise ValueError(
+                f"backend 'remote' needs an http(s) endpoint URL, got {endpoint_url!r}: set "
+                "BLACKJANUARY_ENDPOINT_URL or pass --endpoint http://host:port/query"
+            )
         self.settings = settings
         self.endpoint_url = endpoint_url
         self.base_iri = settings.base_iri
@@ -100,8 +104,9 @@ class RemoteStore:
 
     def _read_version(self) -> str | None:
         meta, dataset = self.base_iri + "graph/meta", self.base_iri + "dataset"
-        rows = self._select_raw(f"SELECT ?p ?v WHERE {{ GRAPH <{meta}> {{ <{dataset}> ?p ?v }} }}",
-                                dataset=False)
+        rows = self._select_raw(
+            f"SELECT ?p ?v WHERE {{ GRAPH <{meta}> {{ <{dataset}> ?p ?v }} }}", dataset=False
+        )
         for predicate in VERSION_PREDICATES:
             values = sorted(str(r["v"]) for r in rows if str(r.get("p")) == predicate and "v" in r)
             if values:
@@ -112,21 +117,36 @@ class RemoteStore:
         version = self._read_version()
         if previous is not None and version == previous.version:
             return previous
-        counted = self._select_raw("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
-                                   dataset=False)
-        counts = {str(r["g"]): int(r["n"].toPython()) for r in counted  # type: ignore[union-attr]
-                  if str(r["g"]).startswith(self.base_iri)}
+        counted = self._select_raw(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", dataset=False
+        )
+        counts = {
+            str(r["g"]): int(r["n"].toPython())
+            for r in counted  # type: ignore[union-attr]
+            if str(r["g"]).startswith(self.base_iri)
+        }
         if not counts:
-            raise ServiceUnavailable(f"the remote store {self.endpoint_url} holds no graph under "
-                                     f"{self.base_iri}; load the build with `blackjanuary load --endpoint "
-                                     f"{self.endpoint_url}`")
+            raise ServiceUnavailable(
+                f"the remote store {self.endpoint_url} holds no graph under "
+                f"{self.base_iri}; load the build with `blackjanuary load --endpoint "
+                f"{self.endpoint_url}`"
+            )
         if version is None:
-            log.warning("%s: the meta graph gives <%sdataset> no owl:versionInfo; the version is derived "
-                        "from the triple counts", self.endpoint_url, self.base_iri)
+            log.warning(
+                "%s: the meta graph gives <%sdataset> no owl:versionInfo; the version is derived "
+                "from the triple counts",
+                self.endpoint_url,
+                self.base_iri,
+            )
             version = "remote-" + hashlib.sha256(repr(sorted(counts.items())).encode()).hexdigest()[:12]
         self._union = self._ask_raw(f"ASK {{ <{self.base_iri}dataset> ?p ?o }}", dataset=False)
-        log.info("remote store %s: version %s, %d graphs, default graph %s", self.endpoint_url, version,
-                 len(counts), "is the union" if self._union else "made explicit per request")
+        log.info(
+            "remote store %s: version %s, %d graphs, default graph %s",
+            self.endpoint_url,
+            version,
+            len(counts),
+            "is the union" if self._union else "made explicit per request",
+        )
         return StoreInfo(version=version, backend=self.backend, graph_triples=dict(sorted(counts.items())))
 
     # Store protocol ----------------------------------------------------------------------------------
@@ -134,8 +154,10 @@ class RemoteStore:
         self._guard(query)
         rows = self._select_raw(query, timeout=timeout)
         if len(rows) > self.settings.max_results:
-            raise BadRequest(f"the result has more than {self.settings.max_results} rows, the limit of this "
-                             "endpoint.", hint="Add a LIMIT (and OFFSET to page through it).")
+            raise BadRequest(
+                f"the result has more than {self.settings.max_results} rows, the limit of this endpoint.",
+                hint="Add a LIMIT (and OFFSET to page through it).",
+            )
         return rows
 
     def ask(self, query: str, *, timeout: float | None = None) -> bool:
@@ -149,19 +171,32 @@ class RemoteStore:
         try:
             graph.parse(data=body.decode("utf-8"), format="nt")
         except Exception as exc:  # rdflib raises several unrelated types for bad input
-            raise ServiceUnavailable(f"the remote store {self.endpoint_url} sent N-Triples that do not parse "
-                                     f"({exc}); check the endpoint URL") from exc
+            raise ServiceUnavailable(
+                f"the remote store {self.endpoint_url} sent N-Triples that do not parse "
+                f"({exc}); check the endpoint URL"
+            ) from exc
         return graph
 
-    def execute(self, query: str, *, accept: Sequence[Format] | Format,
-                default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = (),
-                timeout: float | None = None) -> QueryOutcome:
+    def execute(
+        self,
+        query: str,
+        *,
+        accept: Sequence[Format] | Format,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        timeout: float | None = None,
+    ) -> QueryOutcome:
         self._guard(query)
         self._check_dataset(query, default_graph_uris, named_graph_uris)
         form = query_form(query)
         wanted = choose_format(form, [accept] if isinstance(accept, Format) else list(accept))
-        response = self._post(query, wanted, timeout=timeout, default_graph_uris=default_graph_uris,
-                              named_graph_uris=named_graph_uris)
+        response = self._post(
+            query,
+            wanted,
+            timeout=timeout,
+            default_graph_uris=default_graph_uris,
+            named_graph_uris=named_graph_uris,
+        )
         got = by_media_type(response.headers.get("Content-Type", ""))
         if got != wanted:
             response.close()
@@ -169,7 +204,8 @@ class RemoteStore:
                 return self._converted(query, form, wanted, timeout, default_graph_uris, named_graph_uris)
             raise ServiceUnavailable(
                 f"the remote store {self.endpoint_url} answered {response.headers.get('Content-Type')!r} "
-                f"when asked for {wanted.media_type}; check that it is a SPARQL 1.1 endpoint")
+                f"when asked for {wanted.media_type}; check that it is a SPARQL 1.1 endpoint"
+            )
         chunks = self._stream(response)
         first = next(chunks, b"")
         _sniff(first, wanted, self.endpoint_url)
@@ -177,11 +213,15 @@ class RemoteStore:
 
     def _guard(self, query: str) -> None:
         """The same guards as every other backend, before anything leaves this process."""
-        check_query(query, max_depth=self.settings.max_query_depth,
-                    allowed_services=self.settings.allowed_service_endpoints)
+        check_query(
+            query,
+            max_depth=self.settings.max_query_depth,
+            allowed_services=self.settings.allowed_service_endpoints,
+        )
 
-    def _check_dataset(self, query: str, default_graph_uris: Sequence[str],
-                       named_graph_uris: Sequence[str]) -> None:
+    def _check_dataset(
+        self, query: str, default_graph_uris: Sequence[str], named_graph_uris: Sequence[str]
+    ) -> None:
         known = set(self.info.graph_triples)
         named = [("FROM", g) for g in dataset_clause_iris(query)]
         named += [("default-graph-uri", g) for g in default_graph_uris]
@@ -189,9 +229,10 @@ class RemoteStore:
         for where, iri in named:
             if iri not in known:
                 graphs = ", ".join(f"<{g}>" for g in sorted(known))
-                raise BadRequest(f"{where} <{iri}> is not a graph of this dataset; the graphs are: {graphs}.",
-                                 hint="This endpoint never fetches remote graphs. "
-                                      "Omit it to query their union.")
+                raise BadRequest(
+                    f"{where} <{iri}> is not a graph of this dataset; the graphs are: {graphs}.",
+                    hint="This endpoint never fetches remote graphs. Omit it to query their union.",
+                )
 
     def close(self) -> None:
         self._pool.clear()
@@ -207,9 +248,16 @@ class RemoteStore:
         read = min(self.settings.remote_timeout, query_timeout)
         return min(read, CONNECT_TIMEOUT_CAP), read
 
-    def _post(self, query: str, fmt: Format, *, timeout: float | None, dataset: bool = True,
-              default_graph_uris: Sequence[str] = (),
-              named_graph_uris: Sequence[str] = ()) -> urllib3.BaseHTTPResponse:
+    def _post(
+        self,
+        query: str,
+        fmt: Format,
+        *,
+        timeout: float | None,
+        dataset: bool = True,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+    ) -> urllib3.BaseHTTPResponse:
         form: list[tuple[str, str]] = [("query", query)]
         if default_graph_uris or named_graph_uris:
             form += [("default-graph-uri", g) for g in default_graph_uris]
@@ -220,22 +268,35 @@ class RemoteStore:
         connect, read = self._timeouts(timeout)
         try:
             response = self._pool.request(
-                "POST", self.endpoint_url, body=urlencode(form).encode("ascii"), preload_content=False,
+                "POST",
+                self.endpoint_url,
+                body=urlencode(form).encode("ascii"),
+                preload_content=False,
                 timeout=urllib3.Timeout(connect=connect, read=read),
-                headers={"Accept": fmt.media_type, "User-Agent": "blackjanuary",
-                         "Content-Type": "application/x-www-form-urlencoded"})
+                headers={
+                    "Accept": fmt.media_type,
+                    "User-Agent": "blackjanuary",
+                    "Content-Type": "application/x-www-form-urlencoded",
+                },
+            )
         except NewConnectionError as exc:
-            raise ServiceUnavailable(f"the remote store {self.endpoint_url} is unreachable (connection "
-                                     "refused or no route); retry later") from exc
+            raise ServiceUnavailable(
+                f"the remote store {self.endpoint_url} is unreachable (connection "
+                "refused or no route); retry later"
+            ) from exc
         except ConnectTimeoutError as exc:
-            raise ServiceUnavailable(f"the remote store {self.endpoint_url} did not accept a connection "
-                                     f"within {connect:g} s; retry later") from exc
+            raise ServiceUnavailable(
+                f"the remote store {self.endpoint_url} did not accept a connection "
+                f"within {connect:g} s; retry later"
+            ) from exc
         except ReadTimeoutError as exc:
-            raise QueryTimeout(f"the remote store {self.endpoint_url} did not answer within {read:g} s; "
-                               "retry later") from exc
+            raise QueryTimeout(
+                f"the remote store {self.endpoint_url} did not answer within {read:g} s; retry later"
+            ) from exc
         except HTTPError as exc:
-            raise ServiceUnavailable(f"the remote store {self.endpoint_url} is unreachable "
-                                     f"({type(exc).__name__}); retry later") from exc
+            raise ServiceUnavailable(
+                f"the remote store {self.endpoint_url} is unreachable ({type(exc).__name__}); retry later"
+            ) from exc
         if response.status == 200:
             return response
         detail = _excerpt(response)
@@ -245,8 +306,9 @@ class RemoteStore:
             return response  # the caller converts from N-Triples
         if response.status == 406:
             raise NotAcceptable(f"the remote store cannot write {fmt.media_type}: {detail}")
-        raise ServiceUnavailable(f"the remote store {self.endpoint_url} answered HTTP "
-                                 f"{response.status}: {detail}; retry later")
+        raise ServiceUnavailable(
+            f"the remote store {self.endpoint_url} answered HTTP {response.status}: {detail}; retry later"
+        )
 
     def _stream(self, response: urllib3.BaseHTTPResponse) -> Iterator[bytes]:
         try:
@@ -254,8 +316,9 @@ class RemoteStore:
         except (HTTPError, OSError) as exc:
             log.error("remote store %s broke off a streamed answer: %s", self.endpoint_url, exc)
             if isinstance(exc, ReadTimeoutError):
-                raise QueryTimeout(f"the remote store {self.endpoint_url} stopped sending its answer; "
-                                   "retry later") from exc
+                raise QueryTimeout(
+                    f"the remote store {self.endpoint_url} stopped sending its answer; retry later"
+                ) from exc
             raise ServiceUnavailable(f"the remote store {self.endpoint_url} broke off its answer") from exc
         finally:
             response.release_conn()
@@ -270,21 +333,26 @@ class RemoteStore:
         try:
             return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
         except (SyntaxError, ValueError) as exc:
-            raise ServiceUnavailable(f"the remote store {self.endpoint_url} sent an answer that is not "
-                                     f"SPARQL JSON results ({exc}); check the endpoint URL") from exc
+            raise ServiceUnavailable(
+                f"the remote store {self.endpoint_url} sent an answer that is not "
+                f"SPARQL JSON results ({exc}); check the endpoint URL"
+            ) from exc
 
     def _ask_raw(self, query: str, *, timeout: float | None = None, dataset: bool = True) -> bool:
         result = self._parse_results(self._read_all(query, SPARQL_JSON, timeout=timeout, dataset=dataset))
         if not isinstance(result, ox.QueryBoolean):
-            raise ServiceUnavailable(f"the remote store {self.endpoint_url} answered an ASK query without a "
-                                     "boolean; check that it is a SPARQL 1.1 endpoint")
+            raise ServiceUnavailable(
+                f"the remote store {self.endpoint_url} answered an ASK query without a "
+                "boolean; check that it is a SPARQL 1.1 endpoint"
+            )
         return bool(result)
 
     def _select_raw(self, query: str, *, timeout: float | None = None, dataset: bool = True) -> list[Row]:
         result = self._parse_results(self._read_all(query, SPARQL_JSON, timeout=timeout, dataset=dataset))
         if not isinstance(result, ox.QuerySolutions):
-            raise ServiceUnavailable(f"the remote store {self.endpoint_url} answered a SELECT query with a "
-                                     "boolean")
+            raise ServiceUnavailable(
+                f"the remote store {self.endpoint_url} answered a SELECT query with a boolean"
+            )
         names = [v.value for v in result.variables]
         try:
             return [
@@ -292,20 +360,35 @@ class RemoteStore:
                 for solution in result
             ]
         except (SyntaxError, ValueError) as exc:  # the parser is lazy: a broken row fails here
-            raise ServiceUnavailable(f"the remote store {self.endpoint_url} sent SPARQL JSON results that "
-                                     f"do not parse ({exc}); check the endpoint URL") from exc
+            raise ServiceUnavailable(
+                f"the remote store {self.endpoint_url} sent SPARQL JSON results that "
+                f"do not parse ({exc}); check the endpoint URL"
+            ) from exc
 
-    def _converted(self, query: str, form: QueryType, wanted: Format, timeout: float | None,
-                   default_graph_uris: Sequence[str], named_graph_uris: Sequence[str]) -> QueryOutcome:
+    def _converted(
+        self,
+        query: str,
+        form: QueryType,
+        wanted: Format,
+        timeout: float | None,
+        default_graph_uris: Sequence[str],
+        named_graph_uris: Sequence[str],
+    ) -> QueryOutcome:
         """A graph result in a format the remote does not write: fetch N-Triples, serialize with rdflib."""
-        response = self._post(query, NTRIPLES, timeout=timeout, default_graph_uris=default_graph_uris,
-                              named_graph_uris=named_graph_uris)
+        response = self._post(
+            query,
+            NTRIPLES,
+            timeout=timeout,
+            default_graph_uris=default_graph_uris,
+            named_graph_uris=named_graph_uris,
+        )
         graph = Graph()
         try:
             graph.parse(data=b"".join(self._stream(response)).decode("utf-8"), format="nt")
         except Exception as exc:  # rdflib raises several unrelated types for bad input
-            raise ServiceUnavailable(f"the remote store {self.endpoint_url} sent N-Triples that do not "
-                                     "parse") from exc
+            raise ServiceUnavailable(
+                f"the remote store {self.endpoint_url} sent N-Triples that do not parse"
+            ) from exc
         body = graph.serialize(format=wanted.rdflib_name or "nt", encoding="utf-8")
         return QueryOutcome(query_type=form, format=wanted, chunks=iter([body]))
 
@@ -323,11 +406,16 @@ def choose_format(form: QueryType, accept: list[Format]) -> Format:
 def _sniff(first: bytes, fmt: Format, endpoint: str) -> None:
     """Reject answers whose first bytes cannot start the promised format (a broken or foreign server)."""
     head = first.lstrip()[:1]
-    expected = {"application/sparql-results+json": b"{", "application/ld+json": b"[{",
-                "application/sparql-results+xml": b"<", "application/rdf+xml": b"<"}.get(fmt.media_type)
+    expected = {
+        "application/sparql-results+json": b"{",
+        "application/ld+json": b"[{",
+        "application/sparql-results+xml": b"<",
+        "application/rdf+xml": b"<",
+    }.get(fmt.media_type)
     if expected is not None and head and head not in (expected[:1], expected[1:2] or b"\0"):
-        raise ServiceUnavailable(f"the remote store {endpoint} sent a body that is not {fmt.media_type}; "
-                                 "check the endpoint URL")
+        raise ServiceUnavailable(
+            f"the remote store {endpoint} sent a body that is not {fmt.media_type}; check the endpoint URL"
+        )
 
 
 def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:

@@ -35,8 +35,11 @@ RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 
 RDF_FORMAT_OF: dict[str, ox.RdfFormat] = {
-    TURTLE.name: ox.RdfFormat.TURTLE, NTRIPLES.name: ox.RdfFormat.N_TRIPLES,
-    JSONLD.name: ox.RdfFormat.JSON_LD, RDFXML.name: ox.RdfFormat.RDF_XML, TRIG.name: ox.RdfFormat.TRIG,
+    TURTLE.name: ox.RdfFormat.TURTLE,
+    NTRIPLES.name: ox.RdfFormat.N_TRIPLES,
+    JSONLD.name: ox.RdfFormat.JSON_LD,
+    RDFXML.name: ox.RdfFormat.RDF_XML,
+    TRIG.name: ox.RdfFormat.TRIG,
     NQUADS.name: ox.RdfFormat.N_QUADS,
 }
 
@@ -110,8 +113,11 @@ def _csv_value(term: object) -> str:
 def _tsv_value(term: object) -> str:
     if term is None:
         return ""
-    if (isinstance(term, ox.Literal) and term.datatype.value == XSD_INTEGER
-            and term.value.lstrip("+-").isdigit()):
+    if (
+        isinstance(term, ox.Literal)
+        and term.datatype.value == XSD_INTEGER
+        and term.value.lstrip("+-").isdigit()
+    ):
         return term.value
     return str(term).replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
@@ -131,8 +137,10 @@ class SelectWriter:
             return '{"head":{"vars":' + json.dumps(names) + '},"results":{"bindings":['
         if self.fmt is SPARQL_XML:
             head = "".join(f"<variable name={quoteattr(n)}/>" for n in names)
-            return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-                    f"<head>{head}</head><results>")
+            return (
+                '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+                f"<head>{head}</head><results>"
+            )
         if self.fmt is SPARQL_CSV:
             return ",".join(names) + "\r\n"
         if self.fmt is SPARQL_TSV:
@@ -141,15 +149,25 @@ class SelectWriter:
 
     def row(self, values: Sequence[object]) -> str:
         if self.fmt is SPARQL_JSON:
-            text = "{" + ",".join(key + _json_term(v) for key, v in zip(self._json_keys, values, strict=True)
-                                  if v is not None) + "}"
+            text = (
+                "{"
+                + ",".join(
+                    key + _json_term(v)
+                    for key, v in zip(self._json_keys, values, strict=True)
+                    if v is not None
+                )
+                + "}"
+            )
             if self._first:
                 self._first = False
                 return text
             return "," + text
         if self.fmt is SPARQL_XML:
-            cells = "".join(f"<binding name={quoteattr(n)}>{_xml_term(v)}</binding>"
-                            for n, v in zip(self.variables, values, strict=True) if v is not None)
+            cells = "".join(
+                f"<binding name={quoteattr(n)}>{_xml_term(v)}</binding>"
+                for n, v in zip(self.variables, values, strict=True)
+                if v is not None
+            )
             return f"<result>{cells}</result>"
         if self.fmt is SPARQL_CSV:
             return ",".join(_csv_value(v) for v in values) + "\r\n"
@@ -168,8 +186,10 @@ def boolean_result(fmt: Format, value: bool) -> bytes:
     if fmt is SPARQL_JSON:
         return ('{"head":{},"boolean":' + word + "}").encode()
     if fmt is SPARQL_XML:
-        return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-                f"<head/><boolean>{word}</boolean></sparql>\n").encode()
+        return (
+            '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+            f"<head/><boolean>{word}</boolean></sparql>\n"
+        ).encode()
     if fmt is SPARQL_CSV:
         return f"_askResult\r\n{word}\r\n".encode()
     return f"?_askResult\n{word}\n".encode()
@@ -187,7 +207,11 @@ def graph_result(fmt: Format, triples: Sequence[ox.Triple], prefixes: dict[str, 
 
 def _used_prefixes(triples: Sequence[ox.Triple], prefixes: dict[str, str]) -> dict[str, str]:
     """Only the prefixes whose namespace some IRI of ``triples`` starts with."""
-    iris = {term.value for t in triples for term in (t.subject, t.predicate, t.object)
-            if isinstance(term, ox.NamedNode)}
+    iris = {
+        term.value
+        for t in triples
+        for term in (t.subject, t.predicate, t.object)
+        if isinstance(term, ox.NamedNode)
+    }
     iris |= {t.object.datatype.value for t in triples if isinstance(t.object, ox.Literal)}
     return {p: ns for p, ns in prefixes.items() if any(iri.startswith(ns) for iri in iris)}

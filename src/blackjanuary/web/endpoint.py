@@ -55,12 +55,27 @@ BROWSER_RESULT_ACCEPT = "application/sparql-results+json, text/turtle;q=0.9"
 """What the query UI (YASGUI) asks for: a browser's query link is checked in these formats first."""
 
 FORMAT_PARAM: dict[str, tuple[Format, ...]] = {
-    "json": (SPARQL_JSON, JSONLD), "srj": (SPARQL_JSON,), "xml": (SPARQL_XML, RDFXML), "srx": (SPARQL_XML,),
-    "csv": (SPARQL_CSV,), "tsv": (SPARQL_TSV,),
-    "turtle": (TURTLE,), "ttl": (TURTLE,), "n3": (TURTLE,),
-    "ntriples": (NTRIPLES,), "n-triples": (NTRIPLES,), "nt": (NTRIPLES,),
-    "json-ld": (JSONLD,), "jsonld": (JSONLD,), "rdf": (RDFXML,), "rdfxml": (RDFXML,), "rdf+xml": (RDFXML,),
-    "trig": (TRIG,), "nquads": (NQUADS,), "n-quads": (NQUADS,), "nq": (NQUADS,),
+    "json": (SPARQL_JSON, JSONLD),
+    "srj": (SPARQL_JSON,),
+    "xml": (SPARQL_XML, RDFXML),
+    "srx": (SPARQL_XML,),
+    "csv": (SPARQL_CSV,),
+    "tsv": (SPARQL_TSV,),
+    "turtle": (TURTLE,),
+    "ttl": (TURTLE,),
+    "n3": (TURTLE,),
+    "ntriples": (NTRIPLES,),
+    "n-triples": (NTRIPLES,),
+    "nt": (NTRIPLES,),
+    "json-ld": (JSONLD,),
+    "jsonld": (JSONLD,),
+    "rdf": (RDFXML,),
+    "rdfxml": (RDFXML,),
+    "rdf+xml": (RDFXML,),
+    "trig": (TRIG,),
+    "nquads": (NQUADS,),
+    "n-quads": (NQUADS,),
+    "nq": (NQUADS,),
 }
 
 
@@ -83,8 +98,9 @@ def _format_param(value: str, offers: tuple[Format, ...]) -> list[Format]:
         wanted += [f for f in found if f in offers and f not in wanted]
     if not wanted:
         names = ", ".join(sorted(FORMAT_PARAM))
-        raise NotAcceptable(f"format={value!r} is not offered here; offered: {names} "
-                            f"or a media type ({_offered(offers)}).")
+        raise NotAcceptable(
+            f"format={value!r} is not offered here; offered: {names} or a media type ({_offered(offers)})."
+        )
     return wanted
 
 
@@ -102,9 +118,11 @@ def _from_cache(item: CachedResult, version: str) -> Response:
     environ = request.environ
     use_gzip = item.gzipped is not None and _wants_gzip(environ)
     tag = etag_value(version, item.format_name + ("-gzip" if use_gzip else ""))
-    headers = [("Content-Type", item.content_type),
-               ("Vary", "Accept, Accept-Encoding" if item.gzipped is not None else "Accept"),
-               *CORS_HEADERS]
+    headers = [
+        ("Content-Type", item.content_type),
+        ("Vary", "Accept, Accept-Encoding" if item.gzipped is not None else "Accept"),
+        *CORS_HEADERS,
+    ]
     if use_gzip:
         headers.append(("Content-Encoding", "gzip"))
     if request.method in ("GET", "HEAD"):
@@ -128,21 +146,34 @@ def sparql() -> Response:
     media = (request.mimetype or "").lower()
     form = request.form.to_dict(flat=False) if request.method == "POST" and media == FORM else {}
     body = b"" if media == FORM or request.method != "POST" else _body(settings.max_request_bytes)
-    proto = parse_protocol(request.method, request.content_type, request.args.to_dict(flat=False), form, body,
-                           content_length=request.content_length, max_bytes=settings.max_request_bytes)
+    proto = parse_protocol(
+        request.method,
+        request.content_type,
+        request.args.to_dict(flat=False),
+        form,
+        body,
+        content_length=request.content_length,
+        max_bytes=settings.max_request_bytes,
+    )
     accept = request.environ.get("HTTP_ACCEPT")
     if proto.query is None:
         if proto.format is None and prefers_html(accept, RDF_FORMATS):
             return query_ui()
         return _service_description(accept, proto.format)
-    browser = (request.method == "GET" and proto.format is None and "text/html" in (accept or "")
-               and prefers_html(accept, QUERY_OFFERS))
+    browser = (
+        request.method == "GET"
+        and proto.format is None
+        and "text/html" in (accept or "")
+        and prefers_html(accept, QUERY_OFFERS)
+    )
     wanted = _format_param(proto.format, QUERY_OFFERS) if proto.format else list(_ranked(accept))
     if browser:  # a browser following /sparql?query=…: run it once (errors answer as pages), then the UI
         wanted = list(_ranked(BROWSER_RESULT_ACCEPT))
     if not wanted:
-        raise NotAcceptable(f"none of the requested types is offered; offered: {_offered(QUERY_OFFERS)}.",
-                            hint="Send Accept: application/sparql-results+json (SELECT/ASK) or text/turtle.")
+        raise NotAcceptable(
+            f"none of the requested types is offered; offered: {_offered(QUERY_OFFERS)}.",
+            hint="Send Accept: application/sparql-results+json (SELECT/ASK) or text/turtle.",
+        )
     store = current_store()
     key = (proto.query, tuple(f.name for f in wanted), proto.default_graph_uris, proto.named_graph_uris)
     cached = cache.get(key)
@@ -161,8 +192,9 @@ def sparql() -> Response:
             cache.put(key, CachedResult(first, fmt.content_type, fmt.name, outcome.query_type, None))
         return query_ui(initial_query=proto.query)
     if second is not None:  # a large result: stream it, uncompressed and uncached
-        response = Response(chain((first, second), outcome.chunks), content_type=fmt.content_type,
-                            direct_passthrough=True)
+        response = Response(
+            chain((first, second), outcome.chunks), content_type=fmt.content_type, direct_passthrough=True
+        )
         return finish(response, etag=None, gzip_body=False)
     worth_it = len(first) >= 1024 and (cache.capacity > 0 or _wants_gzip(request.environ))
     gzipped = compress(first) if worth_it else None
@@ -176,11 +208,20 @@ def _takes_max_results(store_type: type) -> bool:
     return "max_results" in inspect.signature(store_type.execute).parameters
 
 
-def _execute(store: Store, query: str, wanted: list[Format], default_graphs: tuple[str, ...],
-             named_graphs: tuple[str, ...], settings: Settings) -> QueryOutcome:
+def _execute(
+    store: Store,
+    query: str,
+    wanted: list[Format],
+    default_graphs: tuple[str, ...],
+    named_graphs: tuple[str, ...],
+    settings: Settings,
+) -> QueryOutcome:
     """Run the query with this application's limits (a backend without ``max_results`` keeps its own)."""
-    kwargs: dict[str, object] = {"default_graph_uris": default_graphs, "named_graph_uris": named_graphs,
-                                 "timeout": settings.query_timeout}
+    kwargs: dict[str, object] = {
+        "default_graph_uris": default_graphs,
+        "named_graph_uris": named_graphs,
+        "timeout": settings.query_timeout,
+    }
     if _takes_max_results(type(store)):
         kwargs["max_results"] = settings.max_results
     return store.execute(query, accept=wanted, **kwargs)  # type: ignore[arg-type]
@@ -202,8 +243,10 @@ def _service_description(accept: str | None, format_param: str | None) -> Respon
     else:
         ranked = rank(accept, RDF_FORMATS)
         if not ranked:
-            raise NotAcceptable(f"the service description is offered as: {_offered(RDF_FORMATS)} "
-                                "(and as an HTML query page for browsers).")
+            raise NotAcceptable(
+                f"the service description is offered as: {_offered(RDF_FORMATS)} "
+                "(and as an HTML query page for browsers)."
+            )
         fmt = ranked[0]
     store = current_store()
     settings = current_settings()
@@ -226,6 +269,7 @@ def _service_description(accept: str | None, format_param: str | None) -> Respon
 
 # The query UI ------------------------------------------------------------------------------------------
 
+
 def examples(queries_dir: Path, ours: Ours) -> list[dict[str, str]]:
     """The competency questions (``*.rq``, first line ``# title``) with missing PREFIXes declared."""
     found: list[dict[str, str]] = []
@@ -243,17 +287,24 @@ def examples(queries_dir: Path, ours: Ours) -> list[dict[str, str]]:
 
 
 def default_query(ours: Ours) -> str:
-    return (sparql_prefix_block(ours) + "\nSELECT ?thing ?label WHERE {\n  ?thing rdfs:label ?label .\n"
-            '  FILTER(LANG(?label) = "en")\n}\nORDER BY ?label\nLIMIT 25\n')
+    return (
+        sparql_prefix_block(ours) + "\nSELECT ?thing ?label WHERE {\n  ?thing rdfs:label ?label .\n"
+        '  FILTER(LANG(?label) = "en")\n}\nORDER BY ?label\nLIMIT 25\n'
+    )
 
 
 def query_ui(initial_query: str | None = None) -> Response:
     """The YASGUI page; with ``initial_query`` (a browser following ``/sparql?query=…``) it runs that."""
     settings = current_settings()
     ours = Ours(settings.base_iri)
-    html = render_template("sparql.html", examples=examples(settings.graph_dir / "queries", ours),
-                           config_url=url_for("sparql.ui_config"), endpoint=url_for("sparql.sparql"),
-                           info=current_store().info, initial_query=initial_query)
+    html = render_template(
+        "sparql.html",
+        examples=examples(settings.graph_dir / "queries", ours),
+        config_url=url_for("sparql.ui_config"),
+        endpoint=url_for("sparql.sparql"),
+        info=current_store().info,
+        initial_query=initial_query,
+    )
     response = Response(html, content_type=HTML.content_type)
     return finish(response, etag=None)
 
@@ -262,7 +313,10 @@ def query_ui(initial_query: str | None = None) -> Response:
 def ui_config() -> Response:
     settings = current_settings()
     ours = Ours(settings.base_iri)
-    response = jsonify(endpoint=url_for("sparql.sparql", _external=True), prefixes=ours.prefixes(),
-                       defaultQuery=default_query(ours),
-                       examples=examples(settings.graph_dir / "queries", ours))
+    response = jsonify(
+        endpoint=url_for("sparql.sparql", _external=True),
+        prefixes=ours.prefixes(),
+        defaultQuery=default_query(ours),
+        examples=examples(settings.graph_dir / "queries", ours),
+    )
     return finish(response, etag=None, vary=())

@@ -19,8 +19,9 @@ from blackjanuary.negotiation import format_quality, prefers_html
 log = logging.getLogger(__name__)
 
 
-def error_response(status: int, title: str, message: str, hint: str | None = None,
-                   headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    status: int, title: str, message: str, hint: str | None = None, headers: dict[str, str] | None = None
+) -> Response:
     """Render an error in the representation the client prefers."""
     body: dict[str, object] = {"ok": False, "error": message, "status": status}
     if hint:
@@ -64,8 +65,12 @@ def handle_unexpected(exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         return handle_http_exception(exc)
     log.exception("unhandled error on %s %s", request.method, request.path)
-    return error_response(500, "Internal Server Error", "the server failed to answer this request.",
-                          "This is a bug in the publisher, not in your request; it has been logged.")
+    return error_response(
+        500,
+        "Internal Server Error",
+        "the server failed to answer this request.",
+        "This is a bug in the publisher, not in your request; it has been logged.",
+    )
 
 
 def register_error_handlers(app: Flask) -> None:

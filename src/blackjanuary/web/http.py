@@ -16,12 +16,16 @@ ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
 ALLOWED_HEADERS = "Accept, Accept-Encoding, Content-Type, If-None-Match, Origin, Cache-Control"
 EXPOSED_HEADERS = "ETag, Link, Location, Retry-After, Vary, Content-Type, Content-Length"
 GZIP_MIN_BYTES = 1024
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-       "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-       "frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 CORS_HEADERS: tuple[tuple[str, str], ...] = (
-    ("Access-Control-Allow-Origin", "*"), ("Access-Control-Expose-Headers", EXPOSED_HEADERS),
-    ("X-Content-Type-Options", "nosniff"))
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Expose-Headers", EXPOSED_HEADERS),
+    ("X-Content-Type-Options", "nosniff"),
+)
 """What :func:`init_app` adds to every response; a hot path may write them itself (then nothing is added)."""
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
@@ -92,16 +96,22 @@ def compress(body: bytes) -> bytes:
     return gzip.compress(body, compresslevel=5, mtime=0)
 
 
-def finish(response: Response, *, etag: str | None = None, vary: Iterable[str] = ("Accept",),
-           gzip_body: bool = True) -> Response:
+def finish(
+    response: Response, *, etag: str | None = None, vary: Iterable[str] = ("Accept",), gzip_body: bool = True
+) -> Response:
     """The common tail of a GET view: Vary, ETag (→ 304 on a match) and gzip for a large, complete body.
 
     Streamed responses (``direct_passthrough``) are left uncompressed and unbuffered.
     """
     add_vary(response, *vary)
     gzipped = False
-    if (gzip_body and not response.direct_passthrough and response.status_code == 200
-            and "Content-Encoding" not in response.headers and accepts_gzip(request)):
+    if (
+        gzip_body
+        and not response.direct_passthrough
+        and response.status_code == 200
+        and "Content-Encoding" not in response.headers
+        and accepts_gzip(request)
+    ):
         body = response.get_data()
         if len(body) >= GZIP_MIN_BYTES:
             response.set_data(compress(body))

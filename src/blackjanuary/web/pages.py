@@ -170,8 +170,14 @@ def dataset_jsonld(title: str) -> dict[str, object]:
         catalog = catalog_jsonld(read_manifest(settings().dist))
     except ManifestError:
         catalog = {"@context": "https://schema.org/", "@type": "Dataset", "@id": base + "dataset"}
-    return {**catalog, "name": title, "license": "https://creativecommons.org/licenses/by/4.0/", "url": base,
-            "inLanguage": ["de", "en", "az", "ru"], "isBasedOn": iris().source}
+    return {
+        **catalog,
+        "name": title,
+        "license": "https://creativecommons.org/licenses/by/4.0/",
+        "url": base,
+        "inLanguage": ["de", "en", "az", "ru"],
+        "isBasedOn": iris().source,
+    }
 
 
 def downloads_files() -> list[DistFile]:

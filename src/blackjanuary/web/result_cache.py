@@ -72,11 +72,19 @@ class ResponseCacheMiddleware:
         self.cache = cache
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        if (self.cache.capacity <= 0 or environ.get("REQUEST_METHOD") != "GET"
-                or "HTTP_IF_NONE_MATCH" in environ):
+        if (
+            self.cache.capacity <= 0
+            or environ.get("REQUEST_METHOD") != "GET"
+            or "HTTP_IF_NONE_MATCH" in environ
+        ):
             return self.app(environ, start_response)
-        key = ("wsgi", environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
-               environ.get("HTTP_ACCEPT", ""), environ.get("HTTP_ACCEPT_ENCODING", ""))
+        key = (
+            "wsgi",
+            environ.get("PATH_INFO", ""),
+            environ.get("QUERY_STRING", ""),
+            environ.get("HTTP_ACCEPT", ""),
+            environ.get("HTTP_ACCEPT_ENCODING", ""),
+        )
         hit = self.cache.get(key)
         if hit is not None:
             status, headers, body = hit
