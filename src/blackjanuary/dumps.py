@@ -25,19 +25,11 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import _TripleCanonicalizer
 from rdflib.term import Node
 
-from blackjanuary.formats import JSONLD, NQUADS, NTRIPLES, RDFXML, TRIG, TURTLE, Format
+from blackjanuary.formats import JSONLD, NQUADS, NTRIPLES, TRIG, TURTLE, Format
+from blackjanuary.store.serialize import RDF_FORMAT_OF, used_prefixes
 
 SKOLEM_SEGMENT = ".well-known/genid/"
 """Blank nodes become ``{base}.well-known/genid/{graph}/{label}`` (RDF 1.1 §3.5 skolem IRIs)."""
-
-_OX_FORMATS: dict[str, ox.RdfFormat] = {
-    TURTLE.name: ox.RdfFormat.TURTLE,
-    NTRIPLES.name: ox.RdfFormat.N_TRIPLES,
-    JSONLD.name: ox.RdfFormat.JSON_LD,
-    RDFXML.name: ox.RdfFormat.RDF_XML,
-    TRIG.name: ox.RdfFormat.TRIG,
-    NQUADS.name: ox.RdfFormat.N_QUADS,
-}
 
 
 def to_ox_term(term: Node, skolem: dict[BNode, str] | None = None) -> ox.NamedNode | ox.Literal:
@@ -111,7 +103,7 @@ def serialize(
         return "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in triples).encode("utf-8")
     if fmt.name == JSONLD.name:
         return jsonld(triples, prefixes)
-    ox_format = _OX_FORMATS[fmt.name]
+    ox_format = RDF_FORMAT_OF[fmt.name]
     if fmt.name == TRIG.name:
         by_graph = sorted(quads, key=lambda q: (str(q.graph_name), _nquads_line(q)))
         used = used_prefixes(prefixes, by_graph)
@@ -127,21 +119,6 @@ def tidy_prefixes(data: bytes) -> bytes:
     if count == 0:
         return data
     return b"\n".join([*sorted(lines[:count]), b"", *lines[count:]])
-
-
-def used_prefixes(
-    prefixes: dict[str, str], statements: Sequence[ox.Triple] | Sequence[ox.Quad]
-) -> dict[str, str]:
-    """Only the prefixes whose namespace occurs in an IRI of ``statements`` (a tidy header)."""
-    iris: set[str] = set()
-    for st in statements:
-        for term in (st.subject, st.predicate, st.object, getattr(st, "graph_name", None)):
-            if isinstance(term, ox.NamedNode):
-                iris.add(term.value)
-            elif isinstance(term, ox.Literal):
-                iris.add(term.datatype.value)
-    namespaces = sorted(prefixes.items(), key=lambda kv: kv[0])
-    return {p: ns for p, ns in namespaces if any(iri.startswith(ns) for iri in iris)}
 
 
 def jsonld(triples: Sequence[ox.Triple], prefixes: dict[str, str]) -> bytes:

@@ -209,7 +209,8 @@ def _distribution(out: _Triples, ds: ox.NamedNode, f: DistFile, base: str) -> No
 
 def turtle(triples: Sequence[ox.Triple], ours: Ours) -> bytes:
     """The description as Turtle with our prefixes (only those used)."""
-    from blackjanuary.dumps import tidy_prefixes, used_prefixes
+    from blackjanuary.dumps import tidy_prefixes
+    from blackjanuary.store.serialize import used_prefixes
 
     prefixes = used_prefixes(ours.prefixes(), triples)
     return tidy_prefixes(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes))

@@ -201,17 +201,20 @@ def graph_result(fmt: Format, triples: Sequence[ox.Triple], prefixes: dict[str, 
     items: Iterable[ox.Triple | ox.Quad] = triples
     if fmt.kind == "dataset":
         items = (ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
-    use_prefixes = _used_prefixes(triples, prefixes) if fmt in (TURTLE, TRIG, RDFXML) else None
+    use_prefixes = used_prefixes(prefixes, triples) if fmt in (TURTLE, TRIG, RDFXML) else None
     return ox.serialize(items, format=rdf_format, prefixes=use_prefixes) or b""
 
 
-def _used_prefixes(triples: Sequence[ox.Triple], prefixes: dict[str, str]) -> dict[str, str]:
-    """Only the prefixes whose namespace some IRI of ``triples`` starts with."""
-    iris = {
-        term.value
-        for t in triples
-        for term in (t.subject, t.predicate, t.object)
-        if isinstance(term, ox.NamedNode)
-    }
-    iris |= {t.object.datatype.value for t in triples if isinstance(t.object, ox.Literal)}
-    return {p: ns for p, ns in prefixes.items() if any(iri.startswith(ns) for iri in iris)}
+def used_prefixes(
+    prefixes: dict[str, str], statements: Sequence[ox.Triple] | Sequence[ox.Quad]
+) -> dict[str, str]:
+    """Only the prefixes whose namespace occurs in an IRI of ``statements`` (a tidy header)."""
+    iris: set[str] = set()
+    for st in statements:
+        for term in (st.subject, st.predicate, st.object, getattr(st, "graph_name", None)):
+            if isinstance(term, ox.NamedNode):
+                iris.add(term.value)
+            elif isinstance(term, ox.Literal):
+                iris.add(term.datatype.value)
+    namespaces = sorted(prefixes.items(), key=lambda kv: kv[0])
+    return {p: ns for p, ns in namespaces if any(iri.startswith(ns) for iri in iris)}
