@@ -270,3 +270,82 @@ def test_slow_bodies_are_cut_off_at_the_body_deadline(live_server: str) -> None:
         assert BODY_TIMEOUT - 1.5 <= elapsed <= BODY_TIMEOUT + 8, (name, elapsed)
         assert all(400 <= status < 500 for status in statuses(raw)), (name, raw[:300])
     assert requests.get(live_server + ASK, timeout=2).status_code == 200
+
+
+def open_slow_bodies(url: str, count: int) -> list[socket.socket]:
+    """``count`` POSTs whose heads are complete and whose bodies have only begun: a third each with a
+    Content-Length, chunked, and with ``Expect: 100-continue``."""
+    common = b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+    starts = [
+        common + b"Content-Length: 400\r\n\r\nASK { ?s ?p ?o } #",
+        common + b"Transfer-Encoding: chunked\r\n\r\n10\r\nASK { ?s ?p ?o }\r\n3",
+        common + b"Content-Length: 400\r\nExpect: 100-continue\r\n\r\n",
+    ]
+    sockets = []
+    for index in range(count):
+        sock = socket.create_connection(address(url), timeout=5)
+        sock.sendall(starts[index % len(starts)])
+        sockets.append(sock)
+    return sockets
+
+
+def test_slow_bodies_do_not_starve_normal_clients(live_server: str) -> None:
+    """Bodies are buffered in the poller like heads: connections stuck in their body hold no thread."""
+    sockets = open_slow_bodies(live_server, SLOW_CONNECTIONS)
+    try:
+        time.sleep(1.0)  # every head has arrived: with thread-read bodies each would hold a thread now
+        slowest = 0.0
+        for index in range(20):
+            path = ASK if index % 2 == 0 else "/page/baku"
+            began = time.monotonic()
+            response = requests.get(live_server + path, headers={"Accept": "text/html"}, timeout=2)
+            slowest = max(slowest, time.monotonic() - began)
+            assert response.status_code == 200, (path, response.status_code)
+        assert slowest < 2.0
+        for sock in sockets:  # none has been answered or closed: they are still waiting for their bodies
+            sock.setblocking(False)
+            try:
+                data = sock.recv(1024)
+            except BlockingIOError:
+                data = None
+            assert data in (None, b"HTTP/1.1 100 Continue\r\n\r\n"), data
+    finally:
+        for sock in sockets:
+            sock.close()
+    assert requests.get(live_server + ASK, timeout=2).status_code == 200
+
+
+def test_expect_continue_is_answered_before_the_body(live_server: str) -> None:
+    query = b"ASK { ?s ?p ?o }"
+    head = (
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+        b"Accept: application/sparql-results+json\r\nConnection: close\r\n"
+        b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(query)
+    )
+    with socket.create_connection(address(live_server), timeout=5) as sock:
+        sock.sendall(head)
+        assert sock.recv(1024) == b"HTTP/1.1 100 Continue\r\n\r\n"  # the client may now send its body
+        sock.sendall(query)
+        received = bytearray()
+        while chunk := sock.recv(65536):
+            received += chunk
+    codes = statuses(bytes(received))
+    assert codes[-1] == 200 and set(codes[:-1]) <= {100}, bytes(received)[:300]
+    assert b"true" in received
+    # Python's own client (like curl) waits for the 100 and handles a second one
+    connection = http.client.HTTPConnection(*address(live_server), timeout=10)
+    try:
+        connection.request(
+            "POST",
+            "/sparql",
+            body=query,
+            headers={
+                "Content-Type": "application/sparql-query",
+                "Accept": "application/sparql-results+json",
+                "Expect": "100-continue",
+            },
+        )
+        response = connection.getresponse()
+        assert response.status == 200 and b"true" in response.read()
+    finally:
+        connection.close()
