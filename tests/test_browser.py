@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -126,6 +127,19 @@ def page(server: str) -> Iterator[object]:
         browser.close()
 
 
+def wait_for_query_ui(page, timeout: float = 45.0) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the page script has created the YASGUI instance.
+
+    Polled from here with ``page.evaluate`` (a DevTools call): ``page.wait_for_function`` compiles its
+    predicate inside the page with ``eval``, which our CSP (no 'unsafe-eval') rightly refuses whenever
+    the first check finds the UI not ready yet.
+    """
+    deadline = time.monotonic() + timeout
+    while not page.evaluate("() => window.blackjanuaryYasgui !== undefined"):
+        assert time.monotonic() < deadline, "the query UI did not start"
+        time.sleep(0.1)
+
+
 def test_landing_page(page, server: str) -> None:  # type: ignore[no-untyped-def]
     page.errors.clear()
     page.goto(server + "/")
@@ -157,7 +171,7 @@ def test_query_ui_runs_an_example(page, server: str) -> None:  # type: ignore[no
     page.goto(server + "/sparql")
     button = page.locator("button.example").first
     button.wait_for(state="visible", timeout=45_000)
-    page.wait_for_function("window.blackjanuaryYasgui !== undefined", timeout=45_000)
+    wait_for_query_ui(page)
     button.click()
     rows = page.locator(".yasr table tbody tr")
     rows.first.wait_for(state="visible", timeout=45_000)
@@ -173,7 +187,7 @@ def test_markup_in_labels_is_inert_in_pages_and_query_results(page, evil_server:
     page.goto(evil_server + "/page/baku?lang=en")
     assert page.locator("h1").inner_text() == EVIL
     page.goto(evil_server + "/sparql")
-    page.wait_for_function("window.blackjanuaryYasgui !== undefined", timeout=45_000)
+    wait_for_query_ui(page)
     page.evaluate(
         """() => { const tab = window.blackjanuaryYasgui.getTab();
         tab.setQuery('PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> '
