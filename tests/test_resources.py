@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Dataset, Graph, URIRef
-from rdflib.namespace import FOAF, VOID
+from rdflib.namespace import DCTERMS, FOAF, VOID
 
 from blackjanuary.config import Settings
 from blackjanuary.formats import RDF_GRAPH_FORMATS, TURTLE, Format
@@ -49,8 +49,33 @@ def quads(built_settings: Settings) -> Dataset:
 
 
 def _resources(union: Graph, base: str) -> list[str]:
+    """Every live resource of ours (retired ones, with ``dcterms:isReplacedBy``, answer 301 instead)."""
     ours = Iris(base)
-    return sorted({str(s) for s in union.subjects() if isinstance(s, URIRef) and ours.ref_of(str(s))})
+    return sorted(
+        {
+            str(s)
+            for s in union.subjects()
+            if isinstance(s, URIRef) and ours.ref_of(str(s)) and (s, DCTERMS.isReplacedBy, None) not in union
+        }
+    )
+
+
+def test_retired_resources_answer_301_to_their_successor(
+    client: FlaskClient, union: Graph, built_settings: Settings
+) -> None:
+    """A key never changes once published: a replaced statement or entity redirects permanently."""
+    ours = Iris(built_settings.base_iri)
+    retired = sorted(union.subject_objects(DCTERMS.isReplacedBy))
+    assert retired, "the data retires at least one key (see graph/claims.ttl)"
+    for old, new in retired:
+        old_ref, new_ref = ours.ref_of(str(old)), ours.ref_of(str(new))
+        assert old_ref is not None and new_ref is not None
+        assert (new, None, None) in union, f"{old} is replaced by {new}, which is not in the data"
+        for prefix, ext in (("id", ""), ("page", ""), ("data", ".ttl")):
+            response = client.get(f"/{prefix}/{old_ref.suffix}{ext}")
+            assert response.status_code == 301, (old, prefix)
+            expected = f"/id/{new_ref.suffix}" if prefix == "id" else f"/{prefix}/{new_ref.suffix}{ext}"
+            assert response.headers["Location"] == expected, (old, prefix)
 
 
 def test_graph_has_things_and_statements(union: Graph, built_settings: Settings) -> None:

@@ -143,8 +143,12 @@ def things(lang: str, *, limit: int, offset: int = 0) -> tuple[list[tuple[Value,
 
 
 def timeline_events(lang: str) -> list[TimelineEvent]:
+    # an event the text dates only by its latest possible beginning ("spätestens seit …") is placed
+    # there and marked "≤" in its tooltip
     rows = store().select(
-        PREFIXES + "SELECT ?e ?start WHERE { ?e schema:startDate ?start } ORDER BY ?start LIMIT "
+        PREFIXES + "SELECT ?e ?start ?by WHERE { { ?e schema:startDate ?start } UNION { "
+        "?e <http://semanticweb.cs.vu.nl/2009/11/sem/hasLatestBeginTimeStamp> ?start BIND(true AS ?by) "
+        "FILTER NOT EXISTS { ?e schema:startDate ?any } } } ORDER BY ?start LIMIT "
         f"{TIMELINE_LIMIT}"
     )
     subjects = sorted({str(r["e"]) for r in rows})
@@ -159,7 +163,7 @@ def timeline_events(lang: str) -> list[TimelineEvent]:
     for row in rows:
         value = labeller.value(row["e"])
         if value.href:
-            events.append(TimelineEvent(value.text, value.href, str(row["start"])))
+            events.append(TimelineEvent(value.text, value.href, str(row["start"]), begun_by="by" in row))
     return events
 
 

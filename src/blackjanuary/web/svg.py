@@ -39,6 +39,8 @@ class TimelineEvent:
     href: str
     when: str
     """The start date's lexical form (shown in the tooltip)."""
+    begun_by: bool = False
+    """``when`` is the latest possible beginning, not the start (the tooltip says ``≤ when``)."""
 
 
 def _text(value: str, limit: int = 40) -> str:
@@ -84,7 +86,8 @@ def timeline(
         row_y = axis_y + 24 + (index % rows) * 22
         anchor = "end" if x > width * 0.75 else "start"
         parts.append(
-            f'<a href="{escape(event.href)}"><title>{escape(event.label)} ({escape(event.when)})</title>'
+            f'<a href="{escape(event.href)}"><title>{escape(event.label)} '
+            f"({'≤ ' if event.begun_by else ''}{escape(event.when)})</title>"
             f'<line class="stem" x1="{x:.1f}" y1="{axis_y}" x2="{x:.1f}" y2="{row_y - 4}"/>'
             f'<circle class="event" cx="{x:.1f}" cy="{axis_y}" r="5"/>'
             f'<text class="event-label" x="{x + (-4 if anchor == "end" else 4):.1f}" y="{row_y + 4}" '
