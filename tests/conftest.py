@@ -335,3 +335,25 @@ def sparql_server(sparql_settings: Settings) -> Iterator[str]:
         yield server.url
     finally:
         server.stop()
+
+
+def worker_pids(master: int) -> set[int]:
+    """The PIDs of ``master``'s child processes (gunicorn's workers), from /proc."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == master:
+                found.add(int(entry.name))
+    return found
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of one process, in MiB (from /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError(f"no VmRSS for {pid}")

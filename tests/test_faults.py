@@ -369,21 +369,8 @@ def test_full_disk_during_build_fails_cleanly(tmp_path: Path, project: Settings)
 
 
 # A worker killed under load ------------------------------------------------------------------------
-def worker_pids(master: int) -> set[int]:
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == master:
-                found.add(int(entry.name))
-    return found
-
-
 def test_worker_killed_under_load_is_replaced_and_others_keep_serving(built_settings: Settings) -> None:
-    from conftest import ServeProcess
+    from conftest import ServeProcess, worker_pids
 
     server = ServeProcess(built_settings, args=("--no-build",), workers=2).start()
     try:

@@ -20,7 +20,13 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from blackjanuary.worker import BODY_TIMEOUT, HEAD_TIMEOUT, MAX_HEAD_BYTES
+from blackjanuary.config import Settings
+from blackjanuary.worker import (
+    BODY_TIMEOUT,
+    HEAD_TIMEOUT,
+    MAX_BUFFERED_BODIES,
+    MAX_HEAD_BYTES,
+)
 
 SLOW_CONNECTIONS = 64
 ASK = "/sparql?query=ASK%7B%7D"
@@ -349,3 +355,53 @@ def test_expect_continue_is_answered_before_the_body(live_server: str) -> None:
         assert response.status == 200 and b"true" in response.read()
     finally:
         connection.close()
+
+
+def test_buffered_bodies_are_capped_per_worker(built_settings: Settings) -> None:
+    """Hundreds of nearly complete 1 MiB bodies: one worker holds at most ``MAX_BUFFERED_BODIES`` of
+    them (the rest wait in threads, as without buffering), not every byte every client sent."""
+    from conftest import ServeProcess, rss_mib, worker_pids
+
+    server = ServeProcess(built_settings, args=("--no-build",), workers=1).start()
+    sockets: list[socket.socket] = []
+    try:
+        (worker,) = worker_pids(server.process.pid)  # type: ignore[attr-defined]
+        before = rss_mib(worker)
+        size = 900_000  # under both the buffer's and the app's limit (1 MB by default)
+        body = b"#" * (size - 1)  # one byte short: never complete
+        head = b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+        head += b"Content-Length: %d\r\n\r\n" % size
+        count = 5 * MAX_BUFFERED_BODIES // size  # five times the cap
+        pending: dict[socket.socket, memoryview] = {}
+        for _ in range(count):
+            sock = socket.create_connection(address(server.url), timeout=5)
+            sock.setblocking(False)
+            sockets.append(sock)
+            pending[sock] = memoryview(head + body)
+        deadline = time.monotonic() + 15
+        while pending and time.monotonic() < deadline:  # send whatever the server reads
+            progress = False
+            for sock, data in list(pending.items()):
+                try:
+                    sent = sock.send(data[:262144])
+                except BlockingIOError:
+                    continue
+                except OSError as exc:  # the server must not close any of them
+                    raise AssertionError(f"the server closed a connection mid-body: {exc}") from exc
+                progress = True
+                pending[sock] = data[sent:]
+                if not pending[sock]:
+                    del pending[sock]
+            if not progress:
+                time.sleep(0.05)
+        time.sleep(1.5)  # the sockets' kernel buffers hold what the worker has not read yet
+        grown = rss_mib(worker) - before
+        sent_mib = sum(size - len(pending.get(s, b"")) for s in sockets) / 2**20
+        assert sent_mib > 2 * MAX_BUFFERED_BODIES / 2**20, f"only {sent_mib:.0f} MiB could be sent"
+        # with the budget about 90 MiB (64 MiB of bodies, allocator slack, 8 threads reading theirs);
+        # without it every byte sent was held: about 360 MiB
+        assert grown < 2 * MAX_BUFFERED_BODIES / 2**20, f"worker grew by {grown:.0f} MiB"
+    finally:
+        for sock in sockets:
+            sock.close()
+        server.stop()

@@ -14,10 +14,12 @@ Kept-alive connections go through the same path for each further request.
 Request bodies are buffered the same way: a ``Content-Length`` body of at most ``MAX_BODY_BUFFER``
 bytes, or a chunked body (its framing scanned as it arrives, up to the same size), is read in the
 poller too, so a client trickling its body holds no thread either; one not complete ``BODY_TIMEOUT``
-seconds after its head gets a 408. ``Expect: 100-continue`` is answered by the poller (gunicorn sends
-its own ``100 Continue`` again later: several 1xx responses are allowed, RFC 9110 §15.2). Only a body
-declared larger than ``MAX_BODY_BUFFER`` is read by the thread, by the same deadline, so the app can
-refuse it (413) without reading it; see docs/adr/0002-query-execution.md.
+seconds after its head gets a 408. A worker promises at most ``MAX_BUFFERED_BODIES`` of buffer to
+bodies at once (declared lengths); a body beyond that budget is read by a thread, as without buffering.
+``Expect: 100-continue`` is answered by the poller (gunicorn sends its own ``100 Continue`` again
+later: several 1xx responses are allowed, RFC 9110 §15.2). Only a body declared larger than
+``MAX_BODY_BUFFER`` is read by the thread, by the same deadline, so the app can refuse it (413)
+without reading it; see docs/adr/0002-query-execution.md.
 
 TLS and HTTP/2 prior knowledge read the socket before the HTTP/1 parser does; with either configured
 the worker behaves exactly like ``gthread`` (we serve plain HTTP/1.1 behind a proxy, neither is used).
@@ -52,6 +54,10 @@ BODY_TIMEOUT = 20.0
 #: Largest request body buffered in the poller (the app's default cap is 1 MB); a larger declared
 #: ``Content-Length`` goes to a thread at once, which reads it by ``BODY_TIMEOUT`` (or the app refuses it).
 MAX_BODY_BUFFER = 1024 * 1024
+#: Body bytes one worker may have promised to buffer at once (declared lengths; a chunked body counts
+#: ``MAX_BODY_BUFFER``). A body that would go beyond it is read by a thread, as without buffering:
+#: 1,000 connection slots × 1 MiB would otherwise be 1 GiB.
+MAX_BUFFERED_BODIES = 64 * 1024 * 1024
 #: Bytes asked of the socket per read while the head or a buffered body is incomplete.
 RECV_SIZE = 16 * 1024
 
@@ -208,6 +214,7 @@ class HeadConn(TConn):  # type: ignore[misc]
         self.frame: BodyFrame | None = None  # the body being buffered, once the head is complete
         self.chunk_position = 0  # where the chunked-body scan resumes
         self.body_deadline = 0.0
+        self.reserved = 0  # bytes of the worker's body budget held for this body
         # TLS wraps the socket and HTTP/2 prior knowledge sniffs it in the thread (TConn.init):
         # for those the head cannot be read here, so the connection goes the plain gthread way.
         self.passthrough = bool(
@@ -250,6 +257,7 @@ class HeadFirstThreadWorker(ThreadWorker):  # type: ignore[misc]
         # = order of their deadlines: each is its start plus one constant).
         self.heading: OrderedDict[HeadConn, None] = OrderedDict()
         self.bodying: OrderedDict[HeadConn, None] = OrderedDict()
+        self.body_reserved = 0  # ``conn.reserved`` summed over ``bodying``
 
     # Accepting and dispatching -------------------------------------------------------------------------
 
@@ -311,6 +319,13 @@ class HeadFirstThreadWorker(ThreadWorker):  # type: ignore[misc]
         if conn.frame is None:
             self._dispatch(conn)
             return
+        # what the buffer may grow to: head and body (a chunked body: its limit)
+        conn.reserved = conn.frame.end or (conn.frame.chunked_from or 0) + MAX_BODY_BUFFER
+        if self.body_reserved + conn.reserved > MAX_BUFFERED_BODIES:
+            conn.reserved = 0
+            self._dispatch(conn)  # the buffers are spoken for: a thread reads this body
+            return
+        self.body_reserved += conn.reserved
         conn.chunk_position = conn.frame.chunked_from or 0
         self.heading.pop(conn, None)
         self.bodying[conn] = None
@@ -333,9 +348,14 @@ class HeadFirstThreadWorker(ThreadWorker):  # type: ignore[misc]
             self._dispatch(conn)
         return not done
 
+    def _leave_bodying(self, conn: HeadConn) -> None:
+        if self.bodying.pop(conn, False) is None:
+            self.body_reserved -= conn.reserved
+            conn.reserved = 0
+
     def _dispatch(self, conn: HeadConn) -> None:
         self.heading.pop(conn, None)
-        self.bodying.pop(conn, None)
+        self._leave_bodying(conn)
         self.poller.unregister(conn.sock)
         conn.head_complete = True
         conn.data_ready = True  # gthread must not wait for data or defer: the head is here
@@ -358,7 +378,7 @@ class HeadFirstThreadWorker(ThreadWorker):  # type: ignore[misc]
 
     def _drop(self, conn: HeadConn, answer: bytes = b"") -> None:
         self.heading.pop(conn, None)
-        self.bodying.pop(conn, None)
+        self._leave_bodying(conn)
         with contextlib.suppress(KeyError, ValueError, OSError):
             self.poller.unregister(conn.sock)
         if answer:
