@@ -234,6 +234,39 @@ def test_incoming_links_are_paged(client: FlaskClient, app: Flask) -> None:
     assert "What links here" in page
 
 
+def test_incoming_paging_reaches_every_link_when_graphs_repeat_one(built_settings: Settings) -> None:
+    """The default graph is the union of the named graphs: a link stated in two of them must still
+    count once, or a page comes up short and hides the next one."""
+    import pyoxigraph as ox
+
+    from blackjanuary.describe import description
+    from blackjanuary.store.embedded import EmbeddedStore
+
+    hub, link = ox.NamedNode("https://example.org/hub"), ox.NamedNode("https://example.org/p")
+    graphs = [ox.NamedNode("https://example.org/g1"), ox.NamedNode("https://example.org/g2")]
+    store = ox.Store()
+    for n in range(130):
+        triple = (ox.NamedNode(f"https://example.org/s{n:03d}"), link, hub)
+        for graph in graphs[: 2 if n % 3 == 0 else 1]:
+            store.add(ox.Quad(*triple, graph))
+    embedded = EmbeddedStore(store, version="test", settings=built_settings)
+    seen: list[URIRef] = []
+    offset, more = 0, True
+    while more:
+        page = description(
+            embedded,
+            hub.value,
+            doc_iri="https://example.org/doc",
+            dataset_iri="x",
+            incoming_offset=offset,
+            objects_too=True,
+        )
+        assert len(page.incoming) == (50 if page.more else 130 - offset), (offset, len(page.incoming))
+        seen += [row.subject for row in page.incoming]
+        offset, more = offset + 50, page.more
+    assert len(seen) == len(set(seen)) == 130
+
+
 def test_ontology_and_shapes(client: FlaskClient) -> None:
     page = get_html(client, "/ontology")
     check_structure(page)
