@@ -11,15 +11,17 @@ readable (or was accepted) is dropped, a head larger than ``MAX_HEAD_BYTES`` get
 worker runs out of connection slots the oldest half-read heads are closed so new clients still get in.
 Kept-alive connections go through the same path for each further request.
 
-Request bodies are buffered the same way: a ``Content-Length`` body of at most ``MAX_BODY_BUFFER``
-bytes, or a chunked body (its framing scanned as it arrives, up to the same size), is read in the
-poller too, so a client trickling its body holds no thread either; one not complete ``BODY_TIMEOUT``
-seconds after its head gets a 408. A worker promises at most ``MAX_BUFFERED_BODIES`` of buffer to
-bodies at once (declared lengths); a body beyond that budget is read by a thread, as without buffering.
-``Expect: 100-continue`` is answered by the poller (gunicorn sends its own ``100 Continue`` again
-later: several 1xx responses are allowed, RFC 9110 §15.2). Only a body declared larger than
-``MAX_BODY_BUFFER`` is read by the thread, by the same deadline, so the app can refuse it (413)
-without reading it; see docs/adr/0002-query-execution.md.
+Request bodies are buffered the same way, so no pool thread ever waits for a client's bytes: a
+``Content-Length`` body, or a chunked body (its framing scanned as it arrives), of at most the app's
+request-size cap is read in the poller before a thread sees the connection, and ``Expect:
+100-continue`` is answered there (gunicorn sends its own ``100 Continue`` again later: several 1xx
+responses are allowed, RFC 9110 §15.2). What the poller will not buffer it answers itself and closes:
+a body larger than the cap (413), ambiguous or malformed framing (400: ``Content-Length`` beside
+``Transfer-Encoding``, conflicting lengths, bad chunks), a body not complete ``BODY_TIMEOUT`` seconds
+after its head (408), or one that would take the worker past ``MAX_BUFFERED_BODIES`` of buffered
+bodies, counted until a thread takes them (503 with ``Retry-After``). Every byte is still parsed
+by gunicorn's own parser afterwards; the poller only decides when a request is complete. See
+docs/adr/0002-query-execution.md.
 
 TLS and HTTP/2 prior knowledge read the socket before the HTTP/1 parser does; with either configured
 the worker behaves exactly like ``gthread`` (we serve plain HTTP/1.1 behind a proxy, neither is used).
@@ -31,6 +33,7 @@ import contextlib
 import errno
 import selectors
 import socket
+import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -48,36 +51,63 @@ HEAD_TIMEOUT = 10.0
 #: Largest request head (request line + header fields) buffered; gunicorn's own limits (8190-byte
 #: request line, 100 fields of ≤ 8190 bytes) still apply to what is smaller. Larger heads get a 431.
 MAX_HEAD_BYTES = 64 * 1024
-#: Seconds a pool thread may spend reading one request's body, counted from the complete head. The
-#: app caps bodies at ``Settings.max_request_bytes`` (1 MB): 20 s asks for ≥ 50 kB/s.
+#: Seconds a request body may take to arrive, counted from the complete head. The app caps bodies at
+#: ``Settings.max_request_bytes`` (1 MB): 20 s asks for ≥ 50 kB/s.
 BODY_TIMEOUT = 20.0
-#: Largest request body buffered in the poller (the app's default cap is 1 MB); a larger declared
-#: ``Content-Length`` goes to a thread at once, which reads it by ``BODY_TIMEOUT`` (or the app refuses it).
+#: Largest request body buffered when the app's own cap (``MAX_CONTENT_LENGTH``) is unknown; a body
+#: declared or growing larger than the cap is answered 413 by the poller, unread.
 MAX_BODY_BUFFER = 1024 * 1024
-#: Body bytes one worker may have promised to buffer at once (declared lengths; a chunked body counts
-#: ``MAX_BODY_BUFFER``). A body that would go beyond it is read by a thread, as without buffering:
-#: 1,000 connection slots × 1 MiB would otherwise be 1 GiB.
+#: Body bytes one worker holds at once, counted from the first byte buffered until a pool thread takes
+#: the request: 1,000 connection slots × 1 MiB would otherwise be 1 GiB. A body that would go beyond it
+#: is answered 503 with ``Retry-After`` (the server is busy), never handed to a thread unfinished.
 MAX_BUFFERED_BODIES = 64 * 1024 * 1024
+#: After answering a request it will not read (413, 400, 408, 503) the poller stops sending and keeps
+#: reading, discarding, for up to this many seconds and bytes before it closes: closing a socket with
+#: unread bytes sends a reset, which can destroy the answer before the client reads it.
+LINGER_SECONDS = 2.0
+LINGER_BYTES = 16 * 1024 * 1024
 #: Bytes asked of the socket per read while the head or a buffered body is incomplete.
 RECV_SIZE = 16 * 1024
 
-_TOO_LARGE_BODY = (
-    f"The request head is larger than {MAX_HEAD_BYTES} bytes: send fewer or shorter header fields.\n"
-).encode()
-_TOO_LARGE = (
-    b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
-    b"Content-Type: text/plain; charset=utf-8\r\n"
-    b"Connection: close\r\n" + f"Content-Length: {len(_TOO_LARGE_BODY)}\r\n\r\n".encode() + _TOO_LARGE_BODY
+
+def plain_response(status: str, message: str, *headers: str) -> bytes:
+    """A complete ``Connection: close`` HTTP/1.1 response with a one-line text body."""
+    body = (message + "\n").encode()
+    lines = [f"HTTP/1.1 {status}", "Content-Type: text/plain; charset=utf-8", "Connection: close", *headers]
+    return ("\r\n".join([*lines, f"Content-Length: {len(body)}", "", ""])).encode() + body
+
+
+_TOO_LARGE = plain_response(
+    "431 Request Header Fields Too Large",
+    f"The request head is larger than {MAX_HEAD_BYTES} bytes: send fewer or shorter header fields.",
 )
-
-
-_SLOW_BODY = f"The request body did not arrive within {BODY_TIMEOUT:g} s; send it faster.\n".encode()
-_TIMED_OUT = (
-    b"HTTP/1.1 408 Request Timeout\r\n"
-    b"Content-Type: text/plain; charset=utf-8\r\n"
-    b"Connection: close\r\n" + f"Content-Length: {len(_SLOW_BODY)}\r\n\r\n".encode() + _SLOW_BODY
+_TIMED_OUT = plain_response(
+    "408 Request Timeout", f"The request body did not arrive within {BODY_TIMEOUT:g} s; send it faster."
+)
+_BUSY = plain_response(
+    "503 Service Unavailable",
+    "The server is buffering as many request bodies as it can; retry in a few seconds.",
+    "Retry-After: 5",
 )
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+class BodyRefused(ValueError):
+    """A request body the poller answers itself (and closes): too large, or framed ambiguously."""
+
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.response = plain_response(status, message)
+
+
+def _too_large(limit: int) -> BodyRefused:
+    return BodyRefused(
+        "413 Content Too Large", f"The request body is larger than {limit} bytes, the limit here."
+    )
+
+
+def _bad_framing(what: str) -> BodyRefused:
+    return BodyRefused("400 Bad Request", f"Malformed request body framing: {what}.")
 
 
 class BodyTimeout(TimeoutError, RequestTimeout):
@@ -121,9 +151,9 @@ class DeadlineSocket:
 
 
 _HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
-#: Longest chunk-size line (with extensions) and trailer section scanned before the thread takes over.
-_MAX_CHUNK_LINE = 1024
-_MAX_TRAILERS = 8 * 1024
+#: Longest chunk-size line (with extensions) and trailer section, as gunicorn's parser allows.
+_MAX_CHUNK_LINE = 8 * 1024
+_MAX_TRAILERS = MAX_HEAD_BYTES
 
 
 @dataclass(frozen=True)
@@ -136,69 +166,83 @@ class BodyFrame:
     expect_continue: bool
 
 
-def body_frame(buffer: bytes | bytearray) -> BodyFrame | None:
-    """The framing of the body that follows the complete head at the start of ``buffer``; None when
-    there is no body to wait for, or one a thread must read: declared larger than ``MAX_BODY_BUFFER``,
-    or framed in a way gunicorn's parser is to judge (conflicting or malformed length fields)."""
-    head_end, bare = buffer.find(b"\r\n\r\n"), buffer.find(b"\n\n")
+def body_frame(buffer: bytes | bytearray, limit: int = MAX_BODY_BUFFER) -> BodyFrame | None:
+    """The framing of the body that follows the complete head in ``buffer``.
+
+    None when there is no body, or when gunicorn's parser rejects the head itself (a bare-LF head)
+    before any body is read. :class:`BodyRefused` for a body the worker will not take: declared larger
+    than ``limit`` (413), or with length fields that do not say one thing (400: a request-smuggling
+    shape, such as ``Content-Length`` beside ``Transfer-Encoding``). So every body is either buffered
+    whole before a thread sees it, or answered here.
+    """
+    offset = 0
+    while buffer.startswith(b"\r\n", offset):  # empty lines before the request line are ignored
+        offset += 2
+    head_end, bare = buffer.find(b"\r\n\r\n", offset), buffer.find(b"\n\n", offset)
     if head_end < 0 or 0 <= bare < head_end:
         return None  # a bare-LF head: gunicorn's parser rejects it
-    lines = bytes(buffer[:head_end]).split(b"\r\n")
+    lines = bytes(buffer[offset:head_end]).split(b"\r\n")
     fields: dict[bytes, list[bytes]] = {}
     for line in lines[1:]:
         name, colon, value = line.partition(b":")
-        if not colon:
-            return None
-        fields.setdefault(name.strip().lower(), []).append(value.strip())
+        if not colon or not name or name != name.strip():
+            raise _bad_framing("a header line that is not `name: value`")
+        fields.setdefault(name.lower(), []).extend(v.strip() for v in value.split(b","))
     expect = lines[0].endswith(b"HTTP/1.1") and [v.lower() for v in fields.get(b"expect", [])] == [
         b"100-continue"
     ]
     start = head_end + 4
-    lengths, codings = fields.get(b"content-length", []), fields.get(b"transfer-encoding", [])
+    lengths = fields.get(b"content-length", [])
+    codings = [c.lower() for c in fields.get(b"transfer-encoding", []) if c]
     if codings:
-        if lengths or [c.lower() for c in codings] != [b"chunked"]:
-            return None
+        if lengths:
+            raise _bad_framing("both Content-Length and Transfer-Encoding")
+        if codings[-1] != b"chunked" or codings.count(b"chunked") > 1:
+            raise _bad_framing("Transfer-Encoding must end with one `chunked`")
         return BodyFrame(None, start, expect)
-    if len(lengths) != 1 or not lengths[0].isdigit() or len(lengths[0]) > 12:
+    if not lengths:
         return None
+    if not all(v.isdigit() for v in lengths) or len({int(v) for v in lengths}) != 1:
+        raise _bad_framing("Content-Length must be one decimal number")
     size = int(lengths[0])
-    if size == 0 or size > MAX_BODY_BUFFER:
-        return None
-    return BodyFrame(start + size, None, expect)
+    if size > limit:
+        raise _too_large(limit)
+    return BodyFrame(start + size, None, expect) if size else None
 
 
-def chunked_end(buffer: bytes | bytearray, position: int, start: int) -> tuple[int | None, int]:
+def chunked_end(
+    buffer: bytes | bytearray, position: int, start: int, limit: int = MAX_BODY_BUFFER
+) -> tuple[int | None, int]:
     """Scan a chunked body from the chunk-size line at ``position`` (the body began at ``start``).
 
     Returns ``(end, resume)``: ``end`` is the index just past the body (last chunk and trailer
     section), or None when more bytes are needed; ``resume`` is where to scan from next time.
-    ValueError when the framing is malformed or the body outgrows ``MAX_BODY_BUFFER``: the thread
-    reads the rest, and gunicorn's parser answers what is wrong with it.
+    :class:`BodyRefused` when the framing is malformed (400) or the body outgrows ``limit`` (413).
     """
     while True:
         line_end = buffer.find(b"\r\n", position)
         if line_end < 0:
             if len(buffer) - position > _MAX_CHUNK_LINE:
-                raise ValueError("chunk-size line too long")
+                raise _bad_framing("a chunk-size line too long")
             return None, position
         digits = bytes(buffer[position:line_end]).split(b";", 1)[0].strip()
-        if not digits or len(digits) > 8 or not _HEX_DIGITS.issuperset(digits):
-            raise ValueError("malformed chunk size")
+        if not digits or not _HEX_DIGITS.issuperset(digits):
+            raise _bad_framing("a chunk size that is not hexadecimal")
         size = int(digits, 16)
         if size == 0:
             end = buffer.find(b"\r\n\r\n", line_end)
             if end < 0:
                 if len(buffer) - line_end > _MAX_TRAILERS:
-                    raise ValueError("trailer section too long")
+                    raise _bad_framing("a trailer section too long")
                 return None, position
             return end + 4, position
         data_end = line_end + 2 + size
-        if data_end - start > MAX_BODY_BUFFER:
-            raise ValueError("chunked body larger than the buffer")
+        if data_end - start > limit:
+            raise _too_large(limit)
         if len(buffer) < data_end + 2:
             return None, position
         if buffer[data_end : data_end + 2] != b"\r\n":
-            raise ValueError("chunk data not followed by CRLF")
+            raise _bad_framing("chunk data not followed by CRLF")
         position = data_end + 2
 
 
@@ -214,7 +258,7 @@ class HeadConn(TConn):  # type: ignore[misc]
         self.frame: BodyFrame | None = None  # the body being buffered, once the head is complete
         self.chunk_position = 0  # where the chunked-body scan resumes
         self.body_deadline = 0.0
-        self.reserved = 0  # bytes of the worker's body budget held for this body
+        self.held = 0  # bytes of the worker's body budget this connection holds
         # TLS wraps the socket and HTTP/2 prior knowledge sniffs it in the thread (TConn.init):
         # for those the head cannot be read here, so the connection goes the plain gthread way.
         self.passthrough = bool(
@@ -237,14 +281,14 @@ class HeadConn(TConn):  # type: ignore[misc]
         # "\n\n": a bare-LF head, which gunicorn's parser rejects with a 400 straight away.
         return self.head.find(b"\r\n\r\n", start) >= 0 or self.head.find(b"\n\n", start) >= 0
 
-    def body_done(self) -> bool:
-        """Whether the buffer holds the whole body of ``frame`` (ValueError: let the thread read it)."""
+    def body_done(self, limit: int) -> bool:
+        """Whether the buffer holds the whole body of ``frame`` (:class:`BodyRefused`: answer it)."""
         frame = self.frame
         if frame is None:
             return True
         if frame.chunked_from is None:
             return len(self.head) >= (frame.end or 0)
-        end, self.chunk_position = chunked_end(self.head, self.chunk_position, frame.chunked_from)
+        end, self.chunk_position = chunked_end(self.head, self.chunk_position, frame.chunked_from, limit)
         return end is not None
 
 
@@ -257,7 +301,21 @@ class HeadFirstThreadWorker(ThreadWorker):  # type: ignore[misc]
         # = order of their deadlines: each is its start plus one constant).
         self.heading: OrderedDict[HeadConn, None] = OrderedDict()
         self.bodying: OrderedDict[HeadConn, None] = OrderedDict()
-        self.body_reserved = 0  # ``conn.reserved`` summed over ``bodying``
+        # Body bytes held by connections from their first buffered byte until a pool thread takes
+        # them (``conn.held`` summed); threads release theirs, hence the lock.
+        self.body_held = 0
+        # Answered connections being drained before they are closed: connection → (deadline, bytes left)
+        self.lingering: OrderedDict[HeadConn, list[float]] = OrderedDict()
+        self.body_held_lock = threading.Lock()
+        self.body_limit = MAX_BODY_BUFFER  # the app's own cap, once it is loaded
+
+    def load_wsgi(self) -> None:
+        """Load the app, and take its request-size cap as the largest body to buffer."""
+        super().load_wsgi()
+        config = getattr(self.wsgi, "config", None)
+        limit = config.get("MAX_CONTENT_LENGTH") if isinstance(config, dict) else None
+        if isinstance(limit, int) and limit > 0:
+            self.body_limit = limit
 
     # Accepting and dispatching -------------------------------------------------------------------------
 
@@ -307,7 +365,8 @@ class HeadFirstThreadWorker(ThreadWorker):  # type: ignore[misc]
             return
         conn.head += data
         if conn in self.bodying:
-            self._body_progress(conn)
+            if self._hold(conn, len(data)):
+                self._body_progress(conn)
         elif conn.head_done():
             self._head_complete(conn)
         elif len(conn.head) > MAX_HEAD_BYTES:
@@ -315,17 +374,16 @@ class HeadFirstThreadWorker(ThreadWorker):  # type: ignore[misc]
 
     def _head_complete(self, conn: HeadConn) -> None:
         """The head is in: dispatch now, or first buffer a body that fits (answering ``Expect``)."""
-        conn.frame = body_frame(conn.head)
+        try:
+            conn.frame = body_frame(conn.head, self.body_limit)
+        except BodyRefused as refused:
+            self._drop(conn, answer=refused.response)
+            return
         if conn.frame is None:
             self._dispatch(conn)
             return
-        # what the buffer may grow to: head and body (a chunked body: its limit)
-        conn.reserved = conn.frame.end or (conn.frame.chunked_from or 0) + MAX_BODY_BUFFER
-        if self.body_reserved + conn.reserved > MAX_BUFFERED_BODIES:
-            conn.reserved = 0
-            self._dispatch(conn)  # the buffers are spoken for: a thread reads this body
+        if not self._hold(conn, len(conn.head)):
             return
-        self.body_reserved += conn.reserved
         conn.chunk_position = conn.frame.chunked_from or 0
         self.heading.pop(conn, None)
         self.bodying[conn] = None
@@ -339,23 +397,39 @@ class HeadFirstThreadWorker(ThreadWorker):  # type: ignore[misc]
                 self._drop(conn)
 
     def _body_progress(self, conn: HeadConn) -> bool:
-        """Dispatch ``conn`` when its body is complete (or a thread must read it); True while waiting."""
+        """Dispatch ``conn`` when its body is complete, answer it when refused; True while waiting."""
         try:
-            done = conn.body_done()
-        except ValueError:
-            done = True
+            done = conn.body_done(self.body_limit)
+        except BodyRefused as refused:
+            self._drop(conn, answer=refused.response)
+            return False
         if done:
             self._dispatch(conn)
         return not done
 
-    def _leave_bodying(self, conn: HeadConn) -> None:
-        if self.bodying.pop(conn, False) is None:
-            self.body_reserved -= conn.reserved
-            conn.reserved = 0
+    def _hold(self, conn: HeadConn, size: int) -> bool:
+        """Count ``size`` more buffered body bytes; over the budget, answer 503 (False)."""
+        with self.body_held_lock:
+            if self.body_held + size > MAX_BUFFERED_BODIES:
+                over = True
+            else:
+                over = False
+                self.body_held += size
+                conn.held += size
+        if over:
+            self._drop(conn, answer=_BUSY)
+        return not over
+
+    def _release(self, conn: HeadConn) -> None:
+        """Give back what ``conn`` held (its buffer was taken by a thread, or it was dropped)."""
+        with self.body_held_lock:
+            self.body_held -= conn.held
+            conn.held = 0
 
     def _dispatch(self, conn: HeadConn) -> None:
+        """To the thread pool; the buffered body stays counted until a thread takes it."""
         self.heading.pop(conn, None)
-        self._leave_bodying(conn)
+        self.bodying.pop(conn, None)
         self.poller.unregister(conn.sock)
         conn.head_complete = True
         conn.data_ready = True  # gthread must not wait for data or defer: the head is here
@@ -365,6 +439,7 @@ class HeadFirstThreadWorker(ThreadWorker):  # type: ignore[misc]
         """In a pool thread: give the parser the buffered head, then serve as ``gthread`` does."""
         if isinstance(conn, HeadConn) and conn.head_complete:
             buffered = conn.take_head()
+            self._release(conn)
             conn.sock.setblocking(True)
             conn.init()  # creates the HTTP/1 parser on first use (no TLS, no prior knowledge here)
             unreader = conn.parser.unreader
@@ -377,20 +452,45 @@ class HeadFirstThreadWorker(ThreadWorker):  # type: ignore[misc]
     # Deadlines, limits, shutdown ---------------------------------------------------------------------
 
     def _drop(self, conn: HeadConn, answer: bytes = b"") -> None:
+        """Close ``conn``; with an ``answer``, send it and linger (drain, then close)."""
         self.heading.pop(conn, None)
-        self._leave_bodying(conn)
+        self.bodying.pop(conn, None)
+        self._release(conn)
         with contextlib.suppress(KeyError, ValueError, OSError):
             self.poller.unregister(conn.sock)
         if answer:
-            with contextlib.suppress(OSError):
-                conn.sock.send(answer)  # best effort: small, the socket buffer takes it
-                # Unread bytes make close() send a reset, which can destroy the answer in flight:
-                # take what has arrived (bounded; never waiting).
-                for _ in range(16):
-                    if not conn.sock.recv(RECV_SIZE):
-                        break
+            try:
+                conn.sock.send(answer)  # small: the empty socket buffer takes it whole
+                conn.sock.shutdown(socket.SHUT_WR)
+                self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_linger_readable, conn))
+            except OSError:
+                pass
+            else:
+                self.lingering[conn] = [time.monotonic() + LINGER_SECONDS, LINGER_BYTES]
+                return
+        self._close(conn)
+
+    def _close(self, conn: HeadConn) -> None:
+        if self.lingering.pop(conn, None) is not None:
+            with contextlib.suppress(KeyError, ValueError, OSError):
+                self.poller.unregister(conn.sock)
         self.nr_conns -= 1
         util.close(conn.sock)
+
+    def on_linger_readable(self, conn: HeadConn, _sock: Any) -> None:
+        """Discard what the client still sends after its answer, until it stops (or enough)."""
+        budget = self.lingering.get(conn)
+        if budget is None:
+            return
+        try:
+            data = conn.sock.recv(RECV_SIZE)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        budget[1] -= len(data)
+        if not data or budget[1] <= 0:
+            self._close(conn)
 
     def murder_pending(self) -> None:
         """Called by ``run()`` once per loop: also close heads past their deadline."""
@@ -414,14 +514,21 @@ class HeadFirstThreadWorker(ThreadWorker):  # type: ignore[misc]
                 break
             self.log.debug("answering %s 408: no complete body within %g s", oldest.client, BODY_TIMEOUT)
             self._drop(oldest, answer=_TIMED_OUT)
+        while self.lingering:  # in the order of their deadlines too (one constant after each answer)
+            oldest, (deadline, _) = next(iter(self.lingering.items()))
+            if deadline > now and self.alive:
+                break
+            self._close(oldest)
 
     def set_accept_enabled(self, enabled: bool) -> None:
         """Out of connection slots: close the oldest unfinished requests (heads first, then bodies)
         rather than stop accepting."""
-        if not enabled and self.alive and (self.heading or self.bodying):
+        if not enabled and self.alive and (self.heading or self.bodying or self.lingering):
             while self.heading and self.nr_conns >= self.worker_connections:
                 self._drop(next(iter(self.heading)))
             while self.bodying and self.nr_conns >= self.worker_connections:
                 self._drop(next(iter(self.bodying)))
+            while self.lingering and self.nr_conns >= self.worker_connections:
+                self._close(next(iter(self.lingering)))
             enabled = self.nr_conns < self.worker_connections
         super().set_accept_enabled(enabled)
