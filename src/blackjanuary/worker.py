@@ -365,7 +365,9 @@ class HeadFirstThreadWorker(ThreadWorker):  # type: ignore[misc]
             return
         conn.head += data
         if conn in self.bodying:
-            if self._hold(conn, len(data)):
+            # a Content-Length body was held whole when its head came; a chunked one as it arrives
+            chunked = conn.frame is not None and conn.frame.chunked_from is not None
+            if not chunked or self._hold(conn, len(data)):
                 self._body_progress(conn)
         elif conn.head_done():
             self._head_complete(conn)
@@ -382,7 +384,8 @@ class HeadFirstThreadWorker(ThreadWorker):  # type: ignore[misc]
         if conn.frame is None:
             self._dispatch(conn)
             return
-        if not self._hold(conn, len(conn.head)):
+        # hold a Content-Length body's whole size now, so one that does not fit is refused unread
+        if not self._hold(conn, conn.frame.end or len(conn.head)):
             return
         conn.chunk_position = conn.frame.chunked_from or 0
         self.heading.pop(conn, None)
