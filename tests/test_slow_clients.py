@@ -509,3 +509,25 @@ def test_complete_bodies_waiting_for_a_thread_count_against_the_budget(built_set
         for sock in sockets + readers:
             sock.close()
         server.stop()
+
+
+def test_clients_that_never_close_do_not_stall_the_poller(live_server: str) -> None:
+    """Found in review: after a ``Connection: close`` answer gunicorn waits, in the main loop, up to
+    2 s for the client to close; one client that never does, asking every half second, stalled every
+    other connection (a normal GET took 30 s). Closing now lingers without blocking."""
+    request = f"GET {ASK} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+    held: list[socket.socket] = []
+    slowest = 0.0
+    try:
+        for _ in range(12):
+            sock = socket.create_connection(address(live_server), timeout=5)
+            sock.sendall(request)  # and never read or close
+            held.append(sock)
+            began = time.monotonic()
+            assert requests.get(live_server + ASK, timeout=5).status_code == 200
+            slowest = max(slowest, time.monotonic() - began)
+            time.sleep(0.25)
+    finally:
+        for sock in held:
+            sock.close()
+    assert slowest < 1.0, f"a normal request waited {slowest:.2f} s behind clients that do not close"

@@ -91,7 +91,8 @@ def test_a_bare_lf_head_goes_to_the_parser() -> None:
 def chunked(head_and_body: bytes, limit: int = MAX_BODY_BUFFER) -> tuple[int | None, int]:
     frame = body_frame(head_and_body)
     assert frame is not None and frame.chunked_from is not None
-    return chunked_end(head_and_body, frame.chunked_from, frame.chunked_from, limit)
+    end, resume, _ = chunked_end(head_and_body, frame.chunked_from, frame.chunked_from, limit)
+    return end, resume
 
 
 def test_a_chunked_body_ends_after_its_last_chunk_and_trailers() -> None:
@@ -107,11 +108,19 @@ def test_a_chunked_body_in_pieces_resumes_where_it_stopped() -> None:
     data = POST + b"Transfer-Encoding: chunked\r\n\r\n" + b"5\r\nASK {\r\n3\r\n } \r\n0\r\n\r\n"
     frame = body_frame(data)
     assert frame is not None and frame.chunked_from is not None
-    position, ends = frame.chunked_from, []
+    position, payload, ends = frame.chunked_from, 0, []
     for size in range(frame.chunked_from, len(data) + 1):
-        end, position = chunked_end(data[:size], position, frame.chunked_from)
+        end, position, payload = chunked_end(data[:size], position, frame.chunked_from, payload=payload)
         ends.append(end)
     assert ends[-1] == len(data) and all(end is None for end in ends[:-1])
+    assert payload == 8  # the chunk data, not the framing
+
+
+def test_the_limit_counts_chunk_data_not_framing() -> None:
+    """Found in review: 900,000 bytes in 50-byte chunks were refused as over a 1,000,000 limit."""
+    head = POST + b"Transfer-Encoding: chunked\r\n\r\n"
+    body = b"".join(b"32\r\n" + b"x" * 50 + b"\r\n" for _ in range(18_000)) + b"0\r\n\r\n"
+    assert chunked(head + body, limit=1_000_000)[0] == len(head + body)
 
 
 def test_a_long_chunk_extension_waits_like_gunicorn() -> None:

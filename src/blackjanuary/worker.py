@@ -42,7 +42,7 @@ from typing import Any
 
 from gunicorn import util
 from gunicorn.http2 import negotiation
-from gunicorn.workers.gthread import STOP_KEEPALIVE_LINGER, TConn, ThreadWorker
+from gunicorn.workers.gthread import _DEFER, STOP_KEEPALIVE_LINGER, TConn, ThreadWorker
 from werkzeug.exceptions import RequestTimeout
 
 #: Seconds a connection may take to deliver a complete request head, counted from its acceptance
@@ -66,6 +66,9 @@ MAX_BUFFERED_BODIES = 64 * 1024 * 1024
 #: unread bytes sends a reset, which can destroy the answer before the client reads it.
 LINGER_SECONDS = 2.0
 LINGER_BYTES = 16 * 1024 * 1024
+#: Seconds one write of a response may take (``sendall`` of a chunk, ``sendfile``): a client that
+#: stops reading its response holds a pool thread for at most this long, then is disconnected.
+SEND_TIMEOUT = 30.0
 #: Bytes asked of the socket per read while the head or a buffered body is incomplete.
 RECV_SIZE = 16 * 1024
 
@@ -211,20 +214,22 @@ def body_frame(buffer: bytes | bytearray, limit: int = MAX_BODY_BUFFER) -> BodyF
 
 
 def chunked_end(
-    buffer: bytes | bytearray, position: int, start: int, limit: int = MAX_BODY_BUFFER
-) -> tuple[int | None, int]:
-    """Scan a chunked body from the chunk-size line at ``position`` (the body began at ``start``).
+    buffer: bytes | bytearray, position: int, start: int, limit: int = MAX_BODY_BUFFER, payload: int = 0
+) -> tuple[int | None, int, int]:
+    """Scan a chunked body from the chunk-size line at ``position`` (the body began at ``start``;
+    ``payload`` bytes of chunk data came before ``position``).
 
-    Returns ``(end, resume)``: ``end`` is the index just past the body (last chunk and trailer
-    section), or None when more bytes are needed; ``resume`` is where to scan from next time.
-    :class:`BodyRefused` when the framing is malformed (400) or the body outgrows ``limit`` (413).
+    Returns ``(end, resume, payload)``: ``end`` is the index just past the body (last chunk and
+    trailer section), or None when more bytes are needed; ``resume`` and ``payload`` are where to scan
+    from next time and the chunk data up to there. :class:`BodyRefused` when the framing is malformed
+    (400) or the chunk data outgrows ``limit`` (413; the framing around it may add up to 8 × ``limit``).
     """
     while True:
         line_end = buffer.find(b"\r\n", position)
         if line_end < 0:
             if len(buffer) - position > _MAX_CHUNK_LINE:
                 raise _bad_framing("a chunk-size line too long")
-            return None, position
+            return None, position, payload
         digits = bytes(buffer[position:line_end]).split(b";", 1)[0].strip()
         if not digits or not _HEX_DIGITS.issuperset(digits):
             raise _bad_framing("a chunk size that is not hexadecimal")
@@ -234,16 +239,18 @@ def chunked_end(
             if end < 0:
                 if len(buffer) - line_end > _MAX_TRAILERS:
                     raise _bad_framing("a trailer section too long")
-                return None, position
-            return end + 4, position
+                return None, position, payload
+            return end + 4, position, payload
         data_end = line_end + 2 + size
-        if data_end - start > limit:
+        if payload + size > limit:
             raise _too_large(limit)
+        if data_end - start > 8 * limit:
+            raise _bad_framing("chunks so small that their framing is most of the body")
         if len(buffer) < data_end + 2:
-            return None, position
+            return None, position, payload
         if buffer[data_end : data_end + 2] != b"\r\n":
             raise _bad_framing("chunk data not followed by CRLF")
-        position = data_end + 2
+        position, payload = data_end + 2, payload + size
 
 
 class HeadConn(TConn):  # type: ignore[misc]
@@ -257,6 +264,7 @@ class HeadConn(TConn):  # type: ignore[misc]
         self.head_complete = False
         self.frame: BodyFrame | None = None  # the body being buffered, once the head is complete
         self.chunk_position = 0  # where the chunked-body scan resumes
+        self.chunk_payload = 0  # chunk data before ``chunk_position``
         self.body_deadline = 0.0
         self.held = 0  # bytes of the worker's body budget this connection holds
         # TLS wraps the socket and HTTP/2 prior knowledge sniffs it in the thread (TConn.init):
@@ -288,7 +296,9 @@ class HeadConn(TConn):  # type: ignore[misc]
             return True
         if frame.chunked_from is None:
             return len(self.head) >= (frame.end or 0)
-        end, self.chunk_position = chunked_end(self.head, self.chunk_position, frame.chunked_from, limit)
+        end, self.chunk_position, self.chunk_payload = chunked_end(
+            self.head, self.chunk_position, frame.chunked_from, limit, self.chunk_payload
+        )
         return end is not None
 
 
@@ -387,7 +397,7 @@ class HeadFirstThreadWorker(ThreadWorker):  # type: ignore[misc]
         # hold a Content-Length body's whole size now, so one that does not fit is refused unread
         if not self._hold(conn, conn.frame.end or len(conn.head)):
             return
-        conn.chunk_position = conn.frame.chunked_from or 0
+        conn.chunk_position, conn.chunk_payload = conn.frame.chunked_from or 0, 0
         self.heading.pop(conn, None)
         self.bodying[conn] = None
         conn.body_deadline = time.monotonic() + BODY_TIMEOUT
@@ -445,6 +455,7 @@ class HeadFirstThreadWorker(ThreadWorker):  # type: ignore[misc]
             self._release(conn)
             conn.sock.setblocking(True)
             conn.init()  # creates the HTTP/1 parser on first use (no TLS, no prior knowledge here)
+            conn.sock.settimeout(SEND_TIMEOUT)  # bounds every write; reads are bounded below
             unreader = conn.parser.unreader
             if not isinstance(unreader.sock, DeadlineSocket):
                 unreader.sock = DeadlineSocket(unreader.sock)
@@ -464,14 +475,35 @@ class HeadFirstThreadWorker(ThreadWorker):  # type: ignore[misc]
         if answer:
             try:
                 conn.sock.send(answer)  # small: the empty socket buffer takes it whole
-                conn.sock.shutdown(socket.SHUT_WR)
-                self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_linger_readable, conn))
             except OSError:
-                pass
-            else:
-                self.lingering[conn] = [time.monotonic() + LINGER_SECONDS, LINGER_BYTES]
+                self._close(conn)
                 return
+            self._linger(conn)
+            return
         self._close(conn)
+
+    def _linger(self, conn: HeadConn) -> None:
+        """Stop sending, then drain what the client still sends until it closes (bounded), without
+        blocking the poller; then close."""
+        try:
+            conn.sock.setblocking(False)
+            conn.sock.shutdown(socket.SHUT_WR)
+            self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_linger_readable, conn))
+        except (OSError, ValueError, KeyError):
+            self._close(conn)
+            return
+        self.lingering[conn] = [time.monotonic() + LINGER_SECONDS, LINGER_BYTES]
+
+    def finish_request(self, conn: Any, fs: Any) -> None:
+        """A request is done (main loop). Closing goes through :meth:`_linger`: gunicorn's graceful
+        close blocks the main loop for up to 2 s waiting for the client, which one client that never
+        closes could repeat to stall every other connection."""
+        if isinstance(conn, HeadConn) and not fs.cancelled() and fs.exception() is None:
+            result = fs.result()
+            if not result and result is not _DEFER:
+                self._linger(conn)
+                return
+        super().finish_request(conn, fs)
 
     def _close(self, conn: HeadConn) -> None:
         if self.lingering.pop(conn, None) is not None:
