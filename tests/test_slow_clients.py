@@ -26,6 +26,7 @@ from blackjanuary.worker import (
     HEAD_TIMEOUT,
     MAX_BUFFERED_BODIES,
     MAX_HEAD_BYTES,
+    SEND_TIMEOUT,
 )
 
 SLOW_CONNECTIONS = 64
@@ -531,3 +532,30 @@ def test_clients_that_never_close_do_not_stall_the_poller(live_server: str) -> N
         for sock in held:
             sock.close()
     assert slowest < 1.0, f"a normal request waited {slowest:.2f} s behind clients that do not close"
+
+
+@pytest.mark.slow
+def test_clients_that_stop_reading_release_their_threads(built_settings: Settings) -> None:
+    """Found in review: a client that stops reading its response held a pool thread for ever. Every
+    write is now bounded by ``SEND_TIMEOUT``: eight such clients hold the eight threads that long."""
+    from conftest import ServeProcess
+
+    server = ServeProcess(built_settings, args=("--no-build",), workers=1).start()
+    readers: list[socket.socket] = []
+    try:
+        dump = requests.get(server.url + "/downloads", headers={"Accept": "application/json"}, timeout=10)
+        name = next(f["name"] for f in dump.json()["files"] if f["name"].endswith(".nq"))
+        request = f"GET /downloads/{name} HTTP/1.1\r\nHost: x\r\n\r\n".encode() * 30
+        for _ in range(8):
+            reader = socket.create_connection(address(server.url), timeout=5)
+            reader.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            reader.sendall(request)  # and never read
+            readers.append(reader)
+        time.sleep(SEND_TIMEOUT + 5)
+        began = time.monotonic()
+        assert requests.get(server.url + ASK, timeout=10).status_code == 200
+        assert time.monotonic() - began < 5
+    finally:
+        for reader in readers:
+            reader.close()
+        server.stop()

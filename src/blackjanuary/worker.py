@@ -275,6 +275,12 @@ class HeadConn(TConn):  # type: ignore[misc]
             or negotiation.prior_knowledge_allowed(cfg, client)
         )
 
+    def init(self) -> None:
+        """gthread calls this in the pool thread right after making the socket blocking (which clears
+        any timeout): bound every write from here on (reads are bounded by ``DeadlineSocket``)."""
+        super().init()
+        self.sock.settimeout(SEND_TIMEOUT)
+
     def take_head(self) -> bytes:
         data = bytes(self.head)
         self.head.clear()
@@ -455,7 +461,6 @@ class HeadFirstThreadWorker(ThreadWorker):  # type: ignore[misc]
             self._release(conn)
             conn.sock.setblocking(True)
             conn.init()  # creates the HTTP/1 parser on first use (no TLS, no prior knowledge here)
-            conn.sock.settimeout(SEND_TIMEOUT)  # bounds every write; reads are bounded below
             unreader = conn.parser.unreader
             if not isinstance(unreader.sock, DeadlineSocket):
                 unreader.sock = DeadlineSocket(unreader.sock)
