@@ -19,6 +19,32 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_TEXT = ROOT.parent / "shared" / "source" / "black-january-1990.de.txt"
 
+SITE_PATHS = [
+    "/",
+    "/entities",
+    "/page/baku",
+    "/data/baku",
+    "/id/baku",
+    "/downloads",
+    "/ontology",
+    "/shapes",
+    "/source/black-january-1990.de",
+    "/void",
+    "/void.ttl",
+    "/sparql",
+    "/reconcile",
+    "/reconcile/v1",
+    "/reconcile/suggest/entity",
+    "/reconcile/v1/suggest/entity",
+    "/reconcile/v1/extend/propose",
+    "/reconcile/preview",
+    "/reconcile/propose_properties",
+    "/openapi.json",
+    "/examples/nope",
+    "/page/no-such-key",
+]
+"""GET paths across every blueprint (two of them unknown), for tests that throw odd input at all of them."""
+
 
 @pytest.fixture(scope="session")
 def source_text() -> str:

@@ -24,26 +24,8 @@ import pytest
 import requests
 
 from blackjanuary.config import Settings
+from conftest import SITE_PATHS
 
-PATHS = [
-    "/",
-    "/entities",
-    "/page/baku",
-    "/data/baku",
-    "/id/baku",
-    "/downloads",
-    "/ontology",
-    "/shapes",
-    "/source/black-january-1990.de",
-    "/void",
-    "/void.ttl",
-    "/sparql",
-    "/reconcile",
-    "/reconcile/v1",
-    "/openapi.json",
-    "/examples/nope",
-    "/page/no-such-key",
-]
 ABSURD_ACCEPT = [
     "",
     " ",
@@ -207,7 +189,7 @@ def assert_client_error(status: int, body: bytes, what: object) -> None:
 
 
 # Headers ---------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("path", SITE_PATHS)
 def test_absurd_accept_and_language_never_5xx(live_server: str, path: str) -> None:
     for accept in ABSURD_ACCEPT:
         for language in ABSURD_LANGUAGE if accept == ABSURD_ACCEPT[0] else ["en"]:

@@ -225,10 +225,10 @@ def test_entity_page(client: FlaskClient) -> None:
 
 
 def test_incoming_links_are_paged(client: FlaskClient, app: Flask) -> None:
-    from blackjanuary.describe import incoming
+    from blackjanuary.describe import incoming_labelled
 
     store = app.extensions["blackjanuary.store"]
-    rows = incoming(store, "https://w3id.org/blackjanuary/id/baku", limit=1)
+    rows = incoming_labelled(store, "https://w3id.org/blackjanuary/id/baku", limit=1)
     assert len(rows) == 2  # limit + 1 tells that there is a next page
     page = get_html(client, "/page/baku")
     assert "What links here" in page

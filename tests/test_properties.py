@@ -30,6 +30,7 @@ from blackjanuary.iris import (
     parse_data_name,
 )
 from blackjanuary.negotiation import format_quality, negotiate, prefers_html, rank
+from conftest import SITE_PATHS
 
 EXAMPLES = int(os.environ.get("BLACKJANUARY_PROPERTY_EXAMPLES", "100"))
 FAST = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -165,27 +166,6 @@ def test_char_fragments_round_trip(start: int, end: int, junk: str) -> None:
 
 
 # Query parameters and headers through the app --------------------------------------------------------
-GET_PATHS = [
-    "/",
-    "/entities",
-    "/page/baku",
-    "/data/baku",
-    "/id/baku",
-    "/downloads",
-    "/ontology",
-    "/shapes",
-    "/source/black-january-1990.de",
-    "/void",
-    "/sparql",
-    "/reconcile",
-    "/reconcile/suggest/entity",
-    "/reconcile/v1/suggest/entity",
-    "/reconcile/v1/extend/propose",
-    "/reconcile/preview",
-    "/reconcile/propose_properties",
-    "/examples/unknown",
-    "/openapi.json",
-]
 PARAM_NAMES = [
     "lang",
     "offset",
@@ -252,7 +232,7 @@ def app(built_settings: Settings) -> Flask:
 
 @APP
 @given(
-    path=st.sampled_from(GET_PATHS),
+    path=st.sampled_from(SITE_PATHS),
     query=params,
     accept=st.one_of(st.none(), structured_accept, header_values),
     language=st.one_of(st.none(), header_values),

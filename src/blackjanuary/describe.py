@@ -119,22 +119,16 @@ def facts(store: Store, iri: str, limit: int = OWN_LIMIT) -> Graph:
     )
 
 
-def incoming(store: Store, iri: str, *, limit: int = INCOMING_LIMIT, offset: int = 0) -> list[Incoming]:
-    """Links to the resource from other resources (statements' ``rdf:subject`` left out).
-
-    Returns up to ``limit`` + 1 links, so callers can tell whether another page exists. There is no
-    ORDER BY: sorting a hub's 100 000 links takes seconds, while the store's own index order is
-    stable for a build, which is all paging needs.
-    """
-    return [link for link, _ in incoming_labelled(store, iri, limit=limit, offset=offset)]
-
-
 def incoming_labelled(
     store: Store, iri: str, *, limit: int = INCOMING_LIMIT, offset: int = 0
 ) -> list[tuple[Incoming, list[Literal]]]:
-    """:func:`incoming` with each linking resource's labels, in one query. ``DISTINCT``: the default
-    graph is the union of the named graphs, where a link stated in two graphs would come twice and
-    shorten the page (hiding the next one)."""
+    """Links to the resource from other resources (statements' ``rdf:subject`` left out), each with
+    the linking resource's labels, in one query.
+
+    Returns up to ``limit`` + 1 links, so callers can tell whether another page exists. There is no
+    ORDER BY: sorting a hub's 100 000 links takes seconds, while the store's own index order is
+    stable for a build, which is all paging needs. ``DISTINCT``: the default graph is the union of
+    the named graphs, where a link stated in two graphs would come twice and shorten the page."""
     rows = store.select(
         _PREFIXES + "SELECT ?s ?p ?l WHERE { "
         f"{{ SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {iri_term(iri)} FILTER(isIRI(?s)) "
