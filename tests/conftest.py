@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE_TEXT = ROOT.parent / "shared" / "source" / "black-january-1990.de.txt"
+SOURCE_TEXT = ROOT / "graph" / "source" / "black-january-1990.de.txt"
 
 SITE_PATHS = [
     "/",

@@ -25,7 +25,7 @@ from blackjanuary.exports.wikidata_map import WIKIDATA_PROPERTIES
 from blackjanuary.vocab import WD, WGS84, WIKIBASE, Ours
 
 ROOT = Path(__file__).resolve().parent.parent
-REFERENCE = ROOT.parent / "shared" / "reference" / "wikidata.tsv"
+REFERENCE = ROOT / "graph" / "reference" / "wikidata.tsv"
 SCHEMA = "http://schema.org/"
 
 
@@ -421,7 +421,7 @@ def test_export_refuses_data_that_fails_the_gate(tmp_path: Path) -> None:
         events.read_text(encoding="utf-8").replace("bj:killedCount 150", "bj:killedCount -150"),
         encoding="utf-8",
     )
-    source = root.parent / "shared" / "source" / "black-january-1990.de.txt"
+    source = root / "graph" / "source" / "black-january-1990.de.txt"
     result = CliRunner().invoke(
         cli, ["--root", str(tmp_path), "--source-text", str(source), "export", "mixnmatch"]
     )

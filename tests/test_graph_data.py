@@ -17,7 +17,7 @@ from blackjanuary.dataset import graph_of, load
 from blackjanuary.vocab import CANONICAL, GEO, OA, SEM, WD, WGS84
 
 ROOT = Path(__file__).resolve().parent.parent
-TSV = ROOT.parent / "shared" / "reference" / "wikidata.tsv"
+TSV = ROOT / "graph" / "reference" / "wikidata.tsv"
 KEY = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 LABEL_LANGS = ("de", "en", "az", "ru")
 DESCRIPTION_LANGS = ("de", "en")

@@ -1,5 +1,5 @@
 """Both reconciliation API versions through the Flask test client, every answer checked against the
-official JSON Schemas of its version (read from ../shared/reference/reconciliation-schemas/)."""
+official JSON Schemas of its version (vendored in tests/fixtures/reconciliation-schemas/)."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ from blackjanuary.config import Settings
 from blackjanuary.dataset import load
 from blackjanuary.reconcile.service import MAX_BATCH
 
-SCHEMAS = Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "reconciliation-schemas"
-REFERENCE = SCHEMAS.parent / "wikidata.tsv"
+SCHEMAS = Path(__file__).resolve().parent / "fixtures" / "reconciliation-schemas"
+REFERENCE = Path(__file__).resolve().parent.parent / "graph" / "reference" / "wikidata.tsv"
 SWAGGER = "http://swagger.io/v2/schema.json"
 LANGS = ("de", "en", "az", "ru")
 SCHEMA_ORG = "http://schema.org/"

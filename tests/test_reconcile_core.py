@@ -23,7 +23,7 @@ from blackjanuary.reconcile.records import LANGUAGES
 from blackjanuary.reconcile.service import index_from_graph
 from blackjanuary.vocab import Ours
 
-REFERENCE = Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "wikidata.tsv"
+REFERENCE = Path(__file__).resolve().parent.parent / "graph" / "reference" / "wikidata.tsv"
 SCHEMA = "http://schema.org/"
 
 

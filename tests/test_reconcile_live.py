@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-REFERENCE = Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "wikidata.tsv"
+REFERENCE = Path(__file__).resolve().parent.parent / "graph" / "reference" / "wikidata.tsv"
 TIMEOUT = 30
 
 

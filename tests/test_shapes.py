@@ -344,7 +344,7 @@ def test_cli_engine_option_reports_the_same(engine: str) -> None:
 
     from blackjanuary.cli import cli
 
-    source_text = ROOT.parent / "shared" / "source" / "black-january-1990.de.txt"
+    source_text = ROOT / "graph" / "source" / "black-january-1990.de.txt"
     result = CliRunner().invoke(
         cli,
         [

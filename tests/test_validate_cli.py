@@ -18,7 +18,7 @@ from rdflib.namespace import SH
 from blackjanuary.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE_TEXT = ROOT.parent / "shared" / "source" / "black-january-1990.de.txt"
+SOURCE_TEXT = ROOT / "graph" / "source" / "black-january-1990.de.txt"
 EVENT = "black-january"
 EVENT_IRI = "https://w3id.org/blackjanuary/id/" + EVENT
 

@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-SOURCE = Path(__file__).resolve().parent.parent.parent / "shared" / "source" / "black-january-1990.de.txt"
+SOURCE = Path(__file__).resolve().parent.parent / "graph" / "source" / "black-january-1990.de.txt"
 SOURCE_IRI = "https://w3id.org/blackjanuary/source/black-january-1990.de"
 
 # A sentence ends at '.', '!' or '?' after a letter (so "20. Januar" and "34. Jahrestag" do not split),

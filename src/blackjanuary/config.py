@@ -73,7 +73,7 @@ class Settings:
     def source_text_path(self) -> Path:
         if self.source_text is not None:
             return self.source_text
-        return self.root.parent / "shared" / "source" / "black-january-1990.de.txt"
+        return self.root / "graph" / "source" / "black-january-1990.de.txt"
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)

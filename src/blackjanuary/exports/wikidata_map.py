@@ -6,7 +6,7 @@ README, a property census in Chiodo53/astronomers; the reference properties from
 §4 and the issue). A predicate that is not here has no Wikidata counterpart we can vouch for: its
 statements go to the "needs an item / needs a property" report instead of QuickStatements.
 
-No class QIDs are listed: ``shared/reference/wikidata.tsv`` verifies items only, so the Mix'n'match
+No class QIDs are listed: ``graph/reference/wikidata.tsv`` verifies items only, so the Mix'n'match
 ``type`` column stays empty.
 """
 
