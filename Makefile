@@ -2,19 +2,33 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 
 .PHONY: run test install build validate stats serve lint format soak bench system-deps clean
 
-$(STAMP): pyproject.toml constraints.txt
+# Three layers of one venv: `make run` needs only the runtime; `make test` and `make bench` add extras.
+RUNTIME := $(VENV)/.runtime
+TESTING := $(VENV)/.testing
+BENCH   := $(VENV)/.bench
+
+$(RUNTIME): pyproject.toml constraints.txt setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench]'
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	touch $(RUNTIME)
 
-install: $(STAMP)
+$(TESTING): $(RUNTIME)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(TESTING)
+
+$(BENCH): $(TESTING)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench,peers]'
+	touch $(BENCH)
+
+STAMP := $(TESTING)
+
+install: $(TESTING)
 
 # Debian's chromium drives the browser tests; installed only where it is missing.
 system-deps:
@@ -22,13 +36,13 @@ system-deps:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-build: $(STAMP)
+build: $(RUNTIME)
 	$(BIN)/blackjanuary build
 
-validate: $(STAMP)
+validate: $(RUNTIME)
 	$(BIN)/blackjanuary validate
 
-stats: $(STAMP)
+stats: $(RUNTIME)
 	$(BIN)/blackjanuary stats
 
 run: build
@@ -36,24 +50,23 @@ run: build
 	$(BIN)/blackjanuary serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench setup.py
+	$(BIN)/ruff format --check src tests bench setup.py
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
-test: $(STAMP) system-deps
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+test: $(TESTING) system-deps
+	$(BIN)/ruff check src tests bench setup.py
+	$(BIN)/ruff format --check src tests bench setup.py
 	$(BIN)/python -m pytest -n 2 -m "not slow"
 
 soak: $(STAMP) system-deps
 	$(BIN)/python -m pytest -m slow
 
 # The peers (rdflib-endpoint under uvicorn) are measured side by side; they are installed only here.
-bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench,peers]'
+bench: $(BENCH)
 	$(BIN)/python -m bench.run --write
 	$(BIN)/python -m bench.scale --sizes 10k,100k,1M
 

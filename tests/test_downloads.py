@@ -110,3 +110,14 @@ def test_the_wikidata_exports_are_listed_and_downloadable(client: FlaskClient, m
         assert response.mimetype == export.media_type
         assert "Content-Encoding" not in response.headers
         assert hashlib.sha256(response.data).hexdigest() == export.sha256
+
+
+def test_every_download_names_its_charset_once(client: FlaskClient, manifest: Manifest) -> None:
+    """``text/turtle; charset=utf-8``, never ``…; charset=utf-8; charset=utf-8`` (seen on .ttl, .tsv,
+    .csv, .md and SHA256SUMS)."""
+    names = [f.name for f in manifest.files] + [e.name for e in manifest.exports] + ["SHA256SUMS"]
+    for name in names:
+        content_type = client.get(f"/downloads/{name}").headers["Content-Type"]
+        assert content_type.lower().count("charset") <= 1, (name, content_type)
+        if content_type.startswith("text/"):
+            assert content_type.endswith("; charset=utf-8"), (name, content_type)

@@ -69,8 +69,11 @@ def test_format_quality_uses_aliases() -> None:
     ("accept", "expected"),
     [
         ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", True),  # a browser
-        ("*/*", False),  # curl
-        (None, False),
+        ("*/*", True),  # curl: no preference stated, so the page
+        (None, True),
+        ("application/*", False),
+        ("text/turtle;q=0.1, */*", False),
+        ("*/*, text/html;q=0", False),
         ("text/turtle, text/html;q=0.5", False),
         ("text/*", True),
     ],

@@ -422,3 +422,18 @@ def test_iri_term_refuses_what_could_break_a_query() -> None:
     ):
         with pytest.raises(ValueError):
             iri_term(bad)
+
+
+@pytest.mark.parametrize("accept", [None, "*/*", "text/html"])
+def test_a_client_without_a_preference_gets_the_landing_page(client: FlaskClient, accept: str | None) -> None:
+    """curl sends ``Accept: */*``: it states no preference, so it gets the page, not a 303 to VoID."""
+    headers = {"Accept": accept} if accept is not None else {}
+    response = client.get("/", headers=headers)
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+
+
+def test_a_client_that_asks_for_rdf_gets_the_void_description(client: FlaskClient) -> None:
+    response = client.get("/", headers={"Accept": "text/turtle, */*;q=0.1"})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/void.ttl")

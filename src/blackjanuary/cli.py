@@ -7,13 +7,14 @@ A thin shell over plain functions. Exit codes follow pySHACL: 0 ok, 1 the data d
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
 import click
 
 from blackjanuary import __version__
-from blackjanuary.config import BACKENDS, Settings
+from blackjanuary.config import BACKENDS, Settings, find_project_root
 from blackjanuary.errors import BuildError
 
 log = logging.getLogger(__name__)
@@ -29,13 +30,46 @@ class CliContext:
 pass_ctx = click.make_pass_decorator(CliContext)
 
 
+def data_version(root: Path) -> str:
+    """The dataset's ``owl:versionInfo`` in ``graph/meta/`` of ``root`` ("unknown" when absent)."""
+    from rdflib import Graph  # imported here: --version should not pay for rdflib on every other path
+    from rdflib.namespace import OWL, RDF, VOID
+
+    meta = Graph()
+    for path in sorted((root / "graph" / "meta").glob("*.ttl")):
+        meta.parse(path, format="turtle")
+    for dataset in sorted(meta.subjects(RDF.type, VOID.Dataset)):
+        for version in sorted(meta.objects(dataset, OWL.versionInfo)):
+            return str(version)
+    return "unknown"
+
+
+def print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    configured = os.environ.get("BLACKJANUARY_ROOT")
+    root = Path(configured) if configured else find_project_root()
+    click.echo(f"blackjanuary {__version__} (data {data_version(root)} from {root})")
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="blackjanuary")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=print_version,
+    help="Show the package version and the version of the data it publishes, then exit.",
+)
 @click.option(
     "--root",
     type=click.Path(file_okay=False, path_type=Path),
     envvar="BLACKJANUARY_ROOT",
-    help="Project directory holding ontology/, graph/ and shapes/ (default: found from cwd).",
+    help=(
+        "Project directory holding ontology/, graph/ and shapes/ "
+        "(default: the checkout around cwd, else the data bundled with the package)."
+    ),
 )
 @click.option(
     "--base-iri",

@@ -20,13 +20,35 @@ BACKENDS: tuple[Backend, ...] = ("embedded", "persistent", "remote")
 ENV_PREFIX = "BLACKJANUARY_"
 
 
+BUNDLE_DIR = Path(__file__).resolve().parent / "bundled"
+"""Where an installed wheel keeps its copy of ``ontology/``, ``graph/`` and ``shapes/`` (see setup.py)."""
+
+SOURCE_TREE = Path(__file__).resolve().parents[2]
+"""The checkout this module runs from, in a source tree or an editable install."""
+
+
+def is_project_root(path: Path) -> bool:
+    return (path / "graph").is_dir() and (path / "ontology").is_dir()
+
+
 def find_project_root(start: Path | None = None) -> Path:
-    """The nearest directory at or above ``start`` (default: cwd) holding ``graph/`` and ``ontology/``."""
+    """Where the graph files are: the nearest checkout at or above ``start`` (default: cwd), else the
+    checkout this code runs from, else the copy bundled in the installed package.
+
+    So ``blackjanuary serve`` in a checkout publishes that checkout (``--root`` points elsewhere), and
+    an installed package publishes its own data from any directory.
+    """
     here = (start or Path.cwd()).resolve()
-    for candidate in (here, *here.parents):
-        if (candidate / "graph").is_dir() and (candidate / "ontology").is_dir():
+    for candidate in (here, *here.parents, SOURCE_TREE, BUNDLE_DIR):
+        if is_project_root(candidate):
             return candidate
     return here
+
+
+def user_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/blackjanuary`` (default ``~/.cache/blackjanuary``): builds of bundled data."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "blackjanuary"
 
 
 @dataclass(frozen=True)
@@ -67,7 +89,11 @@ class Settings:
 
     @property
     def dist(self) -> Path:
-        return self.dist_dir if self.dist_dir is not None else self.root / "dist"
+        if self.dist_dir is not None:
+            return self.dist_dir
+        if self.root == BUNDLE_DIR:  # an installed package's data: build beside the user's files
+            return user_cache_dir() / "dist"
+        return self.root / "dist"
 
     @property
     def source_text_path(self) -> Path:

@@ -63,13 +63,9 @@ def content_type(f: DistFile) -> str:
 def send_dist_file(name: str) -> Response:
     m = manifest()
     if name == SUMS_NAME:
-        response = send_file(
-            Path(settings().dist) / SUMS_NAME,
-            mimetype="text/plain; charset=utf-8",
-            conditional=True,
-            max_age=300,
-        )
+        response = send_file(Path(settings().dist) / SUMS_NAME, conditional=True, max_age=300)
         response.headers.pop("Content-Encoding", None)
+        response.content_type = "text/plain; charset=utf-8"
         return response
     entry = m.file(name)
     export = next((e for e in m.exports if e.name == name), None)
@@ -85,13 +81,14 @@ def send_dist_file(name: str) -> Response:
         mimetype = export.media_type + ("; charset=utf-8" if export.media_type.startswith("text/") else "")
     response = send_file(
         Path(settings().dist) / file_name,
-        mimetype=mimetype,
         conditional=True,
         etag=sha256,
         download_name=file_name,
         max_age=300,
     )
     response.headers.pop("Content-Encoding", None)
+    # Set whole, after send_file: given a text/* mimetype, werkzeug appends its own charset parameter.
+    response.content_type = mimetype
     response.headers["Link"] = alternates_header([("/void.ttl", "describedby", TURTLE.media_type)])
     return response
 
