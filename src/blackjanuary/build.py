@@ -43,7 +43,7 @@ from blackjanuary.manifest import (
 )
 from blackjanuary.progress import Step, progress
 from blackjanuary.validation_report import ValidationReport
-from blackjanuary.vocab import NAMED_GRAPHS, Ours
+from blackjanuary.vocab import NAMED_GRAPHS, Ours, sorted_nodes
 
 GENERATED_GRAPHS: tuple[str, ...] = ("wikibase",)
 """Named graphs the build derives from the validated data (not hand-edited, so not in the SHACL gate)."""
@@ -126,7 +126,7 @@ def build(settings: Settings, *, show_progress: bool | None = None) -> BuildResu
                 meta = [q.triple for q in quads if q.graph_name == ox.NamedNode(ours.graph("meta"))]
                 description = void.describe(meta, triples, files, ours)
                 _write(tmp / VOID_NAME, void.turtle(description, ours))
-                graphs = {name: sum(1 for q in quads if q.graph_name.value == name) for name in graph_names}
+                graphs = {name: sum(1 for q in quads if _graph_iri(q) == name) for name in graph_names}
                 manifest = Manifest(
                     dataset=ours.dataset,
                     version=version,
@@ -212,6 +212,12 @@ def _write_dumps(
     return files
 
 
+def _graph_iri(quad: ox.Quad) -> str | None:
+    """The IRI of a quad's named graph (None in the default graph)."""
+    graph = quad.graph_name
+    return graph.value if isinstance(graph, ox.NamedNode) else None
+
+
 def checksums(directory: Path) -> str:
     """``sha256sum`` lines for every file in ``directory`` except SHA256SUMS itself, sorted by name."""
     names = sorted(p.name for p in directory.iterdir() if p.is_file() and p.name != SUMS_NAME)
@@ -223,7 +229,7 @@ def dataset_version(dataset: Dataset, ours: Ours) -> str:
     meta = dataset.graph(URIRef(ours.graph("meta")))
     subject = URIRef(ours.dataset)
     for predicate in (OWL.versionInfo, DCAT_VERSION):
-        for value in sorted(meta.objects(subject, predicate)):
+        for value in sorted_nodes(meta.objects(subject, predicate)):
             text = str(value)
             if not _VERSION.match(text):
                 raise BuildError(

@@ -35,11 +35,13 @@ def data_version(root: Path) -> str:
     from rdflib import Graph  # imported here: --version should not pay for rdflib on every other path
     from rdflib.namespace import OWL, RDF, VOID
 
+    from blackjanuary.vocab import sorted_nodes
+
     meta = Graph()
     for path in sorted((root / "graph" / "meta").glob("*.ttl")):
         meta.parse(path, format="turtle")
-    for dataset in sorted(meta.subjects(RDF.type, VOID.Dataset)):
-        for version in sorted(meta.objects(dataset, OWL.versionInfo)):
+    for dataset in sorted_nodes(meta.subjects(RDF.type, VOID.Dataset)):
+        for version in sorted_nodes(meta.objects(dataset, OWL.versionInfo)):
             return str(version)
     return "unknown"
 

@@ -150,12 +150,12 @@ def value_condition(shapes: Graph, parameter: Node, value: Node, v: str) -> str:
     if parameter == SH.datatype:
         return _datatype(value, v)
     if parameter == SH.nodeKind:
-        if value not in NODE_KINDS:
+        if not isinstance(value, URIRef) or value not in NODE_KINDS:
             raise UnsupportedError(value)
         return NODE_KINDS[value].format(v=v)
     if parameter == SH["class"] and isinstance(value, URIRef):
         return f"EXISTS {{ {v} <{RDF.type}>/<{RDFS.subClassOf}>* <{value}> }}"
-    if parameter in COMPARISONS and isinstance(value, Literal):
+    if isinstance(parameter, URIRef) and parameter in COMPARISONS and isinstance(value, Literal):
         return f"COALESCE(isLiteral({v}) && {v} {COMPARISONS[parameter]} {value.n3()}, false)"
     if parameter in (SH.minLength, SH.maxLength) and isinstance(value, Literal):
         op = ">=" if parameter == SH.minLength else "<="

@@ -116,7 +116,7 @@ class Plan:
     checks: list[SparqlCheck]
     core_shapes: Graph
     """A copy of the shapes graph without the constraints in ``checks``: what pySHACL still runs."""
-    node_refs: list[tuple[Node, Node, Node, Node]]
+    node_refs: list[tuple[Node, Node, Node | None, Node]]
     """``(parent shape, property shape or parent, path or None, referenced shape)`` for ``sh:node``."""
     focus: dict[Node, str]
     """The focus pattern of each shape, evaluated against the data (not materialized)."""
@@ -465,22 +465,22 @@ def _solutions(
     names = [v.value for v in solutions.variables]
     for solution in solutions:
         variables = {name: to_rdflib(solution[name]) for name in names if solution[name] is not None}
-        focus = variables.pop("this", None)
-        if focus is None:
+        this = variables.pop("this", None)
+        if this is None:
             continue
         path = variables.pop("path", None)
         value = variables.pop("value", None)
         if check.path is not None:
             path = path or check.path
         elif value is None:
-            value = focus  # pySHACL reports the focus node as the value on a node shape
+            value = this  # pySHACL reports the focus node as the value on a node shape
         variables = {**check.params, **variables}
         yield (
-            focus,
+            this,
             path,
             value,
             {
-                "this": focus,
+                "this": this,
                 **({"path": path} if path is not None else {}),
                 **({"value": value} if value is not None else {}),
                 **variables,
@@ -604,7 +604,7 @@ def _new_result(
 def _fill(message: Literal, variables: dict[str, Node]) -> Literal:
     text = str(message)
     for name, value in variables.items():
-        text = re.sub(r"\{[?$]" + re.escape(name) + r"\}", lambda _m, v=value: str(v), text)
+        text = re.sub(r"\{[?$]" + re.escape(name) + r"\}", str(value).replace("\\", "\\\\"), text)
     return Literal(text, lang=message.language)
 
 

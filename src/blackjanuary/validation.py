@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any, cast
 from typing import Literal as Choice
 
 import pyoxigraph
@@ -142,7 +143,7 @@ def _text(conforms: bool, results: Graph) -> str:
 def _pyshacl(store: pyoxigraph.Store, shapes: Graph) -> tuple[bool, Graph, str]:
     try:
         conforms, results, text = pyshacl.validate(
-            store,
+            cast(Any, store),  # pySHACL reads it through rdflib's store plugin; its stubs list rdflib types
             shacl_graph=shapes,
             inference="none",
             advanced=True,

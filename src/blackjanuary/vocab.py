@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any, TypeVar, cast
+
 from rdflib import Graph, Namespace
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SH, SKOS, VOID, XSD
 
 from blackjanuary.config import CANONICAL_BASE_IRI
+
+N = TypeVar("N")
+
+
+def sorted_nodes(nodes: Iterable[N]) -> list[N]:
+    """rdflib terms in rdflib's own order (``Node`` orders its instances; its type stubs do not say so)."""
+    return cast("list[N]", sorted(cast("Iterable[Any]", nodes)))
+
 
 SCHEMA = Namespace("http://schema.org/")
 """schema.org in its http form, as the data and most linked data use it (rdflib's SDO is https)."""

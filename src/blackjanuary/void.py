@@ -213,4 +213,6 @@ def turtle(triples: Sequence[ox.Triple], ours: Ours) -> bytes:
     from blackjanuary.store.serialize import used_prefixes
 
     prefixes = used_prefixes(ours.prefixes(), triples)
-    return tidy_prefixes(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes))
+    data = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+    assert data is not None  # no output file given: the bytes are returned
+    return tidy_prefixes(data)

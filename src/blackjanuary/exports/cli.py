@@ -57,7 +57,8 @@ def export() -> None:
 @click.pass_obj
 def mixnmatch(obj: Any, out: Path | None) -> None:
     """The Mix'n'match catalog as TSV (id, name, desc, url, type, q, P625)."""
-    _emit(*_render(obj, "mixnmatch.tsv"), out)
+    (catalogue,) = _render(obj, "mixnmatch.tsv")
+    _emit(catalogue, out)
 
 
 @export.command()
@@ -91,4 +92,5 @@ def quickstatements(obj: Any, output_format: str, report: Path | None, out: Path
 @click.pass_obj
 def wikibase(obj: Any, out: Path | None) -> None:
     """The statements in Wikibase's RDF shape (Turtle), as loaded into {base}graph/wikibase."""
-    _emit(*_render(obj, "wikibase.ttl"), out)
+    (statements,) = _render(obj, "wikibase.ttl")
+    _emit(statements, out)

@@ -43,7 +43,8 @@ class StoreInfo:
 
 
 class Store(Protocol):
-    info: StoreInfo
+    @property
+    def info(self) -> StoreInfo: ...
 
     def select(self, query: str, *, timeout: float | None = None) -> list[Row]:
         """Run a SELECT; rows map variable names (no ``?``) to rdflib terms (unbound ones omitted)."""
