@@ -10,6 +10,7 @@ The load generator is ``bench/soak.py`` (also runnable by hand against any URL).
 from __future__ import annotations
 
 import os
+import select
 import socket
 import sys
 import threading
@@ -135,11 +136,12 @@ def test_slow_clients_do_not_starve_others(server: tuple[str, int], connections:
 
 
 def _is_open(sock: socket.socket) -> bool:
-    """True while the peer has not closed the connection (a non-blocking peek sees no EOF)."""
-    try:
-        return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) != b""
-    except BlockingIOError:
+    """True while the peer has not closed the connection: nothing to read yet, or data but no EOF."""
+    readable, _, _ = select.select([sock], [], [], 0)
+    if not readable:
         return True
+    try:
+        return sock.recv(1, socket.MSG_PEEK) != b""
     except OSError:
         return False
 

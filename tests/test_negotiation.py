@@ -18,7 +18,7 @@ from blackjanuary.formats import (
     SPARQL_XML,
     TURTLE,
 )
-from blackjanuary.negotiation import format_quality, negotiate, prefers_html, rank
+from blackjanuary.negotiation import format_quality, negotiate, page_by_default, prefers_html, rank
 
 
 @pytest.mark.parametrize(
@@ -69,11 +69,8 @@ def test_format_quality_uses_aliases() -> None:
     ("accept", "expected"),
     [
         ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", True),  # a browser
-        ("*/*", True),  # curl: no preference stated, so the page
-        (None, True),
-        ("application/*", False),
-        ("text/turtle;q=0.1, */*", False),
-        ("*/*, text/html;q=0", False),
+        ("*/*", False),  # curl
+        (None, False),
         ("text/turtle, text/html;q=0.5", False),
         ("text/*", True),
     ],
@@ -84,3 +81,19 @@ def test_prefers_html(accept: str | None, expected: bool) -> None:
 
 def test_html_and_json_documents_negotiate() -> None:
     assert negotiate("application/json", (HTML, JSON)) is JSON
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", True),  # a browser
+        ("*/*", True),  # curl: no preference stated, so the page
+        (None, True),
+        ("application/*", False),
+        ("text/turtle;q=0.1, */*", False),
+        ("*/*, text/html;q=0", False),
+        ("text/turtle, text/html;q=0.5", False),
+    ],
+)
+def test_page_by_default(accept: str | None, expected: bool) -> None:
+    assert page_by_default(accept, RDF_FORMATS) is expected

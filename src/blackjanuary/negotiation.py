@@ -96,23 +96,33 @@ def negotiate(accept: str | None, offers: Sequence[Format]) -> Format | None:
 
 
 def prefers_html(accept: str | None, others: Sequence[Format]) -> bool:
-    """True when the client should get the page: it names ``text/html`` (or ``text/*``) at least as
-    highly as every one of ``others``, or it names none of them at all.
+    """True when ``text/html`` is explicitly wanted at least as much as every one of ``others``.
 
-    A browser sends ``text/html,…,*/*;q=0.8``; curl sends ``*/*`` and a bare client no header: none
-    states a preference, so they get the page. RDF goes to clients that ask for an RDF type by name
-    (or by ``application/*``).
-
-    >>> from blackjanuary.formats import TURTLE
-    >>> prefers_html("*/*", (TURTLE,)), prefers_html("text/turtle, */*;q=0.1", (TURTLE,))
-    (True, False)
+    A browser sends ``text/html,…,*/*;q=0.8``; a client asking for ``*/*`` alone gets data, not a page
+    (the SPARQL endpoint's results, an error's JSON body).
     """
     ranges = _ranges(accept)
     html_q, html_spec = _quality("text/html", ranges)
-    if html_q <= 0:
+    if html_q <= 0 or html_spec < 1:
         return False
-    named = [_format_quality(f, ranges) for f in others]
-    if html_spec < 1:  # html only through */*: the page unless an RDF type is named
-        return not any(q > 0 and specificity >= 1 for q, specificity in named)
-    best_other = max((q for q, _ in named), default=0.0)
+    best_other = max((_format_quality(f, ranges)[0] for f in others), default=0.0)
     return html_q >= best_other
+
+
+def page_by_default(accept: str | None, rdf: Sequence[Format]) -> bool:
+    """For a thing's IRI and the landing page: True when the client should get the HTML page.
+
+    That is when it names ``text/html`` at least as highly as every RDF format, or names none of
+    them at all: curl (``*/*``) and a bare client (no header) state no preference, so they get the
+    page; RDF goes to clients that ask for an RDF type by name (or by ``application/*``).
+
+    >>> from blackjanuary.formats import TURTLE
+    >>> page_by_default("*/*", (TURTLE,)), page_by_default("text/turtle, */*;q=0.1", (TURTLE,))
+    (True, False)
+    """
+    ranges = _ranges(accept)
+    if _quality("text/html", ranges)[0] <= 0:
+        return False
+    if not any(q > 0 and specificity >= 1 for q, specificity in (_format_quality(f, ranges) for f in rdf)):
+        return True
+    return prefers_html(accept, rdf)

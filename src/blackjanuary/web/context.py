@@ -18,7 +18,7 @@ from blackjanuary.dumps import jsonld, to_ox_term
 from blackjanuary.errors import NotAcceptable, ResourceNotFound
 from blackjanuary.formats import HTML, JSONLD, RDF_GRAPH_FORMATS, Format, by_extension
 from blackjanuary.iris import Iris
-from blackjanuary.negotiation import negotiate, prefers_html
+from blackjanuary.negotiation import negotiate, page_by_default
 from blackjanuary.store import Store
 from blackjanuary.store.serialize import graph_result
 from blackjanuary.vocab import Ours
@@ -113,9 +113,8 @@ def choose(path_ext: str | None) -> tuple[Format, bool]:
             )
         return fmt, False
     accept = request.headers.get("Accept")
-    offers = (
-        (HTML, *RDF_GRAPH_FORMATS) if prefers_html(accept, RDF_GRAPH_FORMATS) else (*RDF_GRAPH_FORMATS, HTML)
-    )
+    page_first = page_by_default(accept, RDF_GRAPH_FORMATS)  # curl's */* gets the page
+    offers = (HTML, *RDF_GRAPH_FORMATS) if page_first else (*RDF_GRAPH_FORMATS, HTML)
     fmt = negotiate(accept, offers)
     if fmt is None:
         raise NotAcceptable(
