@@ -74,6 +74,23 @@ def integer(n: int) -> str:
     return lit(str(n), datatype=XSD + "integer")
 
 
+def segment(node: str, label: str, exact: str, start: int, end: int) -> Iterator[tuple[str, str, str]]:
+    """A text segment in the Web Annotation shape (ADR 0001): the source and three blank-node selectors."""
+    fragment, position, quote = f"_:{label}f", f"_:{label}p", f"_:{label}q"
+    yield node, iri(RDF + "type"), iri(OA + "SpecificResource")
+    yield node, iri(OA + "hasSource"), SOURCE
+    for selector in (fragment, position, quote):
+        yield node, iri(OA + "hasSelector"), selector
+    yield fragment, iri(RDF + "type"), iri(OA + "FragmentSelector")
+    yield fragment, iri(DCT + "conformsTo"), iri("http://tools.ietf.org/rfc/rfc5147")
+    yield fragment, iri(RDF + "value"), lit(f"char={start},{end}")
+    yield position, iri(RDF + "type"), iri(OA + "TextPositionSelector")
+    yield position, iri(OA + "start"), integer(start)
+    yield position, iri(OA + "end"), integer(end)
+    yield quote, iri(RDF + "type"), iri(OA + "TextQuoteSelector")
+    yield quote, iri(OA + "exact"), lit(exact)
+
+
 class Generator:
     """Yields triples (s, p, o as N-Triples terms) until at least ``target`` have been produced."""
 
@@ -142,15 +159,11 @@ class Generator:
         yield statement, iri(RDF + "object"), integer(killed)
         yield statement, iri(PROV + "wasDerivedFrom"), quote
         yield quote, iri(RDF + "type"), iri(BJ + "Quote")
-        yield quote, iri(OA + "exact"), lit(f"{killed} Menschen kamen ums Leben")
-        yield quote, iri(OA + "start"), integer(quote_start)
-        yield quote, iri(OA + "end"), integer(quote_end)
+        yield from segment(quote, f"q{n}", f"{killed} Menschen kamen ums Leben", quote_start, quote_end)
         yield quote, iri(DCT + "isPartOf"), sentence
         yield sentence, iri(RDF + "type"), iri(BJ + "Sentence")
         text = f"Satz {n}: Bei dem Ereignis kamen {killed} Menschen ums Leben."
-        yield sentence, iri(OA + "exact"), lit(text)
-        yield sentence, iri(OA + "start"), integer(sentence_start)
-        yield sentence, iri(OA + "end"), integer(sentence_start + 100)
+        yield from segment(sentence, f"s{n}", text, sentence_start, sentence_start + 100)
         yield sentence, iri(BJ + "sentenceNumber"), integer(n + 1)
         yield sentence, iri(DCT + "isPartOf"), SOURCE
 

@@ -57,8 +57,8 @@ OURS = ("embedded", "persistent", "remote")
 
 # Probes: the same three queries for every server, plus an entity page and a data document for ours ---
 def events_in(triples: int) -> int:
-    """How many events a generated graph of ``triples`` holds (about 37 triples per event)."""
-    return max(1, triples // 37)
+    """How many events a generated graph of ``triples`` holds (about 52 triples per event)."""
+    return max(1, triples // 52)
 
 
 def q_lookup(k: int) -> str:

@@ -25,6 +25,20 @@ BJ, BJID, BJST = CANONICAL.BJ, str(CANONICAL.ID), str(CANONICAL.STATEMENT)
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
 SDO = Namespace("http://schema.org/")  # ADR 0001; rdflib's SDO is https://schema.org/
 SOURCE_IRI = URIRef(str(CANONICAL.SOURCE) + "black-january-1990.de")
+NEW_TERMS_1_2 = {
+    BJ[name]
+    for name in (
+        "PoliticalTendency",
+        "TimeBoundProperty",
+        "atTimeOf",
+        "demandedInVain",
+        "embassyOf",
+        "deadOf",
+        "dissolutionOf",
+        "anniversaryDay",
+    )
+}
+"""Our terms added in data 1.2.0 (issue 13), labelled in all four languages."""
 # Triples that describe or link an entity rather than state a fact of the source text: no statement.
 DESCRIPTIVE = {
     RDF.type,
@@ -83,13 +97,22 @@ def one(graph: Graph, subject: Node, predicate: URIRef) -> Node:
     return values[0]
 
 
+def selector(data: Graph, segment: Node, cls: URIRef) -> Node:
+    """The one selector of class ``cls`` that describes ``segment`` (Web Annotation, ADR 0001)."""
+    found = [s for s in data.objects(segment, OA.hasSelector) if (s, RDF.type, cls) in data]
+    assert len(found) == 1, f"{segment} has {len(found)} selectors of class {cls}, expected exactly one"
+    return found[0]
+
+
 def spans(data: Graph, cls: URIRef) -> list[tuple[URIRef, int, int, str]]:
     nodes = []
     for node in data.subjects(RDF.type, cls):
-        start, end = one(data, node, OA.start), one(data, node, OA.end)
+        position = selector(data, node, OA.TextPositionSelector)
+        start, end = one(data, position, OA.start), one(data, position, OA.end)
         assert isinstance(start, Literal) and start.datatype == XSD.integer, node
         assert isinstance(end, Literal) and end.datatype == XSD.integer, node
-        nodes.append((node, int(start), int(end), str(one(data, node, OA.exact))))
+        exact = one(data, selector(data, node, OA.TextQuoteSelector), OA.exact)
+        nodes.append((node, int(start), int(end), str(exact)))
     return nodes
 
 
@@ -239,7 +262,10 @@ def test_every_own_term_used_is_defined_in_the_ontology(data: Graph, ontology: G
     assert {BJ.Statement, BJ.Quote, BJ.Sentence, BJ.SourceText} <= defined
     for term in used | defined:
         assert (term, RDFS.isDefinedBy, URIRef(str(BJ)[:-1])) in ontology, f"{term} is not in the ontology"
-        assert {label.language for label in ontology.objects(term, RDFS.label)} == {"en", "de"}, term
+        languages = {label.language for label in ontology.objects(term, RDFS.label)}
+        assert {"en", "de"} <= languages <= set(LABEL_LANGS), term
+        if term in NEW_TERMS_1_2:
+            assert languages == set(LABEL_LANGS), f"{term}: a term of 1.2.0 is labelled in de, en, az and ru"
         assert one(ontology, term, RDFS.comment)
         if (term, RDF.type, OWL.Class) not in ontology:
             assert one(ontology, term, RDFS.domain) and one(ontology, term, RDFS.range), term

@@ -45,6 +45,7 @@ PREFIXES = {
     "dcterms:": "http://purl.org/dc/terms/",
 }
 SRC = "bjsrc:fixture.de#char="
+OA = "http://www.w3.org/ns/oa#"
 
 
 def iri(short: str | None) -> str | None:
@@ -96,15 +97,23 @@ EXPECTED: dict[str, set[tuple[str, str | None, str]]] = {
     "statement-not-from-quote": {("bjst:whole-text", "prov:wasDerivedFrom", "bjsh:StatementShape")},
     "statement-without-source": {("bjst:unsourced", "prov:wasDerivedFrom", "bjsh:StatementShape")},
     "direct-triple-missing": {("bjst:no-direct-triple", "rdf:object", "bjsh:StatementShape")},
-    "quote-offsets-wrong": {(SRC + "89,112", "oa:exact", "bjsh:QuoteNodeShape")},
-    "quote-fragment-mismatch": {(SRC + "1,24", "oa:start", "bjsh:QuoteNodeShape")},
+    "quote-offsets-wrong": {(SRC + "89,112", "oa:hasSelector", "bjsh:QuoteNodeShape")},
+    "quote-fragment-mismatch": {(SRC + "1,24", "oa:hasSelector", "bjsh:QuoteNodeShape")},
     "quote-outside-sentence": {(SRC + "0,5", "dcterms:isPartOf", "bjsh:QuoteNodeShape")},
     "quote-orphan": {(SRC + "3,9", "dcterms:isPartOf", "bjsh:QuoteNodeShape")},
-    "quote-start-after-end": {
-        (SRC + "111,88", "oa:start", "bjsh:QuoteNodeShape"),
-        (SRC + "111,88", "oa:exact", "bjsh:QuoteNodeShape"),
+    "quote-start-after-end": {(SRC + "111,88", "oa:hasSelector", "bjsh:QuoteNodeShape")},
+    "quote-without-exact": {(SRC + "95,98", f"({OA}hasSelector/{OA}exact)", "bjsh:QuoteNodeShape")},
+    "segment-typed-as-selector": {
+        (SRC + "74,79", "rdf:type", "bjsh:SegmentShape"),
+        (SRC + "74,79", "oa:exact", "bjsh:SegmentShape"),
     },
-    "quote-without-exact": {(SRC + "95,98", "oa:exact", "bjsh:QuoteNodeShape")},
+    "fragment-selector-not-rfc5147": {
+        ("bjsrc:fixture-selector", "dcterms:conformsTo", "bjsh:FragmentSelectorShape")
+    },
+    "past-claim-without-time": {
+        ("bjst:baku-claimed-by-timeless", "bj:atTimeOf", "bjsh:TimeBoundStatementShape")
+    },
+    "alt-label-without-source": {("bjid:baku", "skos:altLabel", "bjsh:AltLabelSourceShape")},
     "count-invalid": {
         ("bjid:negative-count", "bj:killedCount", "bjsh:CountShape"),
         ("bjid:negative-count", "bj:arrestedCount", "bjsh:CountShape"),
@@ -118,7 +127,9 @@ MESSAGE_FRAGMENTS = {
     "quote-offsets-wrong": 'which reads "indestens 150 Menschen."',
     "direct-triple-missing": "direct triple is missing",
     "end-before-start": "1990-01-19 is before schema:startDate 1990-01-20",
-    "quote-fragment-mismatch": "#char=88,111",
+    "quote-fragment-mismatch": "must both be char=88,111",
+    "segment-typed-as-selector": "is a text segment, not a selector",
+    "alt-label-without-source": "The alternative label Baky has no source",
     "own-iri-key": 'The key "Bad_Key" of',
 }
 
@@ -361,3 +372,46 @@ def test_cli_engine_option_reports_the_same(engine: str) -> None:
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {"conforms": True, "violation_count": 0, "violations": []}
+
+
+# --- the real data, broken in one place (issue 13): the gate rejects it --------------------------------
+
+QUOTE_0_24 = "<" + B + "source/black-january-1990.de#char=0,24> a bj:Quote, oa:SpecificResource ;"
+CLAIM_NOTE = '    bj:qualifierNote "beansprucht wurde (damals)"@de, "was claimed (at the time)"@en ;\n'
+CLAIM_TIME = "    bj:atTimeOf bjid:mass-demonstrations-in-azerbaijan ;\n"
+BROKEN = {
+    "segment-typed-as-selector": (
+        "source.ttl",
+        QUOTE_0_24,
+        QUOTE_0_24.replace("oa:SpecificResource ;", "oa:SpecificResource, oa:TextQuoteSelector ;"),
+        ("source/black-january-1990.de#char=0,24", "rdf:type", "bjsh:SegmentShape"),
+    ),
+    "past-claim-without-time": (
+        "claims.ttl",
+        "    rdf:predicate bj:claimedBy ;\n    rdf:object bjid:armenia ;\n" + CLAIM_NOTE + CLAIM_TIME,
+        "    rdf:predicate bj:claimedBy ;\n    rdf:object bjid:armenia ;\n",
+        ("bjst:nagorno-karabakh-claimed-by", "bj:atTimeOf", "bjsh:TimeBoundStatementShape"),
+    ),
+    "alt-label-without-source": (
+        "places.ttl",
+        "    skos:exactMatch wd:Q9248 ;\n",
+        '    skos:exactMatch wd:Q9248 ;\n    skos:altLabel "Baky"@en ;\n',
+        ("bjid:baku", "skos:altLabel", "bjsh:AltLabelSourceShape"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_a_broken_copy_of_the_real_data_is_rejected(case: str, tmp_path: Path) -> None:
+    """A copy of the project whose graph has one distortion of data 1.1.0 back: validation fails on it."""
+    for part in ("graph", "shapes", "ontology"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    file, old, new, (focus, path, shape) = BROKEN[case]
+    target = tmp_path / "graph" / file
+    text = target.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{file} no longer holds the passage this test breaks"
+    target.write_text(text.replace(old, new), encoding="utf-8")
+    report = validate(Settings(root=tmp_path))
+    assert not report.conforms
+    focus_iri = B + focus if focus.startswith("source/") else iri(focus)
+    assert (focus_iri, iri(path), iri(shape)) in {(v.focus_node, v.path, v.shape) for v in report.violations}

@@ -67,14 +67,31 @@ def turtle_string(value: str) -> str:
     return f'"{escaped}"'
 
 
+RFC5147 = "http://tools.ietf.org/rfc/rfc5147"
+
+
+def segment_turtle(span: Span, classes: str, extra: str, part_of: str) -> str:
+    """A text segment in the Web Annotation shape: an ``oa:SpecificResource`` of the source text whose
+    selectors (RFC 5147 fragment, position, quote) describe it; its IRI is the ``#char=`` fragment."""
+    return (
+        f"<{span.iri}> a {classes}, oa:SpecificResource ;\n{extra}"
+        f"    oa:hasSource bjsrc:black-january-1990.de ;\n"
+        f"    oa:hasSelector [ a oa:FragmentSelector ; dcterms:conformsTo <{RFC5147}> ; "
+        f'rdf:value "char={span.start},{span.end}" ] ,\n'
+        f"        [ a oa:TextPositionSelector ; oa:start {span.start} ; oa:end {span.end} ] ,\n"
+        f"        [ a oa:TextQuoteSelector ; oa:exact {turtle_string(span.text)} ] ;\n"
+        f"    dcterms:isPartOf {part_of} .\n"
+    )
+
+
 def quote_turtle(text: str, span: Span) -> str:
     _, sentence = sentence_of(text, span)
-    return (
-        f"<{span.iri}> a bj:Quote, oa:TextQuoteSelector, oa:TextPositionSelector ;\n"
-        f"    oa:exact {turtle_string(span.text)} ;\n"
-        f"    oa:start {span.start} ;\n    oa:end {span.end} ;\n"
-        f"    dcterms:isPartOf <{sentence.iri}> .\n"
-    )
+    return segment_turtle(span, "bj:Quote", "", f"<{sentence.iri}>")
+
+
+def sentence_turtle(number: int, span: Span) -> str:
+    number_line = f"    bj:sentenceNumber {number} ;\n"
+    return segment_turtle(span, "bj:Sentence", number_line, "bjsrc:black-january-1990.de")
 
 
 def main(argv: list[str] | None = None) -> int:

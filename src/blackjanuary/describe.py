@@ -34,6 +34,7 @@ PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX schema: <http://schema.org/>
+PREFIX oa: <http://www.w3.org/ns/oa#>
 """
 
 
@@ -97,8 +98,9 @@ def facts(store: Store, iri: str, limit: int = OWN_LIMIT) -> Graph:
 
     1. the resource's own triples plus one level of blank nodes hanging off it;
     2. its statement nodes (``rdf:subject`` = the resource);
-    3. the quotes those statements (or the resource itself) derive from, and the sentences holding
-       them (their ``schema:text`` left out: the source text is its own document);
+    3. the quotes those statements (or the resource itself) derive from, the sentences holding
+       them (their ``schema:text`` left out: the source text is its own document), and the selectors
+       describing both (text, offsets, RFC 5147 fragment);
     4. the labels of everything the resource or its statements link to, predicates included.
     """
     s = iri_term(iri)
@@ -110,7 +112,8 @@ def facts(store: Store, iri: str, limit: int = OWN_LIMIT) -> Graph:
         f"{{ SELECT ?s ?p ?o WHERE {{ ?s rdf:subject {s} ; ?p ?o }} LIMIT {n} }} UNION "
         "{ SELECT DISTINCT ?s ?p ?o WHERE { "
         f"{{ ?st rdf:subject {s} }} UNION {{ VALUES ?st {{ {s} }} }} "
-        "{ ?st prov:wasDerivedFrom ?s } UNION { ?st prov:wasDerivedFrom ?q . ?q dcterms:isPartOf ?s } "
+        "{ ?st prov:wasDerivedFrom ?s } UNION { ?st prov:wasDerivedFrom ?q . ?q dcterms:isPartOf ?s } UNION "
+        "{ ?st prov:wasDerivedFrom ?q . ?q dcterms:isPartOf? ?segment . ?segment oa:hasSelector ?s } "
         f"?s ?p ?o FILTER(?p != schema:text) }} LIMIT {n} }} UNION "
         "{ SELECT DISTINCT ?s ?p ?o WHERE { "
         f"{{ {s} ?s ?x }} UNION {{ {s} ?x ?s }} UNION "

@@ -14,6 +14,7 @@ from rdflib import ConjunctiveGraph, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 from rdflib.term import Node
 
+from blackjanuary import segments
 from blackjanuary.vocab import OA, WD, Ours
 
 QUOTE_PREDICATES = (OA.exact, OA.start, OA.end)
@@ -52,7 +53,9 @@ PREFIX dcterms: <{DCTERMS}>
 CONSTRUCT {{ ?st ?p ?o . ?q ?qp ?qo . ?x skos:exactMatch ?wd . ?t rdfs:label ?l . ?d dcterms:modified ?m . }}
 WHERE {{
   {{ ?st a <{bj}Statement> ; ?p ?o . }}
-  UNION {{ ?st a <{bj}Statement> ; prov:wasDerivedFrom ?q . ?q ?qp ?qo .
+  UNION {{ ?st a <{bj}Statement> ; prov:wasDerivedFrom ?q . ?q <{OA.hasSelector}> ?qo .
+           BIND(<{OA.hasSelector}> AS ?qp) }}
+  UNION {{ ?st a <{bj}Statement> ; prov:wasDerivedFrom/<{OA.hasSelector}> ?q . ?q ?qp ?qo .
            FILTER(?qp IN (<{OA.exact}>, <{OA.start}>, <{OA.end}>)) }}
   UNION {{ ?x skos:exactMatch ?wd . FILTER(STRSTARTS(STR(?wd), "{wd}")) }}
   UNION {{ ?t rdfs:label ?l . }}
@@ -77,10 +80,6 @@ def plain_graph(graph: Graph) -> Graph:
     return plain
 
 
-def _int(node: Node | None) -> int | None:
-    return int(node) if isinstance(node, Literal) else None
-
-
 def read_facts(graph: Graph, ours: Ours) -> list[Fact]:
     facts: list[Fact] = []
     prefix = str(ours.STATEMENT)
@@ -94,11 +93,10 @@ def read_facts(graph: Graph, ours: Ours) -> list[Fact]:
         )
         quotes = []
         for q in sorted(graph.objects(st, PROV.wasDerivedFrom)):
-            exact = graph.value(q, OA.exact)
+            exact = segments.exact(graph, q)
             if exact is not None:
-                quotes.append(
-                    Quote(str(q), str(exact), _int(graph.value(q, OA.start)), _int(graph.value(q, OA.end)))
-                )
+                start, end = segments.offset(graph, q, OA.start), segments.offset(graph, q, OA.end)
+                quotes.append(Quote(str(q), exact, start, end))
         key = str(st)[len(prefix) :] if str(st).startswith(prefix) else str(st)
         facts.append(Fact(str(st), key, subject, predicate, obj, tuple(qualifiers), tuple(quotes)))
     return facts

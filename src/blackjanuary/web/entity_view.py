@@ -15,6 +15,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, VOID, XSD
 from rdflib.term import Node
 
+from blackjanuary import segments
 from blackjanuary.iris import Iris
 from blackjanuary.vocab import OA, SDO, WD, WGS84, WIKIBASE, Ours
 from blackjanuary.web.i18n import pick_literal
@@ -89,7 +90,7 @@ class Labeller:
         if found is not None:
             return str(found)
         if isinstance(node, URIRef):
-            exact = self.graph.value(node, OA.exact)
+            exact = segments.exact(self.graph, node)
             if exact is not None:
                 return f"„{exact}“"
             try:
@@ -149,15 +150,15 @@ def int_value(node: Node | None) -> int | None:
 
 
 def quote_of(graph: Graph, labeller: Labeller, node: Node) -> Quote:
-    exact = str(graph.value(node, OA.exact) or "")
+    exact = segments.exact(graph, node) or ""
     sentence = graph.value(node, DCTERMS.isPartOf)
-    if sentence is not None and graph.value(sentence, OA.exact) is None:
+    if sentence is not None and segments.exact(graph, sentence) is None:
         sentence = None
     href = labeller.iris.link(str(node)) if isinstance(node, URIRef) else None
     if sentence is None:
         return Quote(exact, href, href, int_value(graph.value(node, _sentence_number(labeller))), "", "")
-    sentence_text = str(graph.value(sentence, OA.exact))
-    start, s_start = int_value(graph.value(node, OA.start)), int_value(graph.value(sentence, OA.start))
+    sentence_text = segments.exact(graph, sentence) or ""
+    start, s_start = segments.offset(graph, node, OA.start), segments.offset(graph, sentence, OA.start)
     before = after = ""
     if start is not None and s_start is not None:
         offset = start - s_start
@@ -187,7 +188,7 @@ def statement_view(graph: Graph, labeller: Labeller, statement: Node) -> Stateme
     quotes = tuple(
         quote_of(graph, labeller, q)
         for q in sorted(graph.objects(statement, PROV.wasDerivedFrom))
-        if graph.value(q, OA.exact) is not None
+        if segments.exact(graph, q) is not None
     )
     qualifiers = tuple(
         (labeller.value(p), labeller.value(o))

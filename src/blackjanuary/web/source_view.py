@@ -59,8 +59,8 @@ def sentences(store: Store, source: str, bj: str) -> list[tuple[URIRef, int, int
     rows = store.select(
         PREFIXES + f"PREFIX oa: <http://www.w3.org/ns/oa#> PREFIX bj: <{bj}> "
         f"SELECT ?s ?start ?end ?n ?exact WHERE {{ ?s a bj:Sentence ; dcterms:isPartOf {iri_term(source)} ; "
-        "oa:start ?start ; oa:end ?end . OPTIONAL { ?s bj:sentenceNumber ?n } "
-        "OPTIONAL { ?s oa:exact ?exact } } "
+        "oa:hasSelector/oa:start ?start ; oa:hasSelector/oa:end ?end . OPTIONAL { ?s bj:sentenceNumber ?n } "
+        "OPTIONAL { ?s oa:hasSelector/oa:exact ?exact } } "
         "ORDER BY ?start"
     )
     found = []
