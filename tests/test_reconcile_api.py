@@ -3,7 +3,6 @@ official JSON Schemas of its version (vendored in tests/fixtures/reconciliation-
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -21,9 +20,9 @@ from referencing.jsonschema import DRAFT7
 from blackjanuary.config import Settings
 from blackjanuary.dataset import load
 from blackjanuary.reconcile.service import MAX_BATCH
+from reference_data import named_rows
 
 SCHEMAS = Path(__file__).resolve().parent / "fixtures" / "reconciliation-schemas"
-REFERENCE = Path(__file__).resolve().parent.parent / "graph" / "reference" / "wikidata.tsv"
 SWAGGER = "http://swagger.io/v2/schema.json"
 LANGS = ("de", "en", "az", "ru")
 SCHEMA_ORG = "http://schema.org/"
@@ -57,11 +56,6 @@ def test_schema_harness_rejects_invalid_documents() -> None:
         check("0.2", "manifest", {"name": "no versions"})
     with pytest.raises(AssertionError):
         check("1.0-draft", "reconciliation-result-batch", {"results": [{"candidates": [{"id": "x"}]}]})
-
-
-def reference_rows() -> list[dict[str, str]]:
-    with REFERENCE.open(encoding="utf-8") as handle:
-        return list(csv.DictReader(handle, delimiter="\t"))
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +127,7 @@ def test_manifest_1(client: FlaskClient) -> None:
 # Matching in every language, both versions -------------------------------------------------------
 @pytest.mark.parametrize("lang", LANGS)
 def test_names_in_each_language_reconcile_02(client: FlaskClient, lang: str) -> None:
-    rows = reference_rows()
+    rows = named_rows()
     body = match02(client, {f"q{i}": {"query": r[f"label_{lang}"]} for i, r in enumerate(rows)})
     for i, row in enumerate(rows):
         best = body[f"q{i}"]["result"][0]
@@ -142,7 +136,7 @@ def test_names_in_each_language_reconcile_02(client: FlaskClient, lang: str) -> 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_names_in_each_language_reconcile_1(client: FlaskClient, lang: str) -> None:
-    rows = reference_rows()
+    rows = named_rows()
     queries = [{"conditions": [{"matchType": "name", "propertyValue": r[f"label_{lang}"]}]} for r in rows]
     body = match1(client, queries)
     assert len(body["results"]) == len(rows)

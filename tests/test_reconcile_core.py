@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import doctest
-from pathlib import Path
 
 import pytest
 from rdflib import Dataset, URIRef
@@ -22,14 +20,9 @@ from blackjanuary.reconcile.index import (
 from blackjanuary.reconcile.records import LANGUAGES
 from blackjanuary.reconcile.service import index_from_graph
 from blackjanuary.vocab import Ours
+from reference_data import named_rows
 
-REFERENCE = Path(__file__).resolve().parent.parent / "graph" / "reference" / "wikidata.tsv"
 SCHEMA = "http://schema.org/"
-
-
-def reference_rows() -> list[dict[str, str]]:
-    with REFERENCE.open(encoding="utf-8") as handle:
-        return list(csv.DictReader(handle, delimiter="\t"))
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +44,7 @@ def test_normalize_doctests() -> None:
     assert doctest.testmod(normalize).failed == 0
 
 
-@pytest.mark.parametrize("row", reference_rows(), ids=lambda r: r["key"])
+@pytest.mark.parametrize("row", named_rows(), ids=lambda r: r["key"])
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_reference_names_in_every_language_match_their_thing(
     index: NameIndex, row: dict[str, str], lang: str

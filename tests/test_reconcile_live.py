@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import csv
 import json
-from pathlib import Path
 
 import pytest
 import requests
 
-REFERENCE = Path(__file__).resolve().parent.parent / "graph" / "reference" / "wikidata.tsv"
+from reference_data import named_rows
+
 TIMEOUT = 30
-
-
-def reference_rows() -> list[dict[str, str]]:
-    with REFERENCE.open(encoding="utf-8") as handle:
-        return list(csv.DictReader(handle, delimiter="\t"))
 
 
 @pytest.mark.parametrize("lang", ["de", "en", "az", "ru"])
 def test_openrefine_style_batch_in_each_language(live_server: str, lang: str) -> None:
-    rows = reference_rows()
+    rows = named_rows()
     queries = {f"q{i}": {"query": r[f"label_{lang}"], "limit": 3} for i, r in enumerate(rows)}
     response = requests.post(
         f"{live_server}/reconcile",
