@@ -117,8 +117,8 @@ def _csv_only(entry: Entry) -> bool:
 def _judge(entry: Entry, want: Answer, got: Answer) -> str | None:
     ordered = is_ordered(query_text(entry))
     if _csv_only(entry):
-        return compare(want, as_csv(got), ordered=ordered)
-    return compare(want, got, ordered=ordered)
+        return compare(want, as_csv(got), ordered=ordered, lax=entry.lax)
+    return compare(want, got, ordered=ordered, lax=entry.lax)
 
 
 # In process ------------------------------------------------------------------------------------------
@@ -241,5 +241,8 @@ def run_http(entry: Entry) -> Iterator[Outcome]:
             continue
         target = as_csv(want) if fmt.name == "csv" and isinstance(want, Solutions) else want
         ordered = is_ordered(query_text(entry))
-        problem = compare(target, got, ordered=ordered) if fmt.name == "csv" else _judge(entry, want, got)
+        if fmt.name == "csv":
+            problem = compare(target, got, ordered=ordered, lax=entry.lax)
+        else:
+            problem = _judge(entry, want, got)
         yield Outcome(entry.short_id, engine, "fail" if problem else "pass", problem or "")

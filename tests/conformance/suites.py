@@ -108,6 +108,8 @@ class Entry:
     action: str | None = None
     """For syntax tests: the input document."""
     result: str | None = None
+    lax: bool = False
+    """``mf:resultCardinality mf:LaxCardinality``: duplicates may be dropped (REDUCED)."""
     manifest: str = ""
     extra: dict[str, str] = field(default_factory=dict, compare=False)
 
@@ -179,6 +181,7 @@ def _entry(suite: Suite, graph: Graph, node: Node, manifest: str) -> Entry:
         graph_data=graph_data or (),
         action=action_file,
         result=str(result) if result is not None else None,
+        lax=(node, MF.resultCardinality, MF.LaxCardinality) in graph,
         manifest=manifest,
     )
 

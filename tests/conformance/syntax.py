@@ -58,6 +58,14 @@ OX_FORMAT = {
     NQUADS.name: ox.RdfFormat.N_QUADS,
 }
 DUMP_FORMATS: tuple[Format, ...] = (TURTLE, NTRIPLES, JSONLD, RDFXML, TRIG, NQUADS)
+KNOWN_FAILURES = {
+    "manifest.ttl#localName_with_assigned_nfc_PN_CHARS_BASE_character_boundaries": (
+        "the IRI holds U+E01EF, which Turtle's PN_CHARS_BASE allows but RFC 3987 does not; pyoxigraph's "
+        "NamedNode (through which every writer of ours builds its terms) refuses it"
+    ),
+}
+"""Failures explained (keyed by test id); a listed test that starts passing fails the test run."""
+
 WRITERS = [f"dump:{f.name}" for f in DUMP_FORMATS] + [f"doc:{f.name}" for f in RDF_GRAPH_FORMATS]
 
 
