@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 
-.PHONY: run test install build validate stats serve lint format soak bench system-deps clean
+.PHONY: run test install build validate stats serve lint format soak bench conformance system-deps clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ test: $(STAMP) system-deps
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/python -m pytest -n 2 -m "not slow"
+
+# The W3C suites (tests/conformance/): run them all and write docs/conformance.md from the results.
+conformance: $(STAMP)
+	cd tests && ../$(BIN)/python -m conformance.report --out ../docs/conformance.md
 
 soak: $(STAMP) system-deps
 	$(BIN)/python -m pytest -m slow

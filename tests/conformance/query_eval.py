@@ -23,7 +23,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urljoin
 
 import pyoxigraph as ox
-from rdflib import Dataset, Graph
+from rdflib import Graph
 
 from blackjanuary.config import Settings
 from blackjanuary.formats import RDF_FORMATS, RESULT_FORMATS, Format
@@ -192,16 +192,14 @@ def formats_for(want: Answer) -> tuple[Format, ...]:
 
 
 def parse_answer(fmt: Format, body: bytes) -> Answer:
+    """An answer read back: results by their readers, graphs by rdflib (TriG and N-Quads by
+    pyoxigraph, as rdflib's dataset readers are deprecated), every quad's triple kept."""
     if fmt.name in PARSE_BACK:
         return parse_results(body, PARSE_BACK[fmt.name])
     assert fmt.rdflib_name is not None
     if fmt.kind == "dataset":
-        dataset = Dataset()
-        dataset.parse(data=body, format=fmt.rdflib_name)
-        graph = Graph()
-        for s, p, o, _ in dataset.quads((None, None, None, None)):
-            graph.add((s, p, o))
-        return GraphAnswer(graph)
+        quads = ox.parse(body, format=ox.RdfFormat.TRIG if fmt.name == "trig" else ox.RdfFormat.N_QUADS)
+        return from_ox_results(q.triple for q in quads)
     graph = Graph()
     graph.parse(data=body, format=fmt.rdflib_name)
     return GraphAnswer(graph)

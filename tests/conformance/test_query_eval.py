@@ -14,6 +14,9 @@ from .query_eval import run_http, run_pyoxigraph
 from .suites import Entry, query_tests
 
 TESTS = query_tests()
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:ConjunctiveGraph is deprecated:DeprecationWarning"
+)  # rdflib's JSON-LD reader
 
 
 @pytest.mark.parametrize("entry", TESTS, ids=[f"{e.suite}/{e.short_id}" for e in TESTS])
