@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urljoin
 
 import pyoxigraph as ox
+from flask import Flask
 from rdflib import Graph
 
 from blackjanuary.config import Settings
@@ -150,7 +151,7 @@ def _settings() -> Settings:
     return Settings(root=ROOT, cache_size=0)
 
 
-def _app(files: tuple[str, ...]):  # type: ignore[no-untyped-def]
+def _app(files: tuple[str, ...]) -> Flask:
     store = ox.Store()
     for iri in files:
         _load(store, iri, ox.NamedNode(iri))
@@ -159,7 +160,7 @@ def _app(files: tuple[str, ...]):  # type: ignore[no-untyped-def]
 
 
 @cache
-def _shared_app():  # type: ignore[no-untyped-def]
+def _shared_app() -> Flask:
     """One app holding every data file of every query test, each a named graph under its IRI."""
     from .suites import query_tests
 
@@ -168,11 +169,11 @@ def _shared_app():  # type: ignore[no-untyped-def]
 
 
 @cache
-def _empty_app():  # type: ignore[no-untyped-def]
+def _empty_app() -> Flask:
     return _app(())
 
 
-def app_for(entry: Entry):  # type: ignore[no-untyped-def]
+def app_for(entry: Entry) -> Flask:
     """The app a test talks to: the shared one (its dataset chosen by the protocol), or an empty one
     for a test without data (with no dataset in the request, the default graph is the store's union)."""
     return _shared_app() if graph_files(entry) else _empty_app()
