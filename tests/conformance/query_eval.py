@@ -148,7 +148,7 @@ def run_pyoxigraph(entry: Entry) -> Outcome:
 
 @cache
 def _settings() -> Settings:
-    return Settings(root=ROOT, cache_size=0)
+    return Settings(root=ROOT)  # the defaults, result cache included, as served
 
 
 def _app(files: tuple[str, ...]) -> Flask:
