@@ -383,8 +383,9 @@ def render(
         "  endpoint is read-only, has no entailment regime and calls no other endpoint.",
         "- JSON-LD's own suite (json-ld.org) is not shipped by a registry package; JSON-LD output is",
         "  checked by CONSTRUCT answers and the round trips above.",
-        "- The query tests run on the embedded backend; the persistent backend shares its code, the",
-        "  remote backend forwards queries to its server (which resolves relative IRIs as it sees fit).",
+        "- The query tests run on the embedded backend; the persistent backend shares its code. The",
+        "  remote backend forwards queries unchanged, so relative IRIs resolve against its server's own",
+        "  base (`oxigraph serve` uses its own URL), not against `{base}sparql`.",
         "",
     ]
     text = "\n".join([*head, *fixed, *q_lines, "", *qs_lines, "", *p_lines, "", *s_lines, "", *limits])
