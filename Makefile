@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 
-.PHONY: run test install build validate stats serve lint format soak bench system-deps clean
+.PHONY: run test install build validate stats serve lint format soak bench conformance system-deps clean
 
 # Three layers of one venv: `make run` needs only the runtime; `make test` and `make bench` add extras.
 RUNTIME := $(VENV)/.runtime
@@ -61,6 +61,10 @@ test: $(TESTING) system-deps
 	$(BIN)/ruff check src tests bench setup.py
 	$(BIN)/ruff format --check src tests bench setup.py
 	$(BIN)/python -m pytest -n 2 -m "not slow"
+
+# The W3C suites (tests/conformance/): run them all and write docs/conformance.md from the results.
+conformance: $(STAMP)
+	cd tests && ../$(BIN)/python -m conformance.report --out ../docs/conformance.md
 
 soak: $(STAMP) system-deps
 	$(BIN)/python -m pytest -m slow

@@ -7,6 +7,7 @@ SPARQL 1.1 Query Results JSON, XML, CSV and TSV formats.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from xml.sax.saxutils import escape, quoteattr
@@ -198,11 +199,21 @@ def boolean_result(fmt: Format, value: bool) -> bytes:
 def graph_result(fmt: Format, triples: Sequence[ox.Triple], prefixes: dict[str, str]) -> bytes:
     """Serialize CONSTRUCT/DESCRIBE triples; dataset formats put them in the default graph."""
     rdf_format = RDF_FORMAT_OF[fmt.name]
+    if fmt is RDFXML:
+        triples = [ox.Triple(_xml_node(t.subject), t.predicate, _xml_node(t.object)) for t in triples]  # type: ignore[arg-type]
     items: Iterable[ox.Triple | ox.Quad] = triples
     if fmt.kind == "dataset":
         items = (ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
     use_prefixes = used_prefixes(prefixes, triples) if fmt in (TURTLE, TRIG, RDFXML) else None
     return ox.serialize(items, format=rdf_format, prefixes=use_prefixes) or b""
+
+
+def _xml_node(term: object) -> object:
+    """A blank node whose label cannot be an ``rdf:nodeID`` (an XML NCName starts with a letter or
+    ``_``), renamed stably: ``BNODE("0b")`` made Oxigraph write ``rdf:nodeID="0b"``, which no parser reads."""
+    if isinstance(term, ox.BlankNode) and not (term.value[:1].isalpha() or term.value[:1] == "_"):
+        return ox.BlankNode("b" + hashlib.sha256(term.value.encode("utf-8")).hexdigest()[:32])
+    return term
 
 
 def used_prefixes(

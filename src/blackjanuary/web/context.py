@@ -6,6 +6,7 @@ language, the common template context, and the ``Link`` header.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pyoxigraph as ox
@@ -98,7 +99,9 @@ def serialize(graph: Graph, fmt: Format, prefixes: dict[str, str]) -> bytes:
 
 def _ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     if isinstance(term, BNode):  # only from a remote store: ours are skolemized by the build
-        return ox.BlankNode(str(term))
+        # The remote's label may be no valid rdf:nodeID (an NCName: "0b" is not), so each label is
+        # written as a stable one of ours (W3C Turtle suite, turtle-syntax-blank-label via RDF/XML).
+        return ox.BlankNode("b" + hashlib.sha256(str(term).encode("utf-8")).hexdigest()[:32])
     return to_ox_term(term)
 
 
