@@ -29,6 +29,7 @@ from blackjanuary.formats import (
 from blackjanuary.iris import Ref, data_path, id_path, is_key, page_path, parse_data_name
 from blackjanuary.negotiation import negotiate, prefers_html
 from blackjanuary.vocab import Ours
+from blackjanuary.web.cite import cite_links
 from blackjanuary.web.context import (
     alternates_header,
     cache,
@@ -42,6 +43,8 @@ from blackjanuary.web.context import (
 )
 from blackjanuary.web.entity_view import Labeller, entity_view, jsonld_island
 from blackjanuary.web.http import finish
+from blackjanuary.web.i18n import LANGUAGE_NAMES
+from blackjanuary.web.incoming import fold_incoming
 from blackjanuary.web.svg import locator_map, neighbourhood
 
 log = logging.getLogger(__name__)
@@ -221,27 +224,31 @@ def render_resource(iri: str, *, doc_path: str, links: list[tuple[str, str, str 
     graph = described.graph
     view = entity_view(graph, iri, iris(), lang)
     labeller = Labeller(graph, iris(), lang)
-    incoming_values = [(labeller.value(r.subject), labeller.value(r.predicate)) for r in described.incoming]
+    page_alternates = [
+        {"href": href, "media_type": mt, "label": _label(mt)}
+        for href, rel, mt in links
+        if rel == "alternate" and mt != HTML.media_type
+    ]
+    ref = iris().ref_of(iri)
     ctx.update(
         title=view.label,
         view=view,
-        incoming=incoming_values,
+        incoming=fold_incoming(store(), described.incoming, labeller),
         prev_href=_pager_href(max(0, offset - INCOMING_LIMIT)) if offset else None,
         next_href=_pager_href(offset + INCOMING_LIMIT) if described.more else None,
         map_svg=locator_map(view.point[0], view.point[1], view.label) if view.point else None,
         graph_svg=neighbourhood(view.label, view.neighbours) if view.neighbours else None,
         jsonld=jsonld_island(graph, Ours(settings().base_iri).prefixes()),
-        alternates=[
-            {"href": href, "media_type": mt, "label": _label(mt)}
-            for href, rel, mt in links
-            if rel == "alternate" and mt != HTML.media_type
-        ],
+        alternates=page_alternates,
+        description_language_name=LANGUAGE_NAMES.get(view.description_lang or "", view.description_lang),
+        cite=cite_links(ref) if ref is not None else None,
+        permalink=iri,
     )
     response = Response(render_template("ld/entity.html", **ctx), content_type=HTML.content_type)
     response.headers["Content-Language"] = str(lang)
     response.headers["Link"] = alternates_header(links)
     response.headers["Cache-Control"] = cache()
-    return finish(response, etag=f"{version()}-html-{lang}-{offset}", vary=("Accept-Language",))
+    return finish(response, etag=f"{version()}-html-{lang}-{offset}", vary=("Accept-Language", "Cookie"))
 
 
 def _label(media_type: str | None) -> str:
