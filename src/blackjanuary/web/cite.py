@@ -31,7 +31,8 @@ def cite_links(ref: Ref | None) -> list[tuple[str, str]]:
     return [(name, f"{stem}.{ext}") for ext, (name, _) in FORMATS.items()]
 
 
-def _dataset_facts(lang: str) -> tuple[str, str]:
+def dataset_title_and_issued(lang: str) -> tuple[str, str]:
+    """The dataset's title in ``lang`` (else English) and its release date (``dcterms:issued``)."""
     rows = store().select(
         PREFIXES + f"SELECT ?t ?issued WHERE {{ {iri_term(iris().dataset)} dcterms:title ?t "
         f"OPTIONAL {{ {iri_term(iris().dataset)} dcterms:issued ?issued }} }}"
@@ -44,7 +45,7 @@ def _dataset_facts(lang: str) -> tuple[str, str]:
 
 def citable(ref: Ref | None) -> Citable:
     lang = language()
-    dataset_title, issued = _dataset_facts(lang)
+    dataset_title, issued = dataset_title_and_issued(lang)
     if ref is None:
         return Citable(
             "dataset", dataset_title, iris().dataset, version(), issued, dataset_title, AUTHOR, lang

@@ -27,6 +27,7 @@ from functools import lru_cache
 from babel import Locale
 from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal
+from babel.units import format_unit
 from rdflib import Literal
 from rdflib.namespace import XSD
 
@@ -55,6 +56,18 @@ def locale(lang: str) -> Locale:
 
 def format_number(value: int | float | Decimal, lang: str) -> str:
     return format_decimal(value, locale=locale(lang))
+
+
+def human_size(size: int, lang: str) -> str:
+    """A file size for people: ``4 byte``, ``9.9 kB``, ``1.2 MB`` (decimal units, CLDR wording).
+
+    >>> human_size(4, "en"), human_size(10178, "de"), human_size(2_500_000, "ru")
+    ('4 byte', '10,2 kB', '2,5 МБ')
+    """
+    for unit, scale in (("digital-megabyte", 10**6), ("digital-kilobyte", 10**3)):
+        if size >= scale:
+            return format_unit(round(size / scale, 1), unit, length="short", locale=locale(lang))
+    return format_unit(size, "digital-byte", length="short", locale=locale(lang))
 
 
 def format_literal(literal: Literal, lang: str) -> str | None:

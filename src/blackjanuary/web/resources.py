@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, redirect, render_template, request
 
-from blackjanuary.describe import INCOMING_LIMIT, PREFIXES, describe, description, mentioned, standing
+from blackjanuary.describe import INCOMING_LIMIT, describe, description, mentioned, standing
 from blackjanuary.errors import NotAcceptable, ResourceNotFound
 from blackjanuary.formats import (
     HTML,
@@ -34,6 +34,7 @@ from blackjanuary.web.context import (
     alternates_header,
     cache,
     iris,
+    language,
     offset_param,
     page_context,
     rdf_document,
@@ -42,6 +43,7 @@ from blackjanuary.web.context import (
     version,
 )
 from blackjanuary.web.entity_view import Labeller, entity_view, jsonld_island
+from blackjanuary.web.error_pages import suggestions
 from blackjanuary.web.http import finish
 from blackjanuary.web.i18n import LANGUAGE_NAMES
 from blackjanuary.web.incoming import fold_incoming
@@ -81,29 +83,9 @@ def resolve(ref: Ref) -> str | Response:
     return not_found(ref)
 
 
-def suggestions(key: str) -> list[tuple[str, str]]:
-    """Up to :data:`SUGGESTIONS` (label, path) pairs whose label or key shares a word with ``key``."""
-    words = [w for w in key.lower().replace("_", "-").split("-") if len(w) >= 3 and w.isalnum()][:5]
-    if not words:
-        return []
-    space = iris().base + "id/"
-    stems = sorted({w[:4] for w in words})
-    test = " || ".join(f'CONTAINS(LCASE(STR(?label)), "{w}") || CONTAINS(STR(?s), "{w}")' for w in stems)
-    rows = store().select(
-        PREFIXES + f"SELECT ?s (SAMPLE(?label) AS ?l) WHERE {{ ?s rdfs:label ?label "
-        f'FILTER(STRSTARTS(STR(?s), "{space}") && ({test})) }} GROUP BY ?s ORDER BY ?s LIMIT {SUGGESTIONS}'
-    )
-    found: list[tuple[str, str]] = []
-    for row in rows:
-        ref = iris().ref_of(str(row.get("s", "")))
-        if ref is not None:
-            found.append((str(row.get("l", ref.key)), page_path(ref)))
-    return found
-
-
 def not_found(ref: Ref) -> Response:
-    """404: an HTML page with did-you-mean links for browsers; the shared error body otherwise."""
-    found = suggestions(ref.key)
+    """404 with did-you-mean links (an HTML page in the reader's language for browsers, through the
+    error handler; the suggested paths in the hint for everyone else)."""
     if not is_key(ref.key):
         message = (
             f"{ref.key!r} is not a key of this dataset: keys are lowercase words joined by hyphens "
@@ -111,11 +93,7 @@ def not_found(ref: Ref) -> Response:
         )
     else:
         message = f"No resource {iris().of(ref)} in this dataset."
-    if prefers_html(request.headers.get("Accept"), RDF_GRAPH_FORMATS):
-        body = render_template(
-            "ld/not_found.html", message=message, suggestions=found, **page_context(title="Not found")
-        )
-        return Response(body, status=404, content_type=HTML.content_type)
+    found = suggestions(ref.key, language())
     hint = "did you mean: " + ", ".join(path for _, path in found) if found else "see /entities for every key"
     raise ResourceNotFound(message, hint=hint)
 
