@@ -384,9 +384,9 @@ def test_retired_keys_move_permanently(evil_client: FlaskClient) -> None:
 def test_pure_helpers_doctests() -> None:
     import doctest
 
-    from blackjanuary.web import downloads, i18n, svg
+    from blackjanuary.web import citation, downloads, formatting, i18n, svg, terms
 
-    for module in (i18n, svg, downloads):
+    for module in (i18n, svg, downloads, formatting, terms, citation):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0, module.__name__
 
