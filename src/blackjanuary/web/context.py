@@ -6,6 +6,7 @@ language, the common template context, and the ``Link`` header.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 from urllib.parse import urlencode
 
@@ -180,7 +181,7 @@ def html_response(
     response.headers["Cache-Control"] = cache()
     return finish(
         response,
-        etag=f"{version()}-html-{ctx['lang']}-{request.query_string.decode()}",
+        etag=f"{version()}-html-{ctx['lang']}-{hashlib.sha256(request.query_string).hexdigest()[:16]}",
         vary=(*vary, "Cookie"),
     )
 

@@ -11,6 +11,7 @@ things and sentences come back.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass
 from html import escape
@@ -173,7 +174,7 @@ def search() -> Response:
         response.headers["Cache-Control"] = cache()
         return finish(
             response,
-            etag=f"{version()}-search-json-{lang}-{escape(q)}",
+            etag=f"{version()}-search-json-{lang}-{query_tag()}",
             vary=("Accept", "Accept-Language", "Cookie"),
         )
     ctx.update(
@@ -188,9 +189,14 @@ def search() -> Response:
     response.headers["Cache-Control"] = cache()
     return finish(
         response,
-        etag=f"{version()}-search-html-{lang}-{request.query_string.decode()}",
+        etag=f"{version()}-search-html-{lang}-{query_tag()}",
         vary=("Accept", "Accept-Language", "Cookie"),
     )
+
+
+def query_tag() -> str:
+    """The query string as a short ASCII token for an ETag (a header cannot carry the raw text)."""
+    return hashlib.sha256(request.query_string).hexdigest()[:16]
 
 
 def _urlencode(args: dict[str, str]) -> str:
