@@ -200,8 +200,9 @@ def render_resource(iri: str, *, doc_path: str, links: list[tuple[str, str, str 
         objects_too=True,
     )
     graph = described.graph
-    view = entity_view(graph, iri, iris(), lang)
     labeller = Labeller(graph, iris(), lang)
+    incoming = fold_incoming(store(), described.incoming, labeller)  # adds the linking terms' labels
+    view = entity_view(graph, iri, iris(), lang)
     page_alternates = [
         {"href": href, "media_type": mt, "label": _label(mt)}
         for href, rel, mt in links
@@ -211,7 +212,7 @@ def render_resource(iri: str, *, doc_path: str, links: list[tuple[str, str, str 
     ctx.update(
         title=view.label,
         view=view,
-        incoming=fold_incoming(store(), described.incoming, labeller),
+        incoming=incoming,
         prev_href=_pager_href(max(0, offset - INCOMING_LIMIT)) if offset else None,
         next_href=_pager_href(offset + INCOMING_LIMIT) if described.more else None,
         map_svg=locator_map(view.point[0], view.point[1], view.label) if view.point else None,
