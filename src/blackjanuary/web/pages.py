@@ -17,7 +17,7 @@ from rdflib.namespace import OWL
 
 from blackjanuary.describe import PREFIXES, count, describe, iri_term, with_prefixes
 from blackjanuary.errors import ResourceNotFound
-from blackjanuary.formats import HTML
+from blackjanuary.formats import HTML, RDF_GRAPH_FORMATS
 from blackjanuary.iris import SOURCE_NAME, sparql_link
 from blackjanuary.manifest import DistFile, ManifestError, read_manifest
 from blackjanuary.sparql import leading_keyword
@@ -221,6 +221,7 @@ def landing() -> Response:
         cite=cite_links(None),
     )
     links: list[tuple[str, str, str | None]] = [("/void.ttl", "describedby", "text/turtle")]
+    links += [(f"/void.{f.extension}", "alternate", f.media_type) for f in RDF_GRAPH_FORMATS]
     return html_response("ld/landing.html", ctx, links=links)
 
 
