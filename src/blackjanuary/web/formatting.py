@@ -54,6 +54,15 @@ def locale(lang: str) -> Locale:
     return Locale.parse(LOCALES.get(lang, "en_GB"))
 
 
+def language_name(code: str, lang: str) -> str:
+    """The name of language ``code`` in ``lang`` (CLDR): ``Englisch``, ``ingilis``, ``английский``.
+
+    >>> language_name("en", "de"), language_name("en", "az"), language_name("de", "ru")
+    ('Englisch', 'ingilis', 'немецкий')
+    """
+    return locale(lang).languages.get(code, code)
+
+
 def format_number(value: int | float | Decimal, lang: str) -> str:
     return format_decimal(value, locale=locale(lang))
 

@@ -44,8 +44,8 @@ from blackjanuary.web.context import (
 )
 from blackjanuary.web.entity_view import Labeller, entity_view, jsonld_island
 from blackjanuary.web.error_pages import suggestions
+from blackjanuary.web.formatting import language_name
 from blackjanuary.web.http import finish
-from blackjanuary.web.i18n import LANGUAGE_NAMES
 from blackjanuary.web.incoming import fold_incoming
 from blackjanuary.web.svg import locator_map, neighbourhood
 
@@ -219,7 +219,7 @@ def render_resource(iri: str, *, doc_path: str, links: list[tuple[str, str, str 
         graph_svg=neighbourhood(view.label, view.neighbours) if view.neighbours else None,
         jsonld=jsonld_island(graph, Ours(settings().base_iri).prefixes()),
         alternates=page_alternates,
-        description_language_name=LANGUAGE_NAMES.get(view.description_lang or "", view.description_lang),
+        description_language_name=language_name(view.description_lang or "", lang),
         cite=cite_links(ref) if ref is not None else None,
         permalink=iri,
     )
