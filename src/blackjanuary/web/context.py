@@ -53,7 +53,7 @@ def cache() -> str:
 
 
 def language() -> str:
-    """The reader's language: ``?lang=``, then the cookie a earlier choice left, then Accept-Language."""
+    """The reader's language: ``?lang=``, then the cookie an earlier choice left, then Accept-Language."""
     return choose_language(
         request.headers.get("Accept-Language"), request.args.get("lang"), request.cookies.get(COOKIE)
     )

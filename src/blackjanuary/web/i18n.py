@@ -1,4 +1,4 @@
-"""The reader's language: ``?lang=`` first, then ``Accept-Language``, then English.
+"""The reader's language: ``?lang=`` first, then the ``lang`` cookie, then ``Accept-Language``, then English.
 
 The data carries labels in de, en, az and ru, and every interface text exists in all four
 (``data/messages.json``). A ``?lang=`` choice is remembered in a cookie, so it holds on every page.
