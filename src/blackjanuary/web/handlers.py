@@ -40,7 +40,10 @@ def error_response(
         response = Response(json.dumps(body), status=status, content_type=JSON.content_type)
     response.vary.add("Accept")
     if response.mimetype == "text/html":
+        from blackjanuary.web.context import language
+
         response.vary.add("Accept-Language")
+        response.headers["Content-Language"] = language()
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
