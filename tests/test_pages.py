@@ -384,9 +384,9 @@ def test_retired_keys_move_permanently(evil_client: FlaskClient) -> None:
 def test_pure_helpers_doctests() -> None:
     import doctest
 
-    from blackjanuary.web import citation, downloads, formatting, i18n, svg, terms
+    from blackjanuary.web import citation, downloads, formatting, i18n, search, svg, terms
 
-    for module in (i18n, svg, downloads, formatting, terms, citation):
+    for module in (i18n, svg, downloads, formatting, terms, citation, search):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0, module.__name__
 

@@ -191,6 +191,7 @@ def test_search_over_the_quotes(client: FlaskClient) -> None:
     assert len(data["sentences"]) >= 2
     assert all("sowjetischen Truppen" in s["text"] for s in data["sentences"])
     assert data["sentences"][0]["href"].startswith("/source/black-january-1990.de#char=")
+    assert "<mark>sowjetischen</mark> <mark>Truppen</mark>" in html(client, "/search?q=sowjetischen+TRUPPEN")
     assert client.get("/search?q=xyzzyqq&format=json").get_json() == {
         "query": "xyzzyqq",
         "lang": "en",

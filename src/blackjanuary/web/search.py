@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass
 from html import escape
 
@@ -58,6 +59,35 @@ class SentenceHit:
     number: int
     text: str
     href: str
+
+    def parts(self, q: str) -> list[tuple[str, bool]]:
+        """The sentence as (text, matched) pieces: the words that start like a word of ``q`` are marked."""
+        return marked_words(self.text, q)
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def marked_words(text: str, q: str) -> list[tuple[str, bool]]:
+    """``text`` cut into (piece, matched) runs; a word matches when its folded form starts with a folded
+    word of ``q`` (so "sowjetischen" is marked for "Sowjet", "Baku" for "baku").
+
+    >>> marked_words("Die Truppen in Baku.", "baku")
+    [('Die Truppen in ', False), ('Baku', True), ('.', False)]
+    """
+    wanted = fold(q).split()
+    pieces: list[tuple[str, bool]] = []
+    last = 0
+    for found in _WORD.finditer(text):
+        folded = fold(found.group())
+        if wanted and folded and any(folded.startswith(w) for w in wanted):
+            if found.start() > last:
+                pieces.append((text[last : found.start()], False))
+            pieces.append((found.group(), True))
+            last = found.end()
+    if last < len(text):
+        pieces.append((text[last:], False))
+    return pieces
 
 
 def _query() -> str:
