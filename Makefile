@@ -5,7 +5,8 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 
-.PHONY: run test install build validate stats serve lint format soak bench conformance system-deps clean
+.PHONY: run test install build validate stats serve lint format soak bench conformance system-deps js-deps clean
+AXE    := tests/js/node_modules/axe-core/axe.min.js
 
 # Three layers of one venv: `make run` needs only the runtime; `make test` and `make bench` add extras.
 RUNTIME := $(VENV)/.runtime
@@ -36,6 +37,16 @@ system-deps:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# JavaScript the browser tests inject (axe-core), pinned by tests/js/package-lock.json; npm from Debian.
+$(AXE): tests/js/package.json tests/js/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "installing Debian's npm for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	cd tests/js && npm ci --no-audit --no-fund --silent
+	touch $(AXE)
+
+js-deps: $(AXE)
+
 build: $(RUNTIME)
 	$(BIN)/blackjanuary build
 
@@ -57,7 +68,7 @@ format: $(STAMP)
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
-test: $(TESTING) system-deps
+test: $(TESTING) system-deps js-deps
 	$(BIN)/ruff check src tests bench setup.py
 	$(BIN)/ruff format --check src tests bench setup.py
 	$(BIN)/python -m pytest -n 2 -m "not slow"
@@ -66,7 +77,7 @@ test: $(TESTING) system-deps
 conformance: $(STAMP)
 	cd tests && ../$(BIN)/python -m conformance.report --out ../docs/conformance.md
 
-soak: $(STAMP) system-deps
+soak: $(STAMP) system-deps js-deps
 	$(BIN)/python -m pytest -m slow
 
 # The peers (rdflib-endpoint under uvicorn) are measured side by side; they are installed only here.

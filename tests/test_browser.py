@@ -160,8 +160,8 @@ def test_entity_page_and_source(page, server: str) -> None:  # type: ignore[no-u
     quote_link.click()
     page.wait_for_url("**/source/black-january-1990.de#char=*")
     fragment = page.evaluate("location.hash").lstrip("#")
-    assert page.locator(f'[id="{fragment}"]').count() == 1
-    assert page.locator(f'[id="{fragment}"]').is_visible()
+    assert page.locator(f'[id="{fragment}"]').count() == 1  # the link names exactly the quote
+    assert page.locator(f'p.sentence:has([id="{fragment}"])').is_visible()  # and lands in its sentence
     page.screenshot(path=str(ARTIFACTS / "source-text.png"), full_page=False)
     assert not page.errors, page.errors
 

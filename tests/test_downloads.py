@@ -38,7 +38,7 @@ def test_listing_shows_every_file(client: FlaskClient, manifest: Manifest) -> No
     for f in manifest.files:
         assert f'href="/downloads/{f.name}"' in page
         assert f.sha256 in page
-        assert f"{f.bytes:,}" in page
+        assert f'<data value="{f.bytes}"' in page  # exact bytes behind the human-readable size
         assert f"{f.triples:,}" in page
     as_json = client.get("/downloads", headers={"Accept": "application/json"})
     assert as_json.get_json()["version"] == manifest.version

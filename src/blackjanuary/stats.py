@@ -42,6 +42,19 @@ DESCRIPTIVE: frozenset[str] = frozenset(
 a direct triple with one of them needs no statement node."""
 
 
+def is_wikidata_link(subject: Node, obj: Node, ours: Ours) -> bool:
+    """The one definition of a "link to Wikidata" (``stats`` and the landing page count these): one
+    of our things (not a statement) ``skos:exactMatch`` a Wikidata item (``wd:Q…``). The Wikibase-shaped
+    graph's property mappings (``bj:killedCount skos:exactMatch wd:P1120``) are not links of things."""
+    return (
+        isinstance(subject, URIRef)
+        and subject.startswith(str(ours.ID))
+        and not subject.startswith(str(ours.STATEMENT))
+        and isinstance(obj, URIRef)
+        and obj.startswith(str(WD) + "Q")
+    )
+
+
 @dataclass(frozen=True)
 class Stats:
     graphs: dict[str, int]
@@ -100,9 +113,7 @@ def compute(settings: Settings, dataset: Dataset | None = None) -> Stats:
         and str(p) not in DESCRIPTIVE
     ]
     unbacked = sorted((s.n3(), p.n3(), o.n3()) for s, p, o in facts if (s, p, o) not in backed)
-    links = sum(
-        1 for o in data.objects(None, SKOS.exactMatch) if isinstance(o, URIRef) and o.startswith(str(WD))
-    )
+    links = sum(1 for s, o in data.subject_objects(SKOS.exactMatch) if is_wikidata_link(s, o, ours))
     return Stats(
         graphs=graphs,
         triples=sum(graphs.values()),

@@ -24,6 +24,8 @@ BLUEPRINTS: list[str] = [
     "blackjanuary.web.resources:bp",
     "blackjanuary.web.pages:bp",
     "blackjanuary.web.downloads:bp",
+    "blackjanuary.web.cite:bp",
+    "blackjanuary.web.search:bp",
     "blackjanuary.reconcile.v02:bp",
     "blackjanuary.reconcile.v1:bp",
     "blackjanuary.web.openapi:bp",
@@ -53,6 +55,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.wsgi_app = ResponseCacheMiddleware(app.wsgi_app, cache)  # type: ignore[method-assign]
     http.init_app(app)
     handlers.register_error_handlers(app)
+    from blackjanuary.web.context import remember_language
+
+    app.after_request(remember_language)
     for spec in BLUEPRINTS:
         app.register_blueprint(_load_blueprint(spec))
     return app

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Response, render_template, request
@@ -25,7 +26,7 @@ from blackjanuary.store.serialize import graph_result
 from blackjanuary.vocab import Ours
 from blackjanuary.web import current_settings, current_store
 from blackjanuary.web.http import finish
-from blackjanuary.web.i18n import LANGUAGE_NAMES, LANGUAGES, choose_language, message
+from blackjanuary.web.i18n import COOKIE, LANGUAGE_NAMES, LANGUAGES, choose_language, message
 
 CACHE_SECONDS = 300
 
@@ -52,7 +53,28 @@ def cache() -> str:
 
 
 def language() -> str:
-    return choose_language(request.headers.get("Accept-Language"), request.args.get("lang"))
+    """The reader's language: ``?lang=``, then the cookie an earlier choice left, then Accept-Language."""
+    return choose_language(
+        request.headers.get("Accept-Language"), request.args.get("lang"), request.cookies.get(COOKIE)
+    )
+
+
+def language_href(code: str) -> str:
+    """This page in another language: the same path and parameters, ``lang`` replaced."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    return request.path + "?" + urlencode([*args, ("lang", code)])
+
+
+def remember_language(response: Response) -> Response:
+    """On HTML answers: keep a ``?lang=`` choice in a cookie (a year, this site only) and say that the
+    representation depends on it (``Vary: Cookie``)."""
+    if (response.mimetype or "") != "text/html":
+        return response
+    response.vary.add("Cookie")
+    chosen = (request.args.get("lang") or "").lower()
+    if chosen in LANGUAGES and request.cookies.get(COOKIE) != chosen:
+        response.set_cookie(COOKIE, chosen, max_age=365 * 86400, samesite="Lax", httponly=True)
+    return response
 
 
 def offset_param(name: str) -> int:
@@ -68,10 +90,13 @@ def page_context(*, title: str) -> dict[str, Any]:
     return {
         "lang": lang,
         "title": title,
-        "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
-        "msg": lambda key: message(key, lang),
+        "languages": [(code, LANGUAGE_NAMES[code], language_href(code)) for code in LANGUAGES],
+        "msg": lambda key, **values: message(key, lang, **values),
         "alternates": [],
         "jsonld": None,
+        "query": "",
+        "cite": None,
+        "permalink": None,
     }
 
 
@@ -155,7 +180,11 @@ def html_response(
     if links:
         response.headers["Link"] = alternates_header(links)
     response.headers["Cache-Control"] = cache()
-    return finish(response, etag=f"{version()}-html-{ctx['lang']}-{request.query_string.decode()}", vary=vary)
+    return finish(
+        response,
+        etag=f"{version()}-html-{ctx['lang']}-{hashlib.sha256(request.query_string).hexdigest()[:16]}",
+        vary=(*vary, "Cookie"),
+    )
 
 
 def rdf_document(

@@ -18,9 +18,11 @@ from blackjanuary.formats import HTML, JSON, RDF_GRAPH_FORMATS, TURTLE, Format, 
 from blackjanuary.manifest import SUMS_NAME, VOID_NAME, DistFile, Manifest, ManifestError, read_manifest
 from blackjanuary.negotiation import negotiate, prefers_html
 from blackjanuary.vocab import Ours
-from blackjanuary.web.context import alternates_header, cache, page_context, serialize, settings
+from blackjanuary.web.context import alternates_header, cache, language, page_context, serialize, settings
 from blackjanuary.web.entity_view import safe_json
+from blackjanuary.web.formatting import format_number, human_size
 from blackjanuary.web.http import finish
+from blackjanuary.web.i18n import message
 
 log = logging.getLogger(__name__)
 
@@ -118,11 +120,49 @@ def downloads() -> Response:
     if fmt is JSON:
         response = Response(m.to_json(), content_type=JSON.content_type)
     else:
-        ctx = page_context(title="Downloads")
-        ctx.update(manifest=m, files=m.files, latest=_latest_aliases(m), jsonld=safe_json(catalog_jsonld(m)))
+        ctx = page_context(title="")
+        lang = str(ctx["lang"])
+        conforms = message("validated", lang) if m.conforms else ""
+        ctx.update(
+            title=message("downloads", lang),
+            intro=message("downloads_intro", lang, name=m.version, n=format_number(m.triples, lang)).replace(
+                "{conforms}", conforms
+            ),
+            manifest=m,
+            files=m.files,
+            exports=[(e, export_entries(e.name)) for e in m.exports],
+            latest=_latest_aliases(m),
+            jsonld=safe_json(catalog_jsonld(m)),
+            number=lambda n: format_number(n, lang),
+            size=lambda n: human_size(n, lang),
+        )
         response = Response(render_template("ld/downloads.html", **ctx), content_type=HTML.content_type)
     response.headers["Cache-Control"] = cache()
-    return finish(response, etag=f"{m.version}-{fmt.extension}", vary=("Accept", "Accept-Language"))
+    return finish(
+        response,
+        etag=f"{m.version}-{fmt.extension}-{language()}",
+        vary=("Accept", "Accept-Language", "Cookie"),
+    )
+
+
+HEADER_LINES = {"quickstatements.csv": 1, "mixnmatch.tsv": 1, "quickstatements.v1.txt": 0}
+"""The exports whose entries are lines, and how many header lines each has."""
+MAX_COUNTED_BYTES = 50_000_000
+
+
+def export_entries(name: str) -> int | None:
+    """How many entries (QuickStatements commands, catalogue rows) an export holds; None when its
+    entries are not lines (Turtle, Markdown). Read from the build's file: small, and fixed per build."""
+    if name not in HEADER_LINES:
+        return None
+    path = Path(settings().dist) / name
+    try:
+        if path.stat().st_size > MAX_COUNTED_BYTES:
+            return None
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except OSError:
+        return None
+    return max(0, len(lines) - HEADER_LINES[name])
 
 
 def _latest_aliases(m: Manifest) -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from markupsafe import Markup
 from rdflib import BNode, Graph, Literal, URIRef
@@ -18,8 +19,10 @@ from rdflib.term import Node
 from blackjanuary import segments
 from blackjanuary.iris import Iris
 from blackjanuary.vocab import OA, SDO, WD, WGS84, WIKIBASE, Ours
+from blackjanuary.web.formatting import format_literal, word_value
 from blackjanuary.web.i18n import pick_literal
 from blackjanuary.web.svg import Neighbour
+from blackjanuary.web.terms import TermNames, term_names
 
 HEADER_PREDICATES = {RDF.type, RDFS.label, SDO.description, SKOS.altLabel}
 STATEMENT_PLUMBING = {RDF.type, RDF.subject, RDF.predicate, RDF.object, PROV.wasDerivedFrom, RDFS.label}
@@ -35,6 +38,10 @@ class Value:
     iri: str | None = None
     parts: tuple[tuple[Value, Value], ...] = ()
     """For a blank node: its own (predicate, value) pairs."""
+    term: str | None = None
+    """For a term (property or class): its compact name (``schema:startDate``), shown as secondary text."""
+    raw: str | None = None
+    """For a literal written for the reader (a date, a figure): the value as the data has it."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,9 @@ class StatementView:
     value: Value
     quotes: tuple[Quote, ...]
     qualifiers: tuple[tuple[Value, Value], ...]
+    subject: Value | None = None
+    predicate: Value | None = None
+    object: Value | None = None
 
 
 @dataclass
@@ -77,6 +87,9 @@ class EntityView:
     wikidata: list[Value]
     point: tuple[float, float] | None
     neighbours: list[Neighbour]
+    statement: StatementView | None = None
+    """For a statement node: the fact it states (subject, property, value) and its quotes."""
+    description_lang: str | None = None
 
 
 class Labeller:
@@ -84,11 +97,25 @@ class Labeller:
 
     def __init__(self, graph: Graph, iris: Iris, lang: str) -> None:
         self.graph, self.iris, self.lang = graph, iris, lang
+        self.terms: TermNames = term_names(iris.base)
 
     def label(self, node: Node) -> str:
-        found = pick_literal(self.graph.objects(node, RDFS.label), self.lang)  # type: ignore[arg-type]
+        iri = str(node)
+        if self.terms.overrides(iri):
+            return self.terms.label(iri, self.lang) or iri
+        labels = [v for v in self.graph.objects(node, RDFS.label) if isinstance(v, Literal)]  # type: ignore[arg-type]
+        exact = sorted(str(v) for v in labels if v.language == self.lang)
+        if exact:
+            return exact[0]
+        term = self.terms.get(iri)
+        if term is not None and self.lang in term.labels:
+            return term.labels[self.lang]
+        found = pick_literal(labels, self.lang)
         if found is not None:
             return str(found)
+        ours = self.terms.label(iri, self.lang) if term is not None else None
+        if ours is not None:
+            return ours
         if isinstance(node, URIRef):
             exact = segments.exact(self.graph, node)
             if exact is not None:
@@ -120,11 +147,36 @@ class Labeller:
             node = rest
         return items
 
+    def term(self, node: Node) -> Value:
+        """A property or class in words, its compact name as secondary text."""
+        value = self.value(node)
+        return Value(
+            value.text,
+            href=value.href,
+            external=value.external,
+            iri=value.iri,
+            term=self.terms.curie(str(node)),
+        )
+
+    def fact_value(self, predicate: Node, node: Node) -> Value:
+        """A value of ``predicate`` as a reader says it: "mehr als 700" for ``bj:injuredMoreThan 700``."""
+        term = self.terms.get(str(predicate))
+        if isinstance(node, Literal) and term is not None and term.value:
+            number = node.toPython()
+            if isinstance(number, int | float | Decimal) and not isinstance(number, bool):
+                worded = word_value(number, term.value, self.lang)
+                if worded is not None:
+                    return Value(worded, raw=str(node))
+        return self.value(node)
+
     def value(self, node: Node, depth: int = 0) -> Value:
         if isinstance(node, Literal):
+            written = format_literal(node, self.lang)
+            if written is not None:
+                return Value(written, raw=str(node))
             datatype = None
             if node.datatype is not None and node.datatype != XSD.string:
-                datatype = self.label(node.datatype)
+                datatype = self.terms.curie(str(node.datatype))
             return Value(str(node), lang=node.language, datatype=datatype)
         if isinstance(node, BNode) or self.is_inline(node):
             items = self.list_items(node)
@@ -133,7 +185,7 @@ class Labeller:
             parts: tuple[tuple[Value, Value], ...] = ()
             if depth < 3:
                 parts = tuple(
-                    (self.value(p, depth + 1), self.value(o, depth + 1))
+                    (self.term(p), self.value(o, depth + 1))
                     for p, o in sorted(self.graph.predicate_objects(node))
                 )
             return Value("[…]", parts=parts)
@@ -190,19 +242,44 @@ def statement_view(graph: Graph, labeller: Labeller, statement: Node) -> Stateme
         for q in sorted(graph.objects(statement, PROV.wasDerivedFrom))
         if segments.exact(graph, q) is not None
     )
-    qualifiers = tuple(
-        (labeller.value(p), labeller.value(o))
-        for p, o in sorted(graph.predicate_objects(statement))
-        if p not in STATEMENT_PLUMBING and not is_mirror(p, labeller.iris)
+    by_predicate: dict[Node, list[Node]] = {}
+    for p, o in sorted(graph.predicate_objects(statement)):
+        if p not in STATEMENT_PLUMBING and not is_mirror(p, labeller.iris):
+            by_predicate.setdefault(p, []).append(o)
+    qualifiers: list[tuple[Value, Value]] = []
+    for p, objects in sorted(by_predicate.items(), key=lambda item: labeller.terms.rank(str(item[0]))):
+        literals = [o for o in objects if isinstance(o, Literal) and o.language]
+        chosen = [pick_literal(literals, labeller.lang)] if literals else []  # one language, the reader's
+        chosen += [o for o in objects if o not in literals]
+        qualifiers += [(labeller.term(p), labeller.fact_value(p, o)) for o in chosen if o is not None]
+    subject, predicate = graph.value(statement, RDF.subject), graph.value(statement, RDF.predicate)
+    obj = graph.value(statement, RDF.object)
+    return StatementView(
+        Value(statement_title(graph, labeller, statement), href=labeller.iris.link(str(statement))),
+        quotes,
+        tuple(qualifiers),
+        labeller.value(subject) if subject is not None else None,
+        labeller.term(predicate) if predicate is not None else None,
+        labeller.fact_value(predicate, obj) if predicate is not None and obj is not None else None,
     )
-    return StatementView(labeller.value(statement), quotes, qualifiers)
+
+
+def statement_title(graph: Graph, labeller: Labeller, statement: Node) -> str:
+    """A statement in words: "Black January — start date — 19 January 1990"."""
+    subject, predicate = graph.value(statement, RDF.subject), graph.value(statement, RDF.predicate)
+    obj = graph.value(statement, RDF.object)
+    if subject is None or predicate is None or obj is None:
+        return labeller.label(statement)
+    return " — ".join(
+        (labeller.label(subject), labeller.label(predicate), labeller.fact_value(predicate, obj).text)
+    )
 
 
 def entity_view(graph: Graph, iri: str, iris: Iris, lang: str) -> EntityView:
     subject = URIRef(iri)
     labeller = Labeller(graph, iris, lang)
     description = pick_literal(graph.objects(subject, SDO.description), lang)  # type: ignore[arg-type]
-    types = [labeller.value(t) for t in sorted(graph.objects(subject, RDF.type))]
+    types = type_words(graph, subject, labeller)
     names = [
         labeller.value(n)
         for p in (RDFS.label, SKOS.altLabel)
@@ -210,20 +287,24 @@ def entity_view(graph: Graph, iri: str, iris: Iris, lang: str) -> EntityView:
             graph.objects(subject, p), key=lambda lit: (str(getattr(lit, "language", "")), str(lit))
         )
     ]
+    is_statement = (subject, RDF.subject, None) in graph
     facts: dict[Node, dict[Node, ValueRow]] = {}
     ours_by_key = iris.ref_of(iri) is not None
     for p, o in sorted(graph.predicate_objects(subject)):
         if p in HEADER_PREDICATES or (ours_by_key and is_mirror(p, iris)):
             continue
-        facts.setdefault(p, {})[o] = ValueRow(labeller.value(o))
+        if is_statement and (p in STATEMENT_PLUMBING or not isinstance(o, Literal) and is_mirror(p, iris)):
+            continue
+        facts.setdefault(p, {})[o] = ValueRow(labeller.fact_value(p, o))
     for statement in sorted(graph.subjects(RDF.subject, subject)):
         p, o = graph.value(statement, RDF.predicate), graph.value(statement, RDF.object)
         if p is None or o is None:
             continue
-        row = facts.setdefault(p, {}).setdefault(o, ValueRow(labeller.value(o)))
+        row = facts.setdefault(p, {}).setdefault(o, ValueRow(labeller.fact_value(p, o)))
         row.statements.append(statement_view(graph, labeller, statement))
-    fact_list = [Fact(labeller.value(p), list(rows.values())) for p, rows in facts.items()]
-    fact_list.sort(key=lambda f: f.predicate.text.lower())
+    order = labeller.terms
+    ranked = sorted(facts.items(), key=lambda item: (order.rank(str(item[0])), order.position(str(item[0]))))
+    fact_list = [Fact(labeller.term(p), list(rows.values())) for p, rows in ranked]
     wikidata = [
         labeller.value(o)
         for o in sorted(graph.objects(subject, SKOS.exactMatch))
@@ -233,9 +314,10 @@ def entity_view(graph: Graph, iri: str, iris: Iris, lang: str) -> EntityView:
     point = None
     if isinstance(lat, Literal) and isinstance(long, Literal):
         point = (float(lat.toPython()), float(long.toPython()))
+    label = statement_title(graph, labeller, subject) if is_statement else labeller.label(subject)
     return EntityView(
         iri,
-        labeller.label(subject),
+        label,
         str(description) if description else None,
         types,
         names,
@@ -243,7 +325,31 @@ def entity_view(graph: Graph, iri: str, iris: Iris, lang: str) -> EntityView:
         wikidata,
         point,
         neighbours(graph, subject, labeller),
+        statement_view(graph, labeller, subject) if is_statement else None,
+        description.language if description is not None else None,
     )
+
+
+def type_words(graph: Graph, subject: Node, labeller: Labeller) -> list[Value]:
+    """The kinds of a thing in words, each once ("place", not ``schema:Place, sem:Place``); the
+    Wikibase-shaped copy's ``wikibase:Item`` is left to the data documents."""
+    words: dict[str, Value] = {}
+    for t in sorted(graph.objects(subject, RDF.type)):
+        if str(t).startswith(str(WIKIBASE)):
+            continue
+        value = labeller.term(t)
+        if value.text.casefold() in words:
+            kept = words[value.text.casefold()]
+            words[value.text.casefold()] = Value(
+                kept.text,
+                href=kept.href,
+                external=kept.external,
+                iri=kept.iri,
+                term=f"{kept.term}, {value.term}",
+            )
+        else:
+            words[value.text.casefold()] = value
+    return list(words.values())
 
 
 def neighbours(graph: Graph, subject: URIRef, labeller: Labeller) -> list[Neighbour]:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from blackjanuary.errors import PublisherError
 from blackjanuary.formats import HTML, JSON
 from blackjanuary.negotiation import format_quality, prefers_html
+from blackjanuary.web.error_pages import render_error_page
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ def error_response(
         body["hint"] = hint
     accept = request.headers.get("Accept")
     if prefers_html(accept, (JSON,)):
-        html = render_template("error.html", status=status, title=title, message=message, hint=hint)
+        html = render_error_page(status, message, hint)
         response = Response(html, status=status, content_type=HTML.content_type)
     elif accept and format_quality(accept, JSON) == 0 and "text/" in accept:
         text = f"{status} {title}: {message}" + (f"\nHint: {hint}" if hint else "") + "\n"
@@ -38,6 +39,11 @@ def error_response(
 
         response = Response(json.dumps(body), status=status, content_type=JSON.content_type)
     response.vary.add("Accept")
+    if response.mimetype == "text/html":
+        from blackjanuary.web.context import language
+
+        response.vary.add("Accept-Language")
+        response.headers["Content-Language"] = language()
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response

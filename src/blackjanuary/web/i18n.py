@@ -1,6 +1,7 @@
-"""The reader's language: ``?lang=`` first, then ``Accept-Language``, then English.
+"""The reader's language: ``?lang=`` first, then the ``lang`` cookie, then ``Accept-Language``, then English.
 
-The data carries labels in de, en, az and ru, and the user interface's few words exist in all four.
+The data carries labels in de, en, az and ru, and every interface text exists in all four
+(``data/messages.json``). A ``?lang=`` choice is remembered in a cookie, so it holds on every page.
 
 >>> choose_language("ru-RU,ru;q=0.9,en;q=0.5")
 'ru'
@@ -10,11 +11,16 @@ The data carries labels in de, en, az and ru, and the user interface's few words
 'az'
 >>> choose_language(None, "xx")
 'en'
+>>> choose_language("de", None, "ru")
+'ru'
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
 
 from rdflib import Literal
 from werkzeug.datastructures import LanguageAccept
@@ -25,10 +31,14 @@ DEFAULT = "en"
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English", "az": "Azərbaycanca", "ru": "Русский"}
 
 
-def choose_language(accept_language: str | None, requested: str | None = None) -> str:
-    """One of :data:`LANGUAGES`: the ``?lang=`` value if valid, else the best Accept-Language match."""
-    if requested and requested.lower() in LANGUAGES:
-        return requested.lower()
+def choose_language(
+    accept_language: str | None, requested: str | None = None, remembered: str | None = None
+) -> str:
+    """One of :data:`LANGUAGES`: the ``?lang=`` value if valid, else the language the reader chose
+    before (the cookie), else the best Accept-Language match, else English."""
+    for explicit in (requested, remembered):
+        if explicit and explicit.lower() in LANGUAGES:
+            return explicit.lower()
     if accept_language:
         parsed = parse_accept_header(accept_language, LanguageAccept)
         for value, quality in parsed:
@@ -49,66 +59,29 @@ def pick_literal(values: Iterable[object], lang: str) -> Literal | None:
     return plain[0] if plain else (literals[0] if literals else None)
 
 
-_MESSAGES: dict[str, dict[str, str]] = {
-    "types": {"de": "Typen", "az": "Növlər", "ru": "Типы"},
-    "facts": {"de": "Aussagen", "az": "Faktlar", "ru": "Факты"},
-    "names": {"de": "Namen", "az": "Adlar", "ru": "Названия"},
-    "provenance": {"de": "Quelle", "az": "Mənbə", "ru": "Источник"},
-    "what_links_here": {"de": "Was hierher verlinkt", "az": "Bura keçid verənlər", "ru": "Ссылки сюда"},
-    "neighbourhood": {"de": "Umgebung", "az": "Əlaqələr", "ru": "Окружение"},
-    "map": {"de": "Karte", "az": "Xəritə", "ru": "Карта"},
-    "source_text": {"de": "Quelltext", "az": "Mənbə mətni", "ru": "Исходный текст"},
-    "downloads": {"de": "Downloads", "az": "Yükləmələr", "ru": "Загрузки"},
-    "ontology": {"de": "Ontologie", "az": "Ontologiya", "ru": "Онтология"},
-    "shapes": {"de": "Formen (SHACL)", "az": "Formalar (SHACL)", "ru": "Формы (SHACL)"},
-    "query": {"de": "Abfragen (SPARQL)", "az": "Sorğu (SPARQL)", "ru": "Запросы (SPARQL)"},
-    "timeline": {"de": "Zeitleiste", "az": "Xronologiya", "ru": "Хронология"},
-    "statistics": {"de": "Statistik", "az": "Statistika", "ru": "Статистика"},
-    "examples": {"de": "Beispielfragen", "az": "Nümunə suallar", "ru": "Примеры вопросов"},
-    "entities": {"de": "Alle Dinge", "az": "Bütün obyektlər", "ru": "Все объекты"},
-    "how_to_cite": {"de": "Zitieren", "az": "Necə istinad etməli", "ru": "Как цитировать"},
-    "licence": {"de": "Lizenz", "az": "Lisenziya", "ru": "Лицензия"},
-    "other_formats": {"de": "Andere Formate", "az": "Digər formatlar", "ru": "Другие форматы"},
-    "sentence": {"de": "Satz", "az": "Cümlə", "ru": "Предложение"},
-    "facts_from_sentence": {
-        "de": "Aussagen aus diesem Satz",
-        "az": "Bu cümlədən götürülmüş faktlar",
-        "ru": "Факты из этого предложения",
-    },
-    "next": {"de": "weiter", "az": "növbəti", "ru": "далее"},
-    "previous": {"de": "zurück", "az": "əvvəlki", "ru": "назад"},
-}
-_ENGLISH = {
-    "types": "Types",
-    "facts": "Facts",
-    "names": "Names",
-    "provenance": "Source",
-    "what_links_here": "What links here",
-    "neighbourhood": "Neighbourhood",
-    "map": "Map",
-    "source_text": "Source text",
-    "downloads": "Downloads",
-    "ontology": "Ontology",
-    "shapes": "Shapes (SHACL)",
-    "query": "Query (SPARQL)",
-    "timeline": "Timeline",
-    "statistics": "Statistics",
-    "examples": "Example questions",
-    "entities": "All things",
-    "how_to_cite": "How to cite",
-    "licence": "Licence",
-    "other_formats": "Other formats",
-    "sentence": "Sentence",
-    "facts_from_sentence": "Facts drawn from this sentence",
-    "next": "next",
-    "previous": "previous",
-}
+MESSAGES_FILE = Path(__file__).parent / "data" / "messages.json"
+COOKIE = "lang"
+"""The cookie that keeps a reader's chosen language from page to page."""
 
 
-def message(key: str, lang: str) -> str:
-    """A user-interface string in ``lang`` (English when there is no translation).
+@lru_cache(maxsize=1)
+def messages() -> dict[str, dict[str, str]]:
+    """Every interface text in de/en/az/ru (``data/messages.json``)."""
+    raw = json.loads(MESSAGES_FILE.read_text(encoding="utf-8"))
+    return {key: value for key, value in raw.items() if not key.startswith("_")}
+
+
+def message(key: str, lang: str, **values: object) -> str:
+    """A user-interface string in ``lang`` (English when there is no translation), ``{name}``-style
+    placeholders filled from ``values``.
 
     >>> message("sentence", "ru"), message("sentence", "en")
     ('Предложение', 'Sentence')
+    >>> message("search_results", "de", name="Baku")
+    'Suchergebnisse für „Baku“'
     """
-    return _MESSAGES.get(key, {}).get(lang) or _ENGLISH.get(key, key)
+    texts = messages().get(key, {})
+    text = texts.get(lang) or texts.get(DEFAULT) or key
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", str(value))
+    return text

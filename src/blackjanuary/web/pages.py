@@ -13,15 +13,17 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, redirect, request, send_from_directory
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF
+from rdflib.namespace import OWL
 
 from blackjanuary.describe import PREFIXES, count, describe, iri_term, with_prefixes
 from blackjanuary.errors import ResourceNotFound
-from blackjanuary.formats import HTML
+from blackjanuary.formats import HTML, RDF_GRAPH_FORMATS
 from blackjanuary.iris import SOURCE_NAME, sparql_link
 from blackjanuary.manifest import DistFile, ManifestError, read_manifest
 from blackjanuary.sparql import leading_keyword
+from blackjanuary.stats import is_wikidata_link
 from blackjanuary.vocab import Ours
+from blackjanuary.web.cite import cite_links, dataset_title_and_issued
 from blackjanuary.web.context import (
     alternates,
     cache,
@@ -37,8 +39,10 @@ from blackjanuary.web.context import (
     version,
 )
 from blackjanuary.web.downloads import catalog_jsonld
-from blackjanuary.web.entity_view import Labeller, Value, jsonld_island, safe_json
+from blackjanuary.web.entity_view import Labeller, Value, jsonld_island, safe_json, type_words
+from blackjanuary.web.formatting import format_number
 from blackjanuary.web.http import finish
+from blackjanuary.web.i18n import message
 from blackjanuary.web.source_view import source_text, source_view
 from blackjanuary.web.svg import TimelineEvent, timeline
 from blackjanuary.web.vocabulary_view import described, term_views, usage_counts
@@ -80,7 +84,7 @@ def examples() -> list[Example]:
 
 
 # Landing page -----------------------------------------------------------------------------------
-def statistics() -> list[tuple[str, int]]:
+def statistics() -> list[tuple[str, str, int]]:
     """The landing page's counts, computed once per build version (they scan the whole store)."""
     cached = current_app.extensions.setdefault(STATS_KEY, {})
     if version() not in cached:
@@ -89,27 +93,28 @@ def statistics() -> list[tuple[str, int]]:
     return list(cached[version()])
 
 
-def compute_statistics() -> list[tuple[str, int]]:
+def compute_statistics() -> list[tuple[str, str, int]]:
+    """(message key, graph name or "", count) per row of the landing page's statistics."""
     space = iris().base + "id/"
-    bj = str(Ours(settings().base_iri).BJ)
+    ours = Ours(settings().base_iri)
+    bj = str(ours.BJ)
+    matches = store().select(PREFIXES + "SELECT DISTINCT ?s ?o WHERE { ?s skos:exactMatch ?o }")
     stats = [
         (
-            "things",
+            "stat_things",
+            "",
             count(
                 store(),
                 f'SELECT DISTINCT ?s WHERE {{ ?s rdfs:label ?l FILTER(STRSTARTS(STR(?s), "{space}") && '
                 f'!STRSTARTS(STR(?s), "{space}statement/")) }}',
             ),
         ),
-        ("statements (facts with a source)", count(store(), f"?s a <{bj}Statement>")),
-        ("sentences of the source text", count(store(), f"?s a <{bj}Sentence>")),
-        (
-            "links to Wikidata",
-            count(store(), '?s skos:exactMatch ?o FILTER(STRSTARTS(STR(?o), "http://www.wikidata.org/"))'),
-        ),
+        ("stat_statements", "", count(store(), f"?s a <{bj}Statement>")),
+        ("stat_sentences", "", count(store(), f"?s a <{bj}Sentence>")),
+        ("stat_wikidata", "", sum(1 for r in matches if is_wikidata_link(r.get("s"), r.get("o"), ours))),
     ]
     for graph, triples in sorted(store().info.graph_triples.items()):
-        stats.append((f"triples in {graph.rsplit('/', 1)[-1]} graph", triples))
+        stats.append(("stat_graph", graph.rsplit("/", 1)[-1], triples))
     return stats
 
 
@@ -134,10 +139,7 @@ def things(lang: str, *, limit: int, offset: int = 0) -> tuple[list[tuple[Value,
     )
     graph = with_prefixes(graph, settings().base_iri)
     labeller = Labeller(graph, iris(), lang)
-    listed = [
-        (labeller.value(URIRef(s)), [labeller.value(t) for t in sorted(graph.objects(URIRef(s), RDF.type))])
-        for s in subjects
-    ]
+    listed = [(labeller.value(URIRef(s)), type_words(graph, URIRef(s), labeller)) for s in subjects]
     listed.sort(key=lambda item: (item[0].text.casefold(), item[0].iri or ""))
     return listed, len(rows) > limit
 
@@ -198,28 +200,36 @@ def landing() -> Response:
         response = redirect(f"/void.{fmt.extension}", code=303)
         response.headers["Cache-Control"] = cache()
         return finish(response, vary=("Accept",))
-    ctx = page_context(title="Black January 1990 — a linked-data knowledge graph")
+    ctx = page_context(title="")
     lang = str(ctx["lang"])
+    ctx["title"] = message("landing_title", lang)
     listed, more = things(lang, limit=LANDING_THINGS)
+    dataset_title, _ = dataset_title_and_issued(lang)
     ctx.update(
-        stats=statistics(),
+        stats=[(message(key, lang, name=name), n) for key, name, n in statistics()],
+        number=lambda n: format_number(n, lang),
         examples=examples(),
         things=listed,
         more_things=more,
-        timeline=timeline(timeline_events(lang), title=str(ctx["msg"]("timeline"))),  # type: ignore[operator]
+        timeline=timeline(timeline_events(lang), title=message("timeline", lang)),
         files=downloads_files(),
         version=version(),
         source_href=f"/source/{SOURCE_NAME}",
         jsonld=safe_json(dataset_jsonld(str(ctx["title"]))),
+        dataset_title=dataset_title,
+        permalink=iris().dataset,
+        cite=cite_links(None),
     )
     links: list[tuple[str, str, str | None]] = [("/void.ttl", "describedby", "text/turtle")]
+    links += [(f"/void.{f.extension}", "alternate", f.media_type) for f in RDF_GRAPH_FORMATS]
     return html_response("ld/landing.html", ctx, links=links)
 
 
 @bp.get("/entities")
 def entities() -> Response:
     offset = offset_param("offset")
-    ctx = page_context(title="All things")
+    ctx = page_context(title="")
+    ctx["title"] = message("entities", str(ctx["lang"]))
     listed, more = things(str(ctx["lang"]), limit=ENTITY_PAGE, offset=offset)
 
     def href(value: int) -> str:
@@ -330,7 +340,8 @@ def vocabulary_page(name: str, ext: str | None) -> Response:
         return rdf_document(graph, fmt, links=links, negotiated=negotiated)
     ours = Ours(settings().base_iri)
     namespace = str(ours.BJ) if name == "ontology" else str(ours.SHAPES)
-    ctx = page_context(title="Ontology" if name == "ontology" else "Shapes (SHACL)")
+    ctx = page_context(title="")
+    ctx["title"] = message("ontology" if name == "ontology" else "shapes", str(ctx["lang"]))
     usage = None
     if name == "ontology":
         data = ours.graph("data")

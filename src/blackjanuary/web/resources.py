@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, redirect, render_template, request
 
-from blackjanuary.describe import INCOMING_LIMIT, PREFIXES, describe, description, mentioned, standing
+from blackjanuary.describe import INCOMING_LIMIT, describe, description, mentioned, standing
 from blackjanuary.errors import NotAcceptable, ResourceNotFound
 from blackjanuary.formats import (
     HTML,
@@ -29,10 +29,12 @@ from blackjanuary.formats import (
 from blackjanuary.iris import Ref, data_path, id_path, is_key, page_path, parse_data_name
 from blackjanuary.negotiation import negotiate, prefers_html
 from blackjanuary.vocab import Ours
+from blackjanuary.web.cite import cite_links
 from blackjanuary.web.context import (
     alternates_header,
     cache,
     iris,
+    language,
     offset_param,
     page_context,
     rdf_document,
@@ -41,7 +43,10 @@ from blackjanuary.web.context import (
     version,
 )
 from blackjanuary.web.entity_view import Labeller, entity_view, jsonld_island
+from blackjanuary.web.error_pages import suggestions
+from blackjanuary.web.formatting import language_name
 from blackjanuary.web.http import finish
+from blackjanuary.web.incoming import fold_incoming
 from blackjanuary.web.svg import locator_map, neighbourhood
 
 log = logging.getLogger(__name__)
@@ -78,29 +83,9 @@ def resolve(ref: Ref) -> str | Response:
     return not_found(ref)
 
 
-def suggestions(key: str) -> list[tuple[str, str]]:
-    """Up to :data:`SUGGESTIONS` (label, path) pairs whose label or key shares a word with ``key``."""
-    words = [w for w in key.lower().replace("_", "-").split("-") if len(w) >= 3 and w.isalnum()][:5]
-    if not words:
-        return []
-    space = iris().base + "id/"
-    stems = sorted({w[:4] for w in words})
-    test = " || ".join(f'CONTAINS(LCASE(STR(?label)), "{w}") || CONTAINS(STR(?s), "{w}")' for w in stems)
-    rows = store().select(
-        PREFIXES + f"SELECT ?s (SAMPLE(?label) AS ?l) WHERE {{ ?s rdfs:label ?label "
-        f'FILTER(STRSTARTS(STR(?s), "{space}") && ({test})) }} GROUP BY ?s ORDER BY ?s LIMIT {SUGGESTIONS}'
-    )
-    found: list[tuple[str, str]] = []
-    for row in rows:
-        ref = iris().ref_of(str(row.get("s", "")))
-        if ref is not None:
-            found.append((str(row.get("l", ref.key)), page_path(ref)))
-    return found
-
-
 def not_found(ref: Ref) -> Response:
-    """404: an HTML page with did-you-mean links for browsers; the shared error body otherwise."""
-    found = suggestions(ref.key)
+    """404 with did-you-mean links (an HTML page in the reader's language for browsers, through the
+    error handler; the suggested paths in the hint for everyone else)."""
     if not is_key(ref.key):
         message = (
             f"{ref.key!r} is not a key of this dataset: keys are lowercase words joined by hyphens "
@@ -108,11 +93,7 @@ def not_found(ref: Ref) -> Response:
         )
     else:
         message = f"No resource {iris().of(ref)} in this dataset."
-    if prefers_html(request.headers.get("Accept"), RDF_GRAPH_FORMATS):
-        body = render_template(
-            "ld/not_found.html", message=message, suggestions=found, **page_context(title="Not found")
-        )
-        return Response(body, status=404, content_type=HTML.content_type)
+    found = suggestions(ref.key, language())
     hint = "did you mean: " + ", ".join(path for _, path in found) if found else "see /entities for every key"
     raise ResourceNotFound(message, hint=hint)
 
@@ -219,29 +200,34 @@ def render_resource(iri: str, *, doc_path: str, links: list[tuple[str, str, str 
         objects_too=True,
     )
     graph = described.graph
-    view = entity_view(graph, iri, iris(), lang)
     labeller = Labeller(graph, iris(), lang)
-    incoming_values = [(labeller.value(r.subject), labeller.value(r.predicate)) for r in described.incoming]
+    incoming = fold_incoming(store(), described.incoming, labeller)  # adds the linking terms' labels
+    view = entity_view(graph, iri, iris(), lang)
+    page_alternates = [
+        {"href": href, "media_type": mt, "label": _label(mt)}
+        for href, rel, mt in links
+        if rel == "alternate" and mt != HTML.media_type
+    ]
+    ref = iris().ref_of(iri)
     ctx.update(
         title=view.label,
         view=view,
-        incoming=incoming_values,
+        incoming=incoming,
         prev_href=_pager_href(max(0, offset - INCOMING_LIMIT)) if offset else None,
         next_href=_pager_href(offset + INCOMING_LIMIT) if described.more else None,
         map_svg=locator_map(view.point[0], view.point[1], view.label) if view.point else None,
         graph_svg=neighbourhood(view.label, view.neighbours) if view.neighbours else None,
         jsonld=jsonld_island(graph, Ours(settings().base_iri).prefixes()),
-        alternates=[
-            {"href": href, "media_type": mt, "label": _label(mt)}
-            for href, rel, mt in links
-            if rel == "alternate" and mt != HTML.media_type
-        ],
+        alternates=page_alternates,
+        description_language_name=language_name(view.description_lang or "", lang),
+        cite=cite_links(ref) if ref is not None else None,
+        permalink=iri,
     )
     response = Response(render_template("ld/entity.html", **ctx), content_type=HTML.content_type)
     response.headers["Content-Language"] = str(lang)
     response.headers["Link"] = alternates_header(links)
     response.headers["Cache-Control"] = cache()
-    return finish(response, etag=f"{version()}-html-{lang}-{offset}", vary=("Accept-Language",))
+    return finish(response, etag=f"{version()}-html-{lang}-{offset}", vary=("Accept-Language", "Cookie"))
 
 
 def _label(media_type: str | None) -> str:

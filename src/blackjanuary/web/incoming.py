@@ -1,0 +1,81 @@
+""" "What links here" in words: each incoming relation once, statement and Wikibase nodes folded in.
+
+The description's page of incoming links holds every way a resource is pointed at: the plain fact
+(``schema:superEvent``), its Wikibase-shaped copies (``/prop/direct/…``, ``/prop/statement/…``) and
+statement nodes that name the resource in a qualifier (``bj:relativeTo``). A reader wants the first
+kind once, and a qualifier as the fact it qualifies ("Independence — after — Black January, via
+relative to"). :func:`fold_incoming` does that with one query for the statements' facts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rdflib import Graph, Literal, URIRef
+
+from blackjanuary.describe import PREFIXES, Incoming, iri_term
+from blackjanuary.store import Store
+from blackjanuary.web.entity_view import Labeller, Value, is_mirror
+
+
+@dataclass(frozen=True)
+class IncomingLink:
+    subject: Value
+    predicate: Value
+    via: Value | None = None
+    """The qualifier of a statement that names this resource (the statement's fact is shown)."""
+
+
+def fold_incoming(store: Store, links: list[Incoming], labeller: Labeller) -> list[IncomingLink]:
+    iris = labeller.iris
+    kept = [link for link in links if not is_mirror(link.predicate, iris)]
+    statements = sorted({str(link.subject) for link in kept if _is_statement(str(link.subject), labeller)})
+    facts = _statement_facts(store, statements, labeller.graph)
+    predicates = sorted({str(link.predicate) for link in kept} | {str(p) for _, p in facts.values()})
+    _add_labels(store, predicates, labeller.graph)
+    folded: dict[tuple[str, str, str], IncomingLink] = {}
+    for link in kept:
+        subject, predicate, via = link.subject, link.predicate, None
+        if str(subject) in facts:
+            subject, predicate = facts[str(subject)]
+            via = link.predicate
+        elif _is_statement(str(subject), labeller):
+            continue  # a statement whose fact is not in the store: nothing to say in words
+        key = (str(subject), str(predicate), str(via or ""))
+        if key not in folded:
+            folded[key] = IncomingLink(
+                labeller.value(subject), labeller.term(predicate), labeller.term(via) if via else None
+            )
+    return sorted(folded.values(), key=lambda item: (item.subject.text.casefold(), item.predicate.text))
+
+
+def _is_statement(iri: str, labeller: Labeller) -> bool:
+    ref = labeller.iris.ref_of(iri)
+    return ref is not None and ref.statement
+
+
+def _statement_facts(store: Store, statements: list[str], graph: Graph) -> dict[str, tuple[URIRef, URIRef]]:
+    if not statements:
+        return {}
+    values = " ".join(iri_term(s) for s in statements)
+    rows = store.select(
+        PREFIXES + f"SELECT ?st ?s ?p ?l WHERE {{ VALUES ?st {{ {values} }} ?st rdf:subject ?s ; "
+        "rdf:predicate ?p OPTIONAL { ?s rdfs:label ?l } }"
+    )
+    found: dict[str, tuple[URIRef, URIRef]] = {}
+    for row in rows:
+        if isinstance(row.get("s"), URIRef) and isinstance(row.get("p"), URIRef):
+            found[str(row["st"])] = (row["s"], row["p"])
+            label = row.get("l")
+            if isinstance(label, Literal):
+                graph.add((row["s"], URIRef("http://www.w3.org/2000/01/rdf-schema#label"), label))
+    return found
+
+
+def _add_labels(store: Store, iris: list[str], graph: Graph) -> None:
+    if not iris:
+        return
+    values = " ".join(iri_term(i) for i in iris)
+    for row in store.select(PREFIXES + f"SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }} ?x rdfs:label ?l }}"):
+        if isinstance(row.get("x"), URIRef) and isinstance(row.get("l"), Literal):
+            graph.add((row["x"], URIRef("http://www.w3.org/2000/01/rdf-schema#label"), row["l"]))
