@@ -11,7 +11,7 @@ from __future__ import annotations
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
-from blackjanuary.vocab import OA
+from blackjanuary.vocab import OA, sorted_nodes
 
 EXACT = "<http://www.w3.org/ns/oa#hasSelector>/<http://www.w3.org/ns/oa#exact>"
 START = "<http://www.w3.org/ns/oa#hasSelector>/<http://www.w3.org/ns/oa#start>"
@@ -21,7 +21,7 @@ END = "<http://www.w3.org/ns/oa#hasSelector>/<http://www.w3.org/ns/oa#end>"
 
 def selector_value(graph: Graph, segment: Node, predicate: URIRef) -> Node | None:
     """The first value of ``predicate`` on any selector of ``segment`` (None if there is none)."""
-    for selector in sorted(graph.objects(segment, OA.hasSelector)):
+    for selector in sorted_nodes(graph.objects(segment, OA.hasSelector)):
         value = graph.value(selector, predicate)
         if value is not None:
             return value

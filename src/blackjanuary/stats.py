@@ -42,7 +42,7 @@ DESCRIPTIVE: frozenset[str] = frozenset(
 a direct triple with one of them needs no statement node."""
 
 
-def is_wikidata_link(subject: Node, obj: Node, ours: Ours) -> bool:
+def is_wikidata_link(subject: Node | None, obj: Node | None, ours: Ours) -> bool:
     """The one definition of a "link to Wikidata" (``stats`` and the landing page count these): one
     of our things (not a statement) ``skos:exactMatch`` a Wikidata item (``wd:Q…``). The Wikibase-shaped
     graph's property mappings (``bj:killedCount skos:exactMatch wd:P1120``) are not links of things."""

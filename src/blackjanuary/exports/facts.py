@@ -15,7 +15,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from blackjanuary import segments
-from blackjanuary.vocab import OA, WD, Ours
+from blackjanuary.vocab import OA, WD, Ours, sorted_nodes
 
 QUOTE_PREDICATES = (OA.exact, OA.start, OA.end)
 STRUCTURAL = frozenset(
@@ -83,7 +83,7 @@ def plain_graph(graph: Graph) -> Graph:
 def read_facts(graph: Graph, ours: Ours) -> list[Fact]:
     facts: list[Fact] = []
     prefix = str(ours.STATEMENT)
-    for st in sorted(set(graph.subjects(RDF.type, ours.BJ.Statement))):
+    for st in sorted_nodes(set(graph.subjects(RDF.type, ours.BJ.Statement))):
         subject, predicate = graph.value(st, RDF.subject), graph.value(st, RDF.predicate)
         obj = graph.value(st, RDF.object)
         if not isinstance(subject, URIRef) or not isinstance(predicate, URIRef) or obj is None:
@@ -92,7 +92,7 @@ def read_facts(graph: Graph, ours: Ours) -> list[Fact]:
             (p, o) for p, o in graph.predicate_objects(st) if p not in STRUCTURAL and isinstance(p, URIRef)
         )
         quotes = []
-        for q in sorted(graph.objects(st, PROV.wasDerivedFrom)):
+        for q in sorted_nodes(graph.objects(st, PROV.wasDerivedFrom)):
             exact = segments.exact(graph, q)
             if exact is not None:
                 start, end = segments.offset(graph, q, OA.start), segments.offset(graph, q, OA.end)

@@ -30,7 +30,7 @@ from rdflib.term import Node
 from blackjanuary.config import Settings
 from blackjanuary.exports.facts import ConstructSource, Fact, as_graph, read_facts
 from blackjanuary.exports.wikidata_map import wikidata_property
-from blackjanuary.vocab import OA, WD, WIKIBASE, Ours
+from blackjanuary.vocab import OA, WD, WIKIBASE, Ours, sorted_nodes
 
 SCHEMA_HTTP = "http://schema.org/"
 QUOTE_PROPERTY = OA.exact
@@ -170,7 +170,7 @@ def wikibase_graph(source: Graph | ConstructSource, settings: Settings) -> Graph
                 out.add((ref, space.PR[space.slug(prop)], value))
                 values.setdefault(prop, []).append(value)
     for prop in sorted(values):
-        _declare(out, space, prop, property_type(sorted(values[prop]), ours))
+        _declare(out, space, prop, property_type(sorted_nodes(values[prop]), ours))
     return out
 
 

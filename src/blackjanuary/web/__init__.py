@@ -8,6 +8,7 @@ the settings on ``app.config["BLACKJANUARY"]`` (:func:`current_settings`).
 from __future__ import annotations
 
 import importlib
+from typing import cast
 
 from flask import Blueprint, Flask, current_app
 
@@ -35,7 +36,9 @@ BLUEPRINTS: list[str] = [
 
 def _load_blueprint(spec: str) -> Blueprint:
     module_name, _, attribute = spec.partition(":")
-    return getattr(importlib.import_module(module_name), attribute or "bp")
+    blueprint = getattr(importlib.import_module(module_name), attribute or "bp")
+    assert isinstance(blueprint, Blueprint), spec
+    return blueprint
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> Flask:
@@ -65,11 +68,13 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
 
 def current_store() -> Store:
     """The store of the application handling the current request."""
-    return current_app.extensions[STORE_KEY]
+    return cast("Store", current_app.extensions[STORE_KEY])
 
 
 def current_settings() -> Settings:
-    return current_app.config[SETTINGS_KEY]
+    settings = current_app.config[SETTINGS_KEY]
+    assert isinstance(settings, Settings)
+    return settings
 
 
 __all__ = ["BLUEPRINTS", "create_app", "current_settings", "current_store"]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, redirect, render_template, request, send_file
 from rdflib import Graph
+from werkzeug.wrappers import Response as BaseResponse
 
 from blackjanuary.errors import NotAcceptable, ResourceNotFound, ServiceUnavailable
 from blackjanuary.formats import HTML, JSON, RDF_GRAPH_FORMATS, TURTLE, Format, by_extension, by_name
@@ -96,7 +97,7 @@ def send_dist_file(name: str) -> Response:
 
 
 @bp.get("/downloads/<name>")
-def download(name: str) -> Response:
+def download(name: str) -> BaseResponse:
     if name.startswith("latest."):
         m = manifest()
         target = latest_name(m.files, name[len("latest.") :])
@@ -214,7 +215,7 @@ def void_links() -> list[tuple[str, str, str | None]]:
 
 
 @bp.get("/.well-known/void")
-def well_known_void() -> Response:
+def well_known_void() -> BaseResponse:
     response = redirect("/void.ttl", code=302)
     response.headers["Cache-Control"] = cache()
     return response

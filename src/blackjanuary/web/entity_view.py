@@ -18,7 +18,7 @@ from rdflib.term import Node
 
 from blackjanuary import segments
 from blackjanuary.iris import Iris
-from blackjanuary.vocab import OA, SDO, WD, WGS84, WIKIBASE, Ours
+from blackjanuary.vocab import OA, SDO, WD, WGS84, WIKIBASE, Ours, sorted_nodes
 from blackjanuary.web.formatting import format_literal, word_value
 from blackjanuary.web.i18n import pick_literal
 from blackjanuary.web.svg import Neighbour
@@ -103,10 +103,10 @@ class Labeller:
         iri = str(node)
         if self.terms.overrides(iri):
             return self.terms.label(iri, self.lang) or iri
-        labels = [v for v in self.graph.objects(node, RDFS.label) if isinstance(v, Literal)]  # type: ignore[arg-type]
-        exact = sorted(str(v) for v in labels if v.language == self.lang)
-        if exact:
-            return exact[0]
+        labels = [v for v in self.graph.objects(node, RDFS.label) if isinstance(v, Literal)]
+        in_lang = sorted(str(v) for v in labels if v.language == self.lang)
+        if in_lang:
+            return in_lang[0]
         term = self.terms.get(iri)
         if term is not None and self.lang in term.labels:
             return term.labels[self.lang]
@@ -239,7 +239,7 @@ def is_mirror(predicate: Node, iris: Iris) -> bool:
 def statement_view(graph: Graph, labeller: Labeller, statement: Node) -> StatementView:
     quotes = tuple(
         quote_of(graph, labeller, q)
-        for q in sorted(graph.objects(statement, PROV.wasDerivedFrom))
+        for q in sorted_nodes(graph.objects(statement, PROV.wasDerivedFrom))
         if segments.exact(graph, q) is not None
     )
     by_predicate: dict[Node, list[Node]] = {}
@@ -249,7 +249,8 @@ def statement_view(graph: Graph, labeller: Labeller, statement: Node) -> Stateme
     qualifiers: list[tuple[Value, Value]] = []
     for p, objects in sorted(by_predicate.items(), key=lambda item: labeller.terms.rank(str(item[0]))):
         literals = [o for o in objects if isinstance(o, Literal) and o.language]
-        chosen = [pick_literal(literals, labeller.lang)] if literals else []  # one language, the reader's
+        picked = pick_literal(literals, labeller.lang) if literals else None  # one language, the reader's
+        chosen: list[Node] = [picked] if picked is not None else []
         chosen += [o for o in objects if o not in literals]
         qualifiers += [(labeller.term(p), labeller.fact_value(p, o)) for o in chosen if o is not None]
     subject, predicate = graph.value(statement, RDF.subject), graph.value(statement, RDF.predicate)
@@ -278,7 +279,7 @@ def statement_title(graph: Graph, labeller: Labeller, statement: Node) -> str:
 def entity_view(graph: Graph, iri: str, iris: Iris, lang: str) -> EntityView:
     subject = URIRef(iri)
     labeller = Labeller(graph, iris, lang)
-    description = pick_literal(graph.objects(subject, SDO.description), lang)  # type: ignore[arg-type]
+    description = pick_literal(graph.objects(subject, SDO.description), lang)
     types = type_words(graph, subject, labeller)
     names = [
         labeller.value(n)
@@ -296,10 +297,11 @@ def entity_view(graph: Graph, iri: str, iris: Iris, lang: str) -> EntityView:
         if is_statement and (p in STATEMENT_PLUMBING or not isinstance(o, Literal) and is_mirror(p, iris)):
             continue
         facts.setdefault(p, {})[o] = ValueRow(labeller.fact_value(p, o))
-    for statement in sorted(graph.subjects(RDF.subject, subject)):
-        p, o = graph.value(statement, RDF.predicate), graph.value(statement, RDF.object)
-        if p is None or o is None:
+    for statement in sorted_nodes(graph.subjects(RDF.subject, subject)):
+        p_stated, o_stated = graph.value(statement, RDF.predicate), graph.value(statement, RDF.object)
+        if p_stated is None or o_stated is None:
             continue
+        p, o = p_stated, o_stated
         row = facts.setdefault(p, {}).setdefault(o, ValueRow(labeller.fact_value(p, o)))
         row.statements.append(statement_view(graph, labeller, statement))
     order = labeller.terms
@@ -307,7 +309,7 @@ def entity_view(graph: Graph, iri: str, iris: Iris, lang: str) -> EntityView:
     fact_list = [Fact(labeller.term(p), list(rows.values())) for p, rows in ranked]
     wikidata = [
         labeller.value(o)
-        for o in sorted(graph.objects(subject, SKOS.exactMatch))
+        for o in sorted_nodes(graph.objects(subject, SKOS.exactMatch))
         if str(o).startswith(str(WD))
     ]
     lat, long = graph.value(subject, WGS84.lat), graph.value(subject, WGS84.long)
@@ -334,7 +336,7 @@ def type_words(graph: Graph, subject: Node, labeller: Labeller) -> list[Value]:
     """The kinds of a thing in words, each once ("place", not ``schema:Place, sem:Place``); the
     Wikibase-shaped copy's ``wikibase:Item`` is left to the data documents."""
     words: dict[str, Value] = {}
-    for t in sorted(graph.objects(subject, RDF.type)):
+    for t in sorted_nodes(graph.objects(subject, RDF.type)):
         if str(t).startswith(str(WIKIBASE)):
             continue
         value = labeller.term(t)

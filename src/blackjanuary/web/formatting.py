@@ -60,7 +60,7 @@ def language_name(code: str, lang: str) -> str:
     >>> language_name("en", "de"), language_name("en", "az"), language_name("de", "ru")
     ('Englisch', 'ingilis', 'немецкий')
     """
-    return locale(lang).languages.get(code, code)
+    return str(locale(lang).languages.get(code, code))
 
 
 def format_number(value: int | float | Decimal, lang: str) -> str:

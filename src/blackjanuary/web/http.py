@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import gzip
 from collections.abc import Iterable
+from typing import TypeVar, cast
 
 from flask import Flask, Request, Response, request
+from werkzeug.wrappers import Response as BaseResponse
+
+R = TypeVar("R", bound=BaseResponse)
+"""A Flask response, or werkzeug's own (``redirect`` and ``send_file`` return those)."""
 
 ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
 ALLOWED_HEADERS = "Accept, Accept-Encoding, Content-Type, If-None-Match, Origin, Cache-Control"
@@ -71,7 +76,7 @@ def _decorate(response: Response) -> Response:
     return response
 
 
-def add_vary(response: Response, *names: str) -> Response:
+def add_vary(response: R, *names: str) -> R:
     """Add header names to ``Vary`` without duplicates."""
     for name in names:
         response.vary.add(name)
@@ -89,7 +94,7 @@ def not_modified(req: Request, etag: str) -> bool:
 
 
 def accepts_gzip(req: Request) -> bool:
-    return "gzip" in req.accept_encodings and req.accept_encodings["gzip"] > 0
+    return req.accept_encodings["gzip"] > 0
 
 
 def compress(body: bytes) -> bytes:
@@ -97,8 +102,8 @@ def compress(body: bytes) -> bytes:
 
 
 def finish(
-    response: Response, *, etag: str | None = None, vary: Iterable[str] = ("Accept",), gzip_body: bool = True
-) -> Response:
+    response: R, *, etag: str | None = None, vary: Iterable[str] = ("Accept",), gzip_body: bool = True
+) -> R:
     """The common tail of a GET view: Vary, ETag (→ 304 on a match) and gzip for a large, complete body.
 
     Streamed responses (``direct_passthrough``) are left uncompressed and unbuffered.
@@ -122,11 +127,12 @@ def finish(
         tag = etag + ("-gzip" if gzipped else "")
         response.set_etag(tag)
         if not_modified(request, tag):
-            return not_modified_response(response)
+            # a flask Response is every R the views pass (werkzeug's or flask's own)
+            return cast(R, not_modified_response(response))
     return response
 
 
-def not_modified_response(response: Response) -> Response:
+def not_modified_response(response: BaseResponse) -> Response:
     """A 304 that keeps the validators and Vary of ``response``, without its body."""
     result = Response(status=304)
     for name in ("ETag", "Vary", "Cache-Control", "Content-Location"):

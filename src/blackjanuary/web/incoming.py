@@ -64,8 +64,9 @@ def _statement_facts(store: Store, statements: list[str], graph: Graph) -> dict[
     )
     found: dict[str, tuple[URIRef, URIRef]] = {}
     for row in rows:
-        if isinstance(row.get("s"), URIRef) and isinstance(row.get("p"), URIRef):
-            found[str(row["st"])] = (row["s"], row["p"])
+        s, p = row.get("s"), row.get("p")
+        if isinstance(s, URIRef) and isinstance(p, URIRef):
+            found[str(row["st"])] = (s, p)
             label = row.get("l")
             if isinstance(label, Literal):
                 graph.add((row["s"], URIRef("http://www.w3.org/2000/01/rdf-schema#label"), label))

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, redirect, request, send_from_directory
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL
+from werkzeug.wrappers import Response as BaseResponse
 
 from blackjanuary.describe import PREFIXES, count, describe, iri_term, with_prefixes
 from blackjanuary.errors import ResourceNotFound
@@ -111,7 +112,11 @@ def compute_statistics() -> list[tuple[str, str, int]]:
         ),
         ("stat_statements", "", count(store(), f"?s a <{bj}Statement>")),
         ("stat_sentences", "", count(store(), f"?s a <{bj}Sentence>")),
-        ("stat_wikidata", "", sum(1 for r in matches if is_wikidata_link(r.get("s"), r.get("o"), ours))),
+        (
+            "stat_wikidata",
+            "",
+            sum(1 for r in matches if is_wikidata_link(r.get("s"), r.get("o"), ours)),
+        ),
     ]
     for graph, triples in sorted(store().info.graph_triples.items()):
         stats.append(("stat_graph", graph.rsplit("/", 1)[-1], triples))
@@ -194,7 +199,7 @@ def downloads_files() -> list[DistFile]:
 
 
 @bp.get("/")
-def landing() -> Response:
+def landing() -> BaseResponse:
     fmt, _ = choose(None)
     if fmt is not HTML:  # the base IRI is the dataset's homepage: RDF clients get its VoID description
         response = redirect(f"/void.{fmt.extension}", code=303)
@@ -380,7 +385,7 @@ def shapes_explicit(ext: str) -> Response:
 
 
 @bp.get("/ontology/<version>")
-def ontology_version(version: str) -> Response:
+def ontology_version(version: str) -> BaseResponse:
     """The ontology's ``owl:versionIRI``: 303 to the ontology document (this server holds one version)."""
     iri = f"{iris().ontology}/{version}"
     try:

@@ -13,6 +13,7 @@ import logging
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, redirect, render_template, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from blackjanuary.describe import INCOMING_LIMIT, describe, description, mentioned, standing
 from blackjanuary.errors import NotAcceptable, ResourceNotFound
@@ -63,7 +64,7 @@ def offered_types(offers: tuple[Format, ...]) -> str:
 
 
 # Resolution --------------------------------------------------------------------------------------
-def resolve(ref: Ref) -> str | Response:
+def resolve(ref: Ref) -> str | BaseResponse:
     """The IRI of ``ref`` when the store knows it; a 301 for a retired key; else a helpful 404."""
     ours = iris()
     iri = ours.of(ref) if is_key(ref.key) else None
@@ -83,7 +84,7 @@ def resolve(ref: Ref) -> str | Response:
     return not_found(ref)
 
 
-def not_found(ref: Ref) -> Response:
+def not_found(ref: Ref) -> BaseResponse:
     """404 with did-you-mean links (an HTML page in the reader's language for browsers, through the
     error handler; the suggested paths in the hint for everyone else)."""
     if not is_key(ref.key):
@@ -106,9 +107,9 @@ def links_for(ref: Ref) -> list[tuple[str, str, str | None]]:
 
 
 # /id/ --------------------------------------------------------------------------------------------
-def see_other(ref: Ref) -> Response:
+def see_other(ref: Ref) -> BaseResponse:
     resolved = resolve(ref)
-    if isinstance(resolved, Response):
+    if isinstance(resolved, BaseResponse):
         return resolved
     accept = request.headers.get("Accept")
     fmt = negotiate(accept, ID_OFFERS)
@@ -125,19 +126,19 @@ def see_other(ref: Ref) -> Response:
 
 
 @bp.get("/id/<key>")
-def id_thing(key: str) -> Response:
+def id_thing(key: str) -> BaseResponse:
     return see_other(Ref(key))
 
 
 @bp.get("/id/statement/<key>")
-def id_statement(key: str) -> Response:
+def id_statement(key: str) -> BaseResponse:
     return see_other(Ref(key, statement=True))
 
 
 # /data/ ------------------------------------------------------------------------------------------
-def data_document(ref: Ref, extension: str | None) -> Response:
+def data_document(ref: Ref, extension: str | None) -> BaseResponse:
     resolved = resolve(ref)
-    if isinstance(resolved, Response):
+    if isinstance(resolved, BaseResponse):
         return resolved
     if extension is None:
         accept = request.headers.get("Accept")
@@ -166,13 +167,13 @@ def data_document(ref: Ref, extension: str | None) -> Response:
 
 
 @bp.get("/data/<name>")
-def data_thing(name: str) -> Response:
+def data_thing(name: str) -> BaseResponse:
     key, extension = parse_data_name(name)
     return data_document(Ref(key), extension)
 
 
 @bp.get("/data/statement/<name>")
-def data_statement(name: str) -> Response:
+def data_statement(name: str) -> BaseResponse:
     key, extension = parse_data_name(name)
     return data_document(Ref(key, statement=True), extension)
 
@@ -185,7 +186,7 @@ def _pager_href(offset: int) -> str:
     return request.path + ("?" + urlencode(args) if args else "")
 
 
-def render_resource(iri: str, *, doc_path: str, links: list[tuple[str, str, str | None]]) -> Response:
+def render_resource(iri: str, *, doc_path: str, links: list[tuple[str, str, str | None]]) -> BaseResponse:
     """The HTML page of any resource of ours: facts, provenance, map, neighbourhood, incoming links."""
     ctx = page_context(title="")
     lang = ctx["lang"]
@@ -234,26 +235,26 @@ def _label(media_type: str | None) -> str:
     return next((f.label for f in RDF_GRAPH_FORMATS if f.media_type == media_type), media_type or "")
 
 
-def page(ref: Ref) -> Response:
+def page(ref: Ref) -> BaseResponse:
     resolved = resolve(ref)
-    if isinstance(resolved, Response):
+    if isinstance(resolved, BaseResponse):
         return resolved
     links = [link for link in links_for(ref) if link[0] != page_path(ref)]
     return render_resource(resolved, doc_path=page_path(ref), links=links)
 
 
 @bp.get("/page/<key>")
-def page_thing(key: str) -> Response:
+def page_thing(key: str) -> BaseResponse:
     return page(Ref(key))
 
 
 @bp.get("/page/statement/<key>")
-def page_statement(key: str) -> Response:
+def page_statement(key: str) -> BaseResponse:
     return page(Ref(key, statement=True))
 
 
 # Skolem IRIs, the dataset and the named graphs ----------------------------------------------------
-def in_place(path: str, what: str) -> Response:
+def in_place(path: str, what: str) -> BaseResponse:
     """A resource of ours outside ``/id/`` (skolem IRIs, Wikibase-shaped predicates and references),
     negotiated in place: HTML or RDF with ``Vary: Accept``."""
     iri = iris().document(path)
@@ -277,24 +278,24 @@ def in_place(path: str, what: str) -> Response:
 
 
 @bp.get("/.well-known/genid/<path:rest>")
-def genid(rest: str) -> Response:
+def genid(rest: str) -> BaseResponse:
     """A skolemized blank node of the dumps (RDF 1.1 §3.5)."""
     return in_place("/.well-known/genid/" + rest, "skolem IRIs")
 
 
 @bp.get("/prop/<path:rest>")
-def wikibase_predicate(rest: str) -> Response:
+def wikibase_predicate(rest: str) -> BaseResponse:
     """A Wikibase-shaped predicate (``p:``, ``ps:``, ``pq:``, ``pr:``, ``wdt:`` under our base)."""
     return in_place("/prop/" + rest, "Wikibase-style predicates")
 
 
 @bp.get("/reference/<name>")
-def wikibase_reference(name: str) -> Response:
+def wikibase_reference(name: str) -> BaseResponse:
     """A Wikibase-shaped reference node (``wdref:`` under our base)."""
     return in_place("/reference/" + name, "Wikibase-style references")
 
 
-def _describing_document(html_target: str) -> Response:
+def _describing_document(html_target: str) -> BaseResponse:
     accept = request.headers.get("Accept")
     offers = (
         (HTML, *RDF_GRAPH_FORMATS) if prefers_html(accept, RDF_GRAPH_FORMATS) else (*RDF_GRAPH_FORMATS, HTML)
@@ -309,19 +310,19 @@ def _describing_document(html_target: str) -> Response:
 
 
 @bp.get("/dataset")
-def dataset() -> Response:
+def dataset() -> BaseResponse:
     """The dataset IRI: 303 to the landing page (HTML) or the VoID description (RDF)."""
     return _describing_document("/")
 
 
 @bp.get("/dataset/<path:rest>")
-def dataset_part(rest: str) -> Response:
+def dataset_part(rest: str) -> BaseResponse:
     """Distributions, partitions and linksets of the VoID description: 303 like ``/dataset``."""
     target = "/downloads#" + rest.split("/", 1)[1] if rest.startswith("dist/") else "/#statistics"
     return _describing_document(target)
 
 
 @bp.get("/graph/<name>")
-def named_graph(name: str) -> Response:
+def named_graph(name: str) -> BaseResponse:
     """A named graph IRI: 303 to its statistics (HTML) or the VoID description (RDF)."""
     return _describing_document("/#statistics")

@@ -19,6 +19,7 @@ from html import escape
 
 from flask import Blueprint, Response, current_app, render_template, request
 
+from blackjanuary import segments
 from blackjanuary.describe import PREFIXES
 from blackjanuary.errors import BadRequest, NotAcceptable
 from blackjanuary.formats import HTML, JSON
@@ -154,10 +155,10 @@ def sentences() -> list[tuple[int, str, str]]:
         bj = Ours(settings().base_iri).BJ
         rows = store().select(
             PREFIXES + "PREFIX oa: <http://www.w3.org/ns/oa#> SELECT ?s ?n ?text WHERE { "
-            f"?s a <{bj}Sentence> ; <{bj}sentenceNumber> ?n ; oa:exact ?text }} ORDER BY ?n"
+            f"?s a <{bj}Sentence> ; <{bj}sentenceNumber> ?n ; {segments.EXACT} ?text }} ORDER BY ?n"
         )
         cached.clear()
-        cached[version()] = [(int(r["n"].toPython()), str(r["text"]), str(r["s"])) for r in rows]
+        cached[version()] = [(int(str(r["n"])), str(r["text"]), str(r["s"])) for r in rows]
     return list(cached[version()])
 
 

@@ -15,6 +15,7 @@ from rdflib.term import Node
 from blackjanuary.describe import iri_term
 from blackjanuary.iris import Iris
 from blackjanuary.store import Store
+from blackjanuary.vocab import sorted_nodes
 from blackjanuary.web.entity_view import Labeller, Value
 from blackjanuary.web.i18n import pick_literal
 
@@ -50,7 +51,7 @@ def usage_counts(store: Store, data_graph: str, kind: str, namespace: str) -> di
     else:
         query = f"SELECT ?t (COUNT(*) AS ?n) WHERE {{ GRAPH {data} {{ ?x ?t ?y }} "
     rows = store.select(query + f'FILTER(STRSTARTS(STR(?t), "{namespace}")) }} GROUP BY ?t')
-    return {str(r["t"]): int(r["n"].toPython()) for r in rows if "n" in r}  # type: ignore[union-attr]
+    return {str(r["t"]): int(str(r["n"])) for r in rows if isinstance(r.get("n"), Literal)}
 
 
 def in_language(values: list[Node], lang: str) -> list[Node]:
@@ -82,10 +83,16 @@ def term_views(
     hidden = {str(RDF.type), str(RDFS.label), str(RDFS.comment)}
     named = {t for triple in graph for t in triple if isinstance(t, URIRef) and str(t).startswith(namespace)}
     for subject in sorted(t for t in named if len(str(t)) > len(namespace)):
-        kinds = sorted({TERM_KINDS[t] for t in graph.objects(subject, RDF.type) if t in TERM_KINDS})
+        kinds = sorted(
+            {
+                TERM_KINDS[t]
+                for t in graph.objects(subject, RDF.type)
+                if isinstance(t, URIRef) and t in TERM_KINDS
+            }
+        )
         kind = kinds[0] if kinds else "other"
-        chosen = pick_literal(graph.objects(subject, RDFS.comment), lang)  # type: ignore[arg-type]
-        types = [labeller.value(t) for t in sorted(graph.objects(subject, RDF.type))]
+        chosen = pick_literal(graph.objects(subject, RDFS.comment), lang)
+        types = [labeller.value(t) for t in sorted_nodes(graph.objects(subject, RDF.type))]
         rows = [(labeller.value(RDF.type), types)] if types else []
         rows += [row for row in described(graph, subject, labeller) if row[0].iri not in hidden]
         terms.append(
