@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 
-.PHONY: run test install build validate stats serve lint format soak bench system-deps clean
+.PHONY: run test install build validate stats serve lint format soak bench system-deps js-deps clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,11 +16,21 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-# Debian's chromium drives the browser tests; installed only where it is missing.
+# Debian's chromium drives the browser tests, Node.js runs Comunica (the TPF client tests);
+# each is installed only where it is missing.
 system-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "installing Debian's nodejs and npm for the Comunica tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+
+# Comunica (tests/js/package-lock.json), the Triple Pattern Fragments client of tests/test_fragments_comunica.py.
+tests/js/node_modules/.package-lock.json: tests/js/package.json tests/js/package-lock.json
+	npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
+
+js-deps: system-deps tests/js/node_modules/.package-lock.json
 
 build: $(STAMP)
 	$(BIN)/blackjanuary build
@@ -43,12 +53,12 @@ format: $(STAMP)
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps js-deps
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/python -m pytest -n 2 -m "not slow"
 
-soak: $(STAMP) system-deps
+soak: $(STAMP) system-deps js-deps
 	$(BIN)/python -m pytest -m slow
 
 # The peers (rdflib-endpoint under uvicorn) are measured side by side; they are installed only here.

@@ -131,6 +131,15 @@ def jsonld(triples: Sequence[ox.Triple], prefixes: dict[str, str]) -> bytes:
     return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
 
 
+def compact_jsonld(expanded_json: bytes, context: dict[str, str]) -> bytes:
+    """Expanded JSON-LD (a graph or a dataset, as pyoxigraph writes it) compacted with a prefix context."""
+    expanded = json.loads(expanded_json)
+    compactor = _Compactor(context)
+    nodes = [compactor.node(n) for n in (expanded if isinstance(expanded, list) else [expanded])]
+    document = {"@context": dict(sorted(context.items())), "@graph": nodes}
+    return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
+
+
 class _Compactor:
     def __init__(self, context: dict[str, str]) -> None:
         # longest namespace first, so a nested namespace wins over its parent

@@ -24,6 +24,7 @@ BLUEPRINTS: list[str] = [
     "blackjanuary.web.resources:bp",
     "blackjanuary.web.pages:bp",
     "blackjanuary.web.downloads:bp",
+    "blackjanuary.web.fragments:bp",
     "blackjanuary.reconcile.v02:bp",
     "blackjanuary.reconcile.v1:bp",
     "blackjanuary.web.openapi:bp",
