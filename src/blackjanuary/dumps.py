@@ -16,7 +16,7 @@ import gzip
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,17 +70,21 @@ def _canonical_labels(graph: Graph) -> dict[BNode, str]:
     return {c.nodes[0]: c.hash_color()[:32] for c in coloring if isinstance(c.nodes[0], BNode)}
 
 
-def sorted_quads(dataset: Dataset, base_iri: str, graph_names: Iterable[str]) -> list[ox.Quad]:
-    """Every quad of the named graphs ``graph_names`` (IRIs), skolemized and sorted as N-Quads lines."""
-    quads: set[ox.Quad] = set()
+def iter_quads(dataset: Dataset, base_iri: str, graph_names: Iterable[str]) -> Iterator[ox.Quad]:
+    """Every quad of the named graphs ``graph_names`` (IRIs), skolemized, in no particular order."""
     for name in graph_names:
         graph = dataset.graph(URIRef(name))
         segment = name.rstrip("/").rsplit("/", 1)[-1]
         skolem = skolem_map(graph, f"{base_iri}{SKOLEM_SEGMENT}{segment}/")
         g = ox.NamedNode(name)
         for s, p, o in graph:
-            quads.add(ox.Quad(to_ox_term(s, skolem), to_ox_term(p, skolem), to_ox_term(o, skolem), g))
-    return sorted(quads, key=_nquads_line)
+            yield ox.Quad(to_ox_term(s, skolem), to_ox_term(p, skolem), to_ox_term(o, skolem), g)
+
+
+def sorted_quads(dataset: Dataset, base_iri: str, graph_names: Iterable[str]) -> list[ox.Quad]:
+    """Every quad of the named graphs ``graph_names`` (IRIs), skolemized and sorted as N-Quads lines
+    (in memory: the reference the streaming writer of :mod:`blackjanuary.dump_writer` is tested on)."""
+    return sorted(set(iter_quads(dataset, base_iri, graph_names)), key=_nquads_line)
 
 
 def _nquads_line(quad: ox.Quad) -> str:
