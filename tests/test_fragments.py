@@ -258,3 +258,20 @@ def test_an_unusable_host_header_gives_controls_on_the_base_iri(client: FlaskCli
         b'hydra:template "https://w3id.org/blackjanuary/fragments{?subject,predicate,object}"'
         in response.data
     )
+
+
+def test_the_void_description_links_the_fragments(client: FlaskClient) -> None:
+    void = {t for t in ox.parse(client.get("/void.ttl").data, format=ox.RdfFormat.TURTLE)}
+    dataset = ox.NamedNode("https://w3id.org/blackjanuary/dataset")
+    (lookup,) = [
+        t.object for t in void if t.subject == dataset and t.predicate.value == VOID + "uriLookupEndpoint"
+    ]
+    assert lookup.value == "https://w3id.org/blackjanuary/fragments?subject="
+    (form,) = [t.object for t in void if t.subject == dataset and t.predicate.value == HYDRA + "search"]
+    templates = [
+        t.object.value for t in void if t.subject == form and t.predicate.value == HYDRA + "template"
+    ]
+    assert templates == ["https://w3id.org/blackjanuary/fragments{?subject,predicate,object}"]
+    # the lookup works as VoID says: the endpoint followed by the encoded IRI
+    fragment = Fragment(client, lookup.value.removeprefix("https://w3id.org/blackjanuary") + q(BAKU))
+    assert fragment.data and fragment.count() == len(fragment.data)
