@@ -66,6 +66,8 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench,peers]'
 	$(BIN)/python -m bench.run --write
 	$(BIN)/python -m bench.scale --sizes 10k,100k,1M
+	$(BIN)/python -m bench.dumps_bench --sizes 1M
+	$(BIN)/python -m bench.tpf_bench --size 1M
 
 clean:
 	rm -rf dist .pytest_cache build *.egg-info
