@@ -275,3 +275,32 @@ def test_the_void_description_links_the_fragments(client: FlaskClient) -> None:
     # the lookup works as VoID says: the endpoint followed by the encoded IRI
     fragment = Fragment(client, lookup.value.removeprefix("https://w3id.org/blackjanuary") + q(BAKU))
     assert fragment.data and fragment.count() == len(fragment.data)
+
+
+@pytest.mark.parametrize(("cap", "large_cap", "exact"), [(50, 100_000, True), (50, 100, False)])
+def test_large_counts_are_counted_once_up_to_a_cap(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch, cap: int, large_cap: int, exact: bool
+) -> None:
+    from blackjanuary.web import fragments
+
+    (row,) = sparql(
+        client, f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?o WHERE {{ ?s <{RDF}type> ?o }} }}"
+    )
+    expected = int(row["n"]["value"])
+    assert expected > large_cap or exact
+    monkeypatch.setattr(fragments, "COUNT_CAP", cap)
+    monkeypatch.setattr(fragments, "LARGE_COUNT_CAP", large_cap)
+    app.extensions.pop("blackjanuary.fragments.counts", None)
+    try:
+        html = client.get(
+            f"/fragments?predicate={q(RDF + 'type')}", headers={"Accept": "text/html"}
+        ).data.decode()
+        fragment = Fragment(client, f"/fragments?predicate={q(RDF + 'type')}")
+    finally:
+        app.extensions.pop("blackjanuary.fragments.counts", None)
+    if exact:
+        assert fragment.count() == expected
+        assert f"{expected:,} matching triples" in html
+    else:
+        assert fragment.count() == large_cap + 1
+        assert f"about {large_cap + 1:,} matching triples" in html

@@ -70,12 +70,11 @@ def _projection(pattern: TriplePattern) -> str:
 
 
 def page_query(pattern: TriplePattern, *, offset: int, limit: int) -> str:
-    """The distinct matches ``offset`` … ``offset + limit - 1`` in the engine's order."""
+    """The distinct matches ``offset`` … ``offset + limit - 1`` in the engine's order (all: ``limit=0``)."""
     if not pattern.free:
         return f"ASK {{ {pattern.where()} }}"
-    return f"SELECT DISTINCT {_projection(pattern)} WHERE {{ {pattern.where()} }} LIMIT {limit}" + (
-        f" OFFSET {offset}" if offset else ""
-    )
+    query = f"SELECT DISTINCT {_projection(pattern)} WHERE {{ {pattern.where()} }}"
+    return query + (f" LIMIT {limit}" if limit else "") + (f" OFFSET {offset}" if offset else "")
 
 
 def count_query(pattern: TriplePattern, *, cap: int | None) -> str:

@@ -5,10 +5,11 @@ published named graphs (the SPARQL endpoint's default graph), a page of :data:`P
 time, with
 
 - the **data**: the distinct matching triples of the page (sorted within the page);
-- the **metadata**: the number of matches as ``void:triples`` and ``hydra:totalItems`` (exact up to
-  :data:`COUNT_CAP`; above it counted once per data version and pattern, or, should that take too long,
-  given as ``COUNT_CAP + 1``, an estimate as the specification allows), ``hydra:itemsPerPage`` and the
-  paging links ``hydra:first``/``hydra:previous``/``hydra:next``;
+- the **metadata**: the number of matches as ``void:triples`` and ``hydra:totalItems`` (counted up to
+  :data:`COUNT_CAP` on the request; a larger one counted once per data version and pattern up to
+  :data:`LARGE_COUNT_CAP` and kept; beyond that, or should that count time out, an estimate, as the
+  specification allows), ``hydra:itemsPerPage`` and the paging links ``hydra:first``/``previous``/
+  ``next``;
 - the **controls**: the dataset as a ``hydra:Collection`` whose ``hydra:search`` is the IRI template
   ``/fragments{?subject,predicate,object}`` with one ``hydra:mapping`` per variable.
 
@@ -49,9 +50,11 @@ bp = Blueprint("fragments", __name__)
 
 PAGE_SIZE = 100
 COUNT_CAP = 10_000
-"""Matches counted on every request at most; a larger count is computed once per version and pattern."""
-FULL_COUNT_TIMEOUT = 2.0
-"""Seconds a count above :data:`COUNT_CAP` may take before the estimate ``COUNT_CAP + 1`` stands in."""
+"""Matches counted exactly on a request; a pattern with more is counted once per version up to
+:data:`LARGE_COUNT_CAP`, and that count is kept."""
+LARGE_COUNT_CAP = 1_000_000
+"""Beyond this many matches the count is an estimate (``LARGE_COUNT_CAP + 1``), as the specification
+allows: counting is then bounded by this many rows, whatever the size of the data."""
 COUNT_CACHE_SIZE = 4096
 RDF_OFFERS: tuple[Format, ...] = (TRIG, NQUADS, TURTLE, NTRIPLES, JSONLD)
 """The RDF formats, best first: the graph-aware ones keep data and metadata apart."""
@@ -68,8 +71,9 @@ _COUNTS_KEY = "blackjanuary.fragments.counts"
 
 # Counting ----------------------------------------------------------------------------------------------
 class CountCache:
-    """Pattern counts per data version: an LRU for the small ones, a dict for those above the cap (at
-    most ``7 × triples / COUNT_CAP`` patterns can have that many matches, so it stays small)."""
+    """Pattern counts per data version: an LRU for the small ones, a dict for those above
+    :data:`COUNT_CAP` (at most ``7 × triples / COUNT_CAP`` patterns can have that many matches, so it
+    stays small, and each of them is counted once per version)."""
 
     def __init__(self, size: int = COUNT_CACHE_SIZE) -> None:
         self.size = size
@@ -89,10 +93,9 @@ class CountCache:
     def put(self, key: tuple[str, str], value: tuple[int, bool]) -> None:
         with self._lock:
             if value[0] > COUNT_CAP:
-                if value[1]:  # an estimate is not kept: the next request tries the full count again
-                    if len({k[0] for k in self._large} | {key[0]}) > 1:
-                        self._large = {k: v for k, v in self._large.items() if k[0] == key[0]}
-                    self._large[key] = value
+                if any(k[0] != key[0] for k in self._large):  # a new data version: forget the old
+                    self._large = {k: v for k, v in self._large.items() if k[0] == key[0]}
+                self._large[key] = value
                 return
             self._small[key] = value
             self._small.move_to_end(key)
@@ -123,7 +126,8 @@ def count_matches(pattern: TriplePattern) -> tuple[int, bool]:
     result = (count, True)
     if count > COUNT_CAP:
         try:
-            result = (current.count_pattern(pattern, cap=None, timeout=FULL_COUNT_TIMEOUT), True)  # type: ignore[attr-defined]
+            count = current.count_pattern(pattern, cap=LARGE_COUNT_CAP)  # type: ignore[attr-defined]
+            result = (count, count <= LARGE_COUNT_CAP)
         except QueryTimeout:
             result = (COUNT_CAP + 1, False)
     _counts().put(key, result)
