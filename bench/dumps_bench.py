@@ -12,7 +12,7 @@ file into a RocksDB directory first (not timed), then dumps each format; a graph
 graphs) is dumped from the data graph, which holds all but three of the triples. Oxigraph writes in
 its index order, unsorted; ours is sorted and deterministic.
 
-    python -m bench.dumps_bench --sizes 1M            # quick: --sizes 100k
+    python -m bench.dumps_bench --sizes 1M [--in-memory]   # quick: --sizes 100k
     python -m bench.dumps_bench --sizes 10M --run-mib 256
 """
 
@@ -95,7 +95,28 @@ def child_ours(nq: Path, out: Path, run_mib: int) -> None:
     print(json.dumps(timings))
 
 
-def bench_size(label: str, run_mib: int) -> dict[str, object]:
+def child_in_memory(nq: Path, out: Path) -> None:
+    """In a child process: the in-memory writers of ``blackjanuary.dumps`` (the reference), for memory."""
+    import pyoxigraph as ox
+
+    from blackjanuary import dumps
+    from blackjanuary.formats import RDF_FORMATS
+    from blackjanuary.vocab import Ours
+
+    prefixes = Ours().prefixes()
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    quads = sorted(set(ox.parse(path=str(nq), format=ox.RdfFormat.N_QUADS)), key=dumps._nquads_line)
+    triples = dumps.union_triples(quads)
+    timings["sort"] = time.perf_counter() - started
+    for fmt in RDF_FORMATS:
+        started = time.perf_counter()
+        (out / f"memory.{fmt.extension}").write_bytes(dumps.serialize(fmt, quads, triples, prefixes))  # type: ignore[arg-type]
+        timings[fmt.extension] = time.perf_counter() - started
+    print(json.dumps(timings))
+
+
+def bench_size(label: str, run_mib: int, in_memory: bool = False) -> dict[str, object]:
     nq = generate(label)
     result: dict[str, object] = {"size": label, "triples": parse_size(label), "run_mib": run_mib}
     with tempfile.TemporaryDirectory(prefix="dumps-bench-") as tmp:
@@ -108,6 +129,15 @@ def bench_size(label: str, run_mib: int) -> dict[str, object]:
         result["ours"] = {"total_s": round(elapsed, 2), "peak_rss_mib": round(rss, 1), **ours}
         for name in sorted(work.glob("ours.*")):
             name.unlink()
+        if in_memory:
+            log.info("%s: the in-memory writers", label)
+            elapsed, rss = run(
+                [sys.executable, "-m", "bench.dumps_bench", "--child-memory", str(nq), str(work)]
+            )
+            timings = json.loads(run.last_stdout)  # type: ignore[attr-defined]
+            result["in_memory"] = {"total_s": round(elapsed, 2), "peak_rss_mib": round(rss, 1), **timings}
+            for name in sorted(work.glob("memory.*")):
+                name.unlink()
         log.info("%s: oxigraph load", label)
         store = work / "store"
         cli = oxigraph_cli()
@@ -155,6 +185,17 @@ def table(results: list[dict[str, object]]) -> str:
             f"| {r['size']} | {ours['total_s']:.1f} | {ours['peak_rss_mib']:.0f} | {ours['runs']} "
             f"| {oxi['load_s']:.1f} | {peak:.0f} |"
         )
+    memory = [r for r in results if isinstance(r.get("in_memory"), dict)]
+    if memory:
+        lines += [
+            "",
+            "| size | in-memory writers: every format, s | in-memory peak RSS MiB |",
+            "|---|---:|---:|",
+        ]
+        for r in memory:
+            m = r["in_memory"]
+            assert isinstance(m, dict)
+            lines.append(f"| {r['size']} | {m['total_s']:.1f} | {m['peak_rss_mib']:.0f} |")
     return "\n".join(lines)
 
 
@@ -162,12 +203,16 @@ def main() -> None:
     if len(sys.argv) == 5 and sys.argv[1] == "--child-ours":
         child_ours(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]))
         return
+    if len(sys.argv) == 4 and sys.argv[1] == "--child-memory":
+        child_in_memory(Path(sys.argv[2]), Path(sys.argv[3]))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1M", help="comma-separated: 10k,100k,1M,10M")
     parser.add_argument("--run-mib", type=int, default=64, help="memory for one sorted run (MiB)")
+    parser.add_argument("--in-memory", action="store_true", help="also run the in-memory writers (memory)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    results = [bench_size(label.strip(), args.run_mib) for label in args.sizes.split(",")]
+    results = [bench_size(label.strip(), args.run_mib, args.in_memory) for label in args.sizes.split(",")]
     RESULTS.mkdir(parents=True, exist_ok=True)
     for r in results:
         (RESULTS / f"dumps-{r['size']}.json").write_text(json.dumps(r, indent=1), encoding="utf-8")
