@@ -10,6 +10,8 @@ import pyoxigraph as ox
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 HYDRA = "http://www.w3.org/ns/hydra/core#"
 VOID = "http://rdfs.org/ns/void#"
@@ -304,3 +306,29 @@ def test_large_counts_are_counted_once_up_to_a_cap(
     else:
         assert fragment.count() == large_cap + 1
         assert f"about {large_cap + 1:,} matching triples" in html
+
+
+_TERMS = st.one_of(
+    st.text(max_size=60),
+    st.builds(lambda s: f'"{s}"', st.text(max_size=20)),
+    st.builds(lambda s, t: f'"{s}"@{t}', st.text(max_size=10), st.text(max_size=12)),
+    st.builds(lambda s, t: f'"{s}"^^{t}', st.text(max_size=10), st.text(max_size=30)),
+    st.builds(lambda s: f"http://{s}", st.text(max_size=30)),
+    st.sampled_from([BAKU, RDFS_LABEL, '"Baku"@de', "?x", "_:b", "<" + BAKU + ">", "<>", '""', '"']),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(subject=_TERMS, predicate=_TERMS, obj=_TERMS, page=st.one_of(st.none(), st.text(max_size=8)))
+def test_any_parameters_give_a_fragment_or_a_400(
+    client: FlaskClient, subject: str, predicate: str, obj: str, page: str | None
+) -> None:
+    query = {"subject": subject, "predicate": predicate, "object": obj}
+    if page is not None:
+        query["page"] = page
+    response = client.get("/fragments", query_string=query, headers={"Accept": "application/n-quads"})
+    assert response.status_code in (200, 400), (query, response.status_code, response.data[:300])
+    if response.status_code == 400:
+        assert response.get_json()["error"]
+    else:
+        assert list(ox.parse(response.data, format=ox.RdfFormat.N_QUADS))
