@@ -145,17 +145,48 @@ def compact_jsonld(expanded_json: bytes, context: dict[str, str]) -> bytes:
 
 
 class _Compactor:
+    KEYS_KEPT = 10_000
+    """Compacted property IRIs remembered (a dataset has few properties, used on every node)."""
+
     def __init__(self, context: dict[str, str]) -> None:
         # longest namespace first, so a nested namespace wins over its parent
         self._namespaces = sorted(context.items(), key=lambda kv: -len(kv[1]))
+        self._by_namespace: dict[str, str] = {}
+        for prefix, ns in self._namespaces:
+            self._by_namespace.setdefault(ns, prefix)
+        # every namespace ending in / or #: the longest one an IRI starts with is found among the IRI's
+        # own cuts after a / or #, by dictionary look-ups instead of a scan of all namespaces
+        self._by_cut = all(ns.endswith(("/", "#")) for ns in self._by_namespace)
+        self._keys: dict[str, str] = {}
 
     def iri(self, iri: str) -> str:
+        if not self._by_cut:
+            return self._scan(iri)
+        end = len(iri)
+        while True:
+            cut = max(iri.rfind("/", 0, end), iri.rfind("#", 0, end))
+            if cut < 0:
+                return iri
+            prefix = self._by_namespace.get(iri[: cut + 1])
+            if prefix is not None and cut + 1 < len(iri) and not iri.startswith("//", cut + 1):
+                return f"{prefix}:{iri[cut + 1 :]}"
+            end = cut
+
+    def _scan(self, iri: str) -> str:
         for prefix, ns in self._namespaces:
             if iri.startswith(ns) and len(iri) > len(ns):
                 local = iri[len(ns) :]
                 if not local.startswith("//"):
                     return f"{prefix}:{local}"
         return iri
+
+    def key(self, iri: str) -> str:
+        found = self._keys.get(iri)
+        if found is None:
+            found = self.iri(iri)
+            if len(self._keys) < self.KEYS_KEPT:
+                self._keys[iri] = found
+        return found
 
     def node(self, node: Any) -> Any:
         if isinstance(node, list):
@@ -169,7 +200,7 @@ class _Compactor:
             elif key.startswith("@"):
                 out[key] = self.node(value) if key in ("@graph", "@list", "@set") else value
             else:
-                out[self.iri(key)] = self.node(value)
+                out[self.key(key)] = self.node(value)
         return out
 
 
