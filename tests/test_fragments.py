@@ -332,3 +332,8 @@ def test_any_parameters_give_a_fragment_or_a_400(
         assert response.get_json()["error"]
     else:
         assert list(ox.parse(response.data, format=ox.RdfFormat.N_QUADS))
+
+
+def test_the_landing_page_links_the_fragments(client: FlaskClient) -> None:
+    page = client.get("/", headers={"Accept": "text/html"}).data.decode()
+    assert '<a href="/fragments">Triple Pattern Fragments</a>' in page
