@@ -142,3 +142,15 @@ def test_the_sorter_merges_runs_into_distinct_sorted_lines(tmp_path: Path) -> No
     assert sorter.runs > 10
     assert merged == sorted(set(words))
     assert not list(tmp_path.iterdir())  # the runs are removed once merged
+
+
+def test_doctests_of_the_new_modules() -> None:
+    import doctest
+
+    from blackjanuary import external_sort
+    from blackjanuary.store import patterns
+    from blackjanuary.web import fragment_terms
+
+    for module in (external_sort, patterns, fragment_terms):
+        result = doctest.testmod(module)
+        assert result.attempted and not result.failed, module.__name__
