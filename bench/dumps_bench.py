@@ -73,7 +73,7 @@ def child_ours(nq: Path, out: Path, run_mib: int) -> None:
     with tempfile.TemporaryDirectory(prefix="dump-", dir=out) as tmp:
         scratch = Path(tmp)
         started = time.perf_counter()
-        lines = (dump_writer.quad_line(q) for q in ox.parse(path=str(nq), format=ox.RdfFormat.N_QUADS))
+        lines = dump_writer.quad_lines(ox.parse(path=str(nq), format=ox.RdfFormat.N_QUADS))  # type: ignore[arg-type]
         stats, graph_files = dump_writer.write_sorted(
             lines, scratch, names[NQUADS.name], names[NTRIPLES.name], prefixes, run_mib << 20
         )

@@ -30,7 +30,7 @@ def reference(quads: list[ox.Quad], fmt: Format) -> bytes:
 
 def stream(quads: list[ox.Quad], tmp: Path, run_bytes: int) -> tuple[dict[str, Path], dump_writer.DumpStats]:
     names = {fmt.name: tmp / f"dump.{fmt.extension}" for fmt in RDF_FORMATS}
-    lines = (dump_writer.quad_line(q) for q in quads)
+    lines = dump_writer.quad_lines(quads, batch=97)
     return names, dump_writer.write_dumps(lines, names, PREFIXES, run_bytes=run_bytes, work=tmp)
 
 
@@ -154,3 +154,16 @@ def test_doctests_of_the_new_modules() -> None:
     for module in (external_sort, patterns, fragment_terms):
         result = doctest.testmod(module)
         assert result.attempted and not result.failed, module.__name__
+
+
+def test_batched_lines_are_the_lines_of_each_quad() -> None:
+    quads = synthetic(2000, seed=5)
+    quads.append(
+        ox.Quad(
+            ox.NamedNode("http://example.org/a"),
+            ox.NamedNode("http://example.org/p"),
+            ox.Literal('line\u2028separator\r\t\x01\x7f"quote\\é'),
+            ox.NamedNode(BASE + "graph/data"),
+        )
+    )
+    assert list(dump_writer.quad_lines(quads, batch=300)) == [dump_writer.quad_line(q) for q in quads]

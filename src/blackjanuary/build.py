@@ -120,10 +120,7 @@ def build(settings: Settings, *, show_progress: bool | None = None) -> BuildResu
             tmp = Path(tempfile.mkdtemp(prefix=f".{dist.name}.build-", dir=dist.parent))
             tmp.chmod(0o755)  # mkdtemp makes it private; dist/ is published
             try:
-                lines = (
-                    dumps_stream.quad_line(q)
-                    for q in dumps.iter_quads(dataset, settings.base_iri, graph_names)
-                )
+                lines = dumps_stream.quad_lines(dumps.iter_quads(dataset, settings.base_iri, graph_names))
                 files, stats = _write_dumps(tmp, version, lines, ours, step)
                 export_files = _write_exports(tmp, exports)
                 nt_name = dump_name(version, NTRIPLES)

@@ -24,6 +24,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from json.encoder import encode_basestring as _encode_string  # type: ignore[attr-defined]
 from pathlib import Path
 
@@ -55,6 +56,14 @@ class DumpStats:
 def quad_line(quad: ox.Quad) -> bytes:
     """The N-Quads line of a quad in a named graph (the sort key of every dump)."""
     return f"{quad.subject} {quad.predicate} {quad.object} {quad.graph_name} .\n".encode()
+
+
+def quad_lines(quads: Iterable[ox.Quad], batch: int = 8192) -> Iterator[bytes]:
+    """:func:`quad_line` of every quad, written by Oxigraph's N-Quads serializer a batch at a time
+    (the same bytes, about three times faster than formatting each quad in Python)."""
+    it = iter(quads)
+    while chunk := list(islice(it, batch)):
+        yield from (ox.serialize(chunk, format=ox.RdfFormat.N_QUADS) or b"").splitlines(keepends=True)
 
 
 class _PrefixFinder:
