@@ -6,7 +6,6 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8080
 
 .PHONY: run test install build validate stats serve lint format soak bench conformance system-deps js-deps clean
-AXE    := tests/js/node_modules/axe-core/axe.min.js
 
 # Three layers of one venv: `make run` needs only the runtime; `make test` and `make bench` add extras.
 RUNTIME := $(VENV)/.runtime
@@ -31,21 +30,24 @@ STAMP := $(TESTING)
 
 install: $(TESTING)
 
-# Debian's chromium drives the browser tests; installed only where it is missing.
+# Debian's chromium drives the browser tests, Node.js runs Comunica (the TPF client tests);
+# each is installed only where it is missing.
 system-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
-
-# JavaScript the browser tests inject (axe-core), pinned by tests/js/package-lock.json; npm from Debian.
-$(AXE): tests/js/package.json tests/js/package-lock.json
 	@command -v npm >/dev/null 2>&1 || { \
-	  echo "installing Debian's npm for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
-	cd tests/js && npm ci --no-audit --no-fund --silent
-	touch $(AXE)
+	  echo "installing Debian's nodejs and npm for the JavaScript the tests run"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
 
-js-deps: $(AXE)
+# The tests' JavaScript, pinned by tests/js/package-lock.json: axe-core (injected by the browser tests)
+# and Comunica (the Triple Pattern Fragments client of tests/test_fragments_comunica.py).
+tests/js/node_modules/.package-lock.json: tests/js/package.json tests/js/package-lock.json
+	npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
+	touch $@
+
+js-deps: system-deps tests/js/node_modules/.package-lock.json
+
 
 build: $(RUNTIME)
 	$(BIN)/blackjanuary build
@@ -84,6 +86,8 @@ soak: $(STAMP) system-deps js-deps
 bench: $(BENCH)
 	$(BIN)/python -m bench.run --write
 	$(BIN)/python -m bench.scale --sizes 10k,100k,1M
+	$(BIN)/python -m bench.dumps_bench --sizes 1M
+	$(BIN)/python -m bench.tpf_bench --size 1M
 
 clean:
 	rm -rf dist .pytest_cache build *.egg-info

@@ -31,6 +31,7 @@ SITE_PATHS = [
     "/source/black-january-1990.de",
     "/void",
     "/void.ttl",
+    "/fragments",
     "/sparql",
     "/reconcile",
     "/reconcile/v1",

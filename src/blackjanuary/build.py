@@ -26,12 +26,13 @@ import pyoxigraph as ox
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import DCAT, OWL, RDF
 
+from blackjanuary import dump_writer as dumps_stream
 from blackjanuary import dumps, void
 from blackjanuary.config import Settings
 from blackjanuary.dataset import load
 from blackjanuary.errors import BuildError
 from blackjanuary.exports import EXPORT_KINDS, render_exports, wikibase_graph, wikibase_graph_iri
-from blackjanuary.formats import RDF_DATASET_FORMATS, RDF_GRAPH_FORMATS, Format
+from blackjanuary.formats import NQUADS, NTRIPLES, RDF_DATASET_FORMATS, RDF_GRAPH_FORMATS, Format
 from blackjanuary.manifest import (
     MANIFEST_NAME,
     SUMS_NAME,
@@ -110,8 +111,6 @@ def build(settings: Settings, *, show_progress: bool | None = None) -> BuildResu
         exports = render_exports(settings, dataset).files
         add_generated_graphs(dataset, settings)
         graph_names = [ours.graph(name) for name in (*NAMED_GRAPHS, *GENERATED_GRAPHS)]
-        quads = dumps.sorted_quads(dataset, settings.base_iri, graph_names)
-        triples = dumps.union_triples(quads)
         inputs_hash = input_sha256(settings)
         step.advance("writing")
 
@@ -121,12 +120,21 @@ def build(settings: Settings, *, show_progress: bool | None = None) -> BuildResu
             tmp = Path(tempfile.mkdtemp(prefix=f".{dist.name}.build-", dir=dist.parent))
             tmp.chmod(0o755)  # mkdtemp makes it private; dist/ is published
             try:
-                files = _write_dumps(tmp, version, quads, triples, ours, step)
+                lines = dumps_stream.quad_lines(dumps.iter_quads(dataset, settings.base_iri, graph_names))
+                files, stats = _write_dumps(tmp, version, lines, ours, step)
                 export_files = _write_exports(tmp, exports)
-                meta = [q.triple for q in quads if q.graph_name == ox.NamedNode(ours.graph("meta"))]
-                description = void.describe(meta, triples, files, ours)
+                nt_name = dump_name(version, NTRIPLES)
+                triples = list(ox.parse(path=str(tmp / nt_name), format=ox.RdfFormat.N_TRIPLES))
+                meta_graph = ox.NamedNode(ours.graph("meta"))
+                nq_path = tmp / dump_name(version, NQUADS)
+                meta = [
+                    q.triple
+                    for q in ox.parse(path=str(nq_path), format=ox.RdfFormat.N_QUADS)
+                    if q.graph_name == meta_graph
+                ]
+                description = void.describe(meta, triples, files, ours)  # type: ignore[arg-type]
                 _write(tmp / VOID_NAME, void.turtle(description, ours))
-                graphs = {name: sum(1 for q in quads if _graph_iri(q) == name) for name in graph_names}
+                graphs = {name: stats.graphs.get(name, 0) for name in graph_names}
                 manifest = Manifest(
                     dataset=ours.dataset,
                     version=version,
@@ -134,7 +142,7 @@ def build(settings: Settings, *, show_progress: bool | None = None) -> BuildResu
                     conforms=True,
                     input_sha256=inputs_hash,
                     graphs=graphs,
-                    triples=len(quads),
+                    triples=stats.quads,
                     files=tuple(files),
                     exports=export_files,
                 )
@@ -154,7 +162,7 @@ def build(settings: Settings, *, show_progress: bool | None = None) -> BuildResu
                 if tmp.exists():
                     shutil.rmtree(tmp, ignore_errors=True)
         step.advance("done")
-    log.info("built %s: version %s, %d quads, %d files", dist, version, len(quads), len(files))
+    log.info("built %s: version %s, %d quads, %d files", dist, version, manifest.triples, len(files))
     return BuildResult(dist=dist, manifest=manifest, report=report)
 
 
@@ -184,38 +192,40 @@ def _write_exports(tmp: Path, exports: dict[str, str]) -> tuple[ExportFile, ...]
 
 
 def _write_dumps(
-    tmp: Path, version: str, quads: list[ox.Quad], triples: list[ox.Triple], ours: Ours, step: Step
-) -> list[DistFile]:
+    tmp: Path, version: str, lines: Iterator[bytes], ours: Ours, step: Step
+) -> tuple[list[DistFile], dumps_stream.DumpStats]:
+    """Every dump format and its gzip copy, written in bounded memory (:mod:`blackjanuary.dump_writer`)."""
+    names = {fmt.name: tmp / dump_name(version, fmt) for fmt in DUMP_FORMATS}
+    stats = dumps_stream.write_dumps(lines, names, ours.prefixes(), work=tmp)
     files: list[DistFile] = []
-    prefixes = ours.prefixes()
     for fmt in DUMP_FORMATS:
-        data = dumps.serialize(fmt, quads, triples, prefixes)
         named = fmt in RDF_DATASET_FORMATS
-        count = len(quads) if named else len(triples)
+        count = stats.quads if named else stats.triples
+        plain = names[fmt.name]
         for compressed in (False, True):
-            name = dump_name(version, fmt, compressed=compressed)
-            body = dumps.gzip_bytes(data) if compressed else data
-            _write(tmp / name, body)
+            path = plain.with_name(plain.name + ".gz") if compressed else plain
+            if compressed:
+                dumps_stream.gzip_file(plain, path)
+            _fsync_file(path)
             files.append(
                 DistFile(
-                    name=name,
+                    name=path.name,
                     format=fmt.name,
                     media_type=fmt.media_type,
-                    bytes=len(body),
-                    sha256=dumps.sha256_bytes(body),
+                    bytes=path.stat().st_size,
+                    sha256=dumps.sha256_file(path),
                     triples=count,
                     compressed=compressed,
                     graphs=named,
                 )
             )
-            step.advance(name)
-    return files
+            step.advance(path.name)
+    return files, stats
 
 
-def _graph_iri(quad: ox.Quad) -> str | None:
-    """The IRI of a quad's named graph (None in the default graph)."""
-    graph = quad.graph_name
-    return graph.value if isinstance(graph, ox.NamedNode) else None
+def _fsync_file(path: Path) -> None:
+    with path.open("rb+") as fh:
+        os.fsync(fh.fileno())
 
 
 def checksums(directory: Path) -> str:

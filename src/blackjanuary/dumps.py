@@ -16,7 +16,7 @@ import gzip
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,17 +70,21 @@ def _canonical_labels(graph: Graph) -> dict[BNode, str]:
     return {c.nodes[0]: c.hash_color()[:32] for c in coloring if isinstance(c.nodes[0], BNode)}
 
 
-def sorted_quads(dataset: Dataset, base_iri: str, graph_names: Iterable[str]) -> list[ox.Quad]:
-    """Every quad of the named graphs ``graph_names`` (IRIs), skolemized and sorted as N-Quads lines."""
-    quads: set[ox.Quad] = set()
+def iter_quads(dataset: Dataset, base_iri: str, graph_names: Iterable[str]) -> Iterator[ox.Quad]:
+    """Every quad of the named graphs ``graph_names`` (IRIs), skolemized, in no particular order."""
     for name in graph_names:
         graph = dataset.graph(URIRef(name))
         segment = name.rstrip("/").rsplit("/", 1)[-1]
         skolem = skolem_map(graph, f"{base_iri}{SKOLEM_SEGMENT}{segment}/")
         g = ox.NamedNode(name)
         for s, p, o in graph:
-            quads.add(ox.Quad(to_ox_term(s, skolem), to_ox_term(p, skolem), to_ox_term(o, skolem), g))
-    return sorted(quads, key=_nquads_line)
+            yield ox.Quad(to_ox_term(s, skolem), to_ox_term(p, skolem), to_ox_term(o, skolem), g)
+
+
+def sorted_quads(dataset: Dataset, base_iri: str, graph_names: Iterable[str]) -> list[ox.Quad]:
+    """Every quad of the named graphs ``graph_names`` (IRIs), skolemized and sorted as N-Quads lines
+    (in memory: the reference the streaming writer of :mod:`blackjanuary.dump_writer` is tested on)."""
+    return sorted(set(iter_quads(dataset, base_iri, graph_names)), key=_nquads_line)
 
 
 def _nquads_line(quad: ox.Quad) -> str:
@@ -131,18 +135,58 @@ def jsonld(triples: Sequence[ox.Triple], prefixes: dict[str, str]) -> bytes:
     return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
 
 
+def compact_jsonld(expanded_json: bytes, context: dict[str, str]) -> bytes:
+    """Expanded JSON-LD (a graph or a dataset, as pyoxigraph writes it) compacted with a prefix context."""
+    expanded = json.loads(expanded_json)
+    compactor = _Compactor(context)
+    nodes = [compactor.node(n) for n in (expanded if isinstance(expanded, list) else [expanded])]
+    document = {"@context": dict(sorted(context.items())), "@graph": nodes}
+    return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
+
+
 class _Compactor:
+    KEYS_KEPT = 10_000
+    """Compacted property IRIs remembered (a dataset has few properties, used on every node)."""
+
     def __init__(self, context: dict[str, str]) -> None:
         # longest namespace first, so a nested namespace wins over its parent
         self._namespaces = sorted(context.items(), key=lambda kv: -len(kv[1]))
+        self._by_namespace: dict[str, str] = {}
+        for prefix, ns in self._namespaces:
+            self._by_namespace.setdefault(ns, prefix)
+        # every namespace ending in / or #: the longest one an IRI starts with is found among the IRI's
+        # own cuts after a / or #, by dictionary look-ups instead of a scan of all namespaces
+        self._by_cut = all(ns.endswith(("/", "#")) for ns in self._by_namespace)
+        self._keys: dict[str, str] = {}
 
     def iri(self, iri: str) -> str:
+        if not self._by_cut:
+            return self._scan(iri)
+        end = len(iri)
+        while True:
+            cut = max(iri.rfind("/", 0, end), iri.rfind("#", 0, end))
+            if cut < 0:
+                return iri
+            prefix = self._by_namespace.get(iri[: cut + 1])
+            if prefix is not None and cut + 1 < len(iri) and not iri.startswith("//", cut + 1):
+                return f"{prefix}:{iri[cut + 1 :]}"
+            end = cut
+
+    def _scan(self, iri: str) -> str:
         for prefix, ns in self._namespaces:
             if iri.startswith(ns) and len(iri) > len(ns):
                 local = iri[len(ns) :]
                 if not local.startswith("//"):
                     return f"{prefix}:{local}"
         return iri
+
+    def key(self, iri: str) -> str:
+        found = self._keys.get(iri)
+        if found is None:
+            found = self.iri(iri)
+            if len(self._keys) < self.KEYS_KEPT:
+                self._keys[iri] = found
+        return found
 
     def node(self, node: Any) -> Any:
         if isinstance(node, list):
@@ -156,7 +200,7 @@ class _Compactor:
             elif key.startswith("@"):
                 out[key] = self.node(value) if key in ("@graph", "@list", "@set") else value
             else:
-                out[self.iri(key)] = self.node(value)
+                out[self.key(key)] = self.node(value)
         return out
 
 

@@ -15,12 +15,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
+from rdflib import Namespace
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, SKOS, VOID, XSD
 
 from blackjanuary.formats import by_name
 from blackjanuary.manifest import DistFile
 from blackjanuary.vocab import SD, SPDX, WD, Ours
 
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
 GZIP_MEDIA_TYPE = "application/gzip"
 WIKIDATA = "https://www.wikidata.org/"
@@ -156,6 +158,8 @@ def describe(
     out.add(endpoint, DCTERMS.title, ox.Literal("SPARQL endpoint", language="en"))
     out.add(endpoint, DCTERMS.conformsTo, "https://www.w3.org/TR/sparql11-protocol/")
 
+    _fragments(out, ds, base)
+
     links = base + "dataset/links/wikidata"
     out.add(ds, VOID.subset, links)
     out.add(links, RDF.type, str(VOID.Linkset))
@@ -181,6 +185,28 @@ def describe(
     for f in files:
         _distribution(out, ds, f, base)
     return sorted(out.items, key=lambda t: f"{t.subject} {t.predicate} {t.object} .\n")
+
+
+def _fragments(out: _Triples, ds: ox.NamedNode, base: str) -> None:
+    """The Triple Pattern Fragments interface (``/fragments``): a data service, a VoID URI lookup
+    (``…/fragments?subject=`` + the encoded IRI) and its Hydra search form, as the fragments give it."""
+    fragments = base + "fragments"
+    search = fragments + "#triplePattern"
+    out.add(ds, VOID.uriLookupEndpoint, fragments + "?subject=")
+    out.add(ds, HYDRA.search, search)
+    out.add(fragments, RDF.type, str(DCAT.DataService))
+    out.add(fragments, DCAT.endpointURL, fragments)
+    out.add(fragments, DCAT.servesDataset, ds)
+    out.add(fragments, DCTERMS.title, ox.Literal("Triple Pattern Fragments", language="en"))
+    out.add(fragments, DCTERMS.conformsTo, "https://www.hydra-cg.com/spec/latest/triple-pattern-fragments/")
+    out.add(search, RDF.type, str(HYDRA.IriTemplate))
+    out.add(search, HYDRA.template, ox.Literal(fragments + "{?subject,predicate,object}"))
+    out.add(search, HYDRA.variableRepresentation, str(HYDRA.ExplicitRepresentation))
+    for name in ("subject", "predicate", "object"):
+        mapping = f"{fragments}#{name}"
+        out.add(search, HYDRA.mapping, mapping)
+        out.add(mapping, HYDRA.variable, ox.Literal(name))
+        out.add(mapping, HYDRA.property, str(RDF) + name)
 
 
 def _distribution(out: _Triples, ds: ox.NamedNode, f: DistFile, base: str) -> None:

@@ -22,6 +22,7 @@ from blackjanuary.manifest import MANIFEST_NAME, Manifest, read_manifest
 from blackjanuary.sparql import check_query, dataset_clause_iris
 from blackjanuary.store import QueryOutcome, QueryType, Row, StoreInfo
 from blackjanuary.store.execution import Job, Runner
+from blackjanuary.store.patterns import TriplePattern, count_from, count_query, page_from, page_query
 from blackjanuary.store.serialize import SelectWriter, boolean_result, graph_result, to_rdflib
 from blackjanuary.vocab import Ours
 
@@ -236,6 +237,27 @@ class EmbeddedStore:
         timeout_s = self._timeout(timeout)
         (query_type, fmt), chunks = self.runner.stream(produce, timeout=timeout_s, description=query[:200])
         return QueryOutcome(query_type=query_type, format=fmt, chunks=chunks)
+
+    # Triple pattern lookups (Triple Pattern Fragments: web/fragments.py) ------------------------------
+    def match_pattern(
+        self, pattern: TriplePattern, *, offset: int, limit: int, timeout: float | None = None
+    ) -> list[ox.Triple]:
+        """One page of the distinct triples matching ``pattern`` in the union of the named graphs."""
+        query = page_query(pattern, offset=offset, limit=limit)
+
+        def run(job: Job) -> list[ox.Triple]:
+            return page_from(self._store.query(query, use_default_graph_as_union=True), pattern)
+
+        return self.runner.call(run, timeout=self._timeout(timeout), description=query[:200])
+
+    def count_pattern(self, pattern: TriplePattern, *, cap: int | None, timeout: float | None = None) -> int:
+        """How many distinct triples match ``pattern``, counted no further than ``cap + 1``."""
+        query = count_query(pattern, cap=cap)
+
+        def run(job: Job) -> int:
+            return count_from(self._store.query(query, use_default_graph_as_union=True))
+
+        return self.runner.call(run, timeout=self._timeout(timeout), description=query[:200])
 
     def dump(self) -> bytes:
         """The whole dataset as N-Quads (used by tests to prove the data unchanged)."""

@@ -34,6 +34,7 @@ from blackjanuary.errors import BadRequest, NotAcceptable, QuerySyntaxError, Que
 from blackjanuary.formats import NTRIPLES, RDF_FORMATS, RESULT_FORMATS, SPARQL_JSON, Format, by_media_type
 from blackjanuary.sparql import QUERY_KEYWORDS, check_query, dataset_clause_iris, leading_keyword
 from blackjanuary.store import QueryOutcome, QueryType, Row, StoreInfo
+from blackjanuary.store.patterns import TriplePattern, count_from, count_query, page_from, page_query
 from blackjanuary.store.serialize import to_rdflib
 
 log = logging.getLogger(__name__)
@@ -210,6 +211,31 @@ class RemoteStore:
         first = next(chunks, b"")
         _sniff(first, wanted, self.endpoint_url)
         return QueryOutcome(query_type=form, format=wanted, chunks=_prepend(first, chunks))
+
+    # Triple pattern lookups (Triple Pattern Fragments: web/fragments.py) ------------------------------
+    def match_pattern(
+        self, pattern: TriplePattern, *, offset: int, limit: int, timeout: float | None = None
+    ) -> list[ox.Triple]:
+        """One page of the distinct triples matching ``pattern``: one SPARQL query to the engine."""
+        query = page_query(pattern, offset=offset, limit=limit)
+        result = self._parse_results(self._read_all(query, SPARQL_JSON, timeout=timeout))
+        try:
+            return page_from(result, pattern)
+        except (SyntaxError, ValueError, TypeError) as exc:  # the parser is lazy: a broken row fails here
+            raise ServiceUnavailable(
+                f"the remote store {self.endpoint_url} sent a pattern page that does not parse ({exc})"
+            ) from exc
+
+    def count_pattern(self, pattern: TriplePattern, *, cap: int | None, timeout: float | None = None) -> int:
+        """How many distinct triples match ``pattern``, counted by the engine no further than ``cap + 1``."""
+        query = count_query(pattern, cap=cap)
+        result = self._parse_results(self._read_all(query, SPARQL_JSON, timeout=timeout))
+        try:
+            return count_from(result)
+        except (SyntaxError, ValueError, TypeError, KeyError) as exc:
+            raise ServiceUnavailable(
+                f"the remote store {self.endpoint_url} sent a count that does not parse ({exc})"
+            ) from exc
 
     def _guard(self, query: str) -> None:
         """The same guards as every other backend, before anything leaves this process."""

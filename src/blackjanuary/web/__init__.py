@@ -27,6 +27,7 @@ BLUEPRINTS: list[str] = [
     "blackjanuary.web.downloads:bp",
     "blackjanuary.web.cite:bp",
     "blackjanuary.web.search:bp",
+    "blackjanuary.web.fragments:bp",
     "blackjanuary.reconcile.v02:bp",
     "blackjanuary.reconcile.v1:bp",
     "blackjanuary.web.openapi:bp",
