@@ -34,10 +34,10 @@ QUERIES = {
     # a literal object in the fragment request, joined with everything that points at the place
     "what points at Baku": """SELECT DISTINCT ?thing ?link WHERE {
         ?place rdfs:label "Baku"@de . ?thing ?link ?place }""",
-    # three patterns and a numeric FILTER: the quotes of the first sentences
+    # four patterns (through each quote's text selector) and a numeric FILTER: the first sentences' quotes
     "quotes of the first three sentences": """SELECT DISTINCT ?quote ?text ?n WHERE {
-        ?quote oa:exact ?text ; dcterms:isPartOf ?sentence . ?sentence bj:sentenceNumber ?n .
-        FILTER(?n <= 3) }""",
+        ?quote oa:hasSelector ?selector ; dcterms:isPartOf ?sentence . ?selector oa:exact ?text .
+        ?sentence bj:sentenceNumber ?n . FILTER(?n <= 3) }""",
     # OPTIONAL: people with their Wikidata link where there is one
     "people and Wikidata": """SELECT DISTINCT ?person ?wikidata WHERE {
         ?person a schema:Person . OPTIONAL { ?person skos:exactMatch ?wikidata } }""",
