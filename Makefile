@@ -17,10 +17,14 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 # Debian's chromium drives the browser tests; installed only where it is missing.
+# Debian's Virtuoso is the second remote engine the tests run on (docs/backends.md).
 system-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v virtuoso-t >/dev/null 2>&1 || { \
+	  echo "installing Debian's virtuoso-opensource for the remote-engine tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource >/dev/null; }
 
 build: $(STAMP)
 	$(BIN)/blackjanuary build
