@@ -559,3 +559,36 @@ def test_live_remote_app_over_http(own_remote: OxigraphServer, built_settings: S
         own_remote.start()
         back = requests.get(url + quote(" # back"), headers={"Accept": "text/csv"}, timeout=10)
         assert back.status_code == 200
+
+
+RECONCILE_QUERIES = {
+    "q0": {"query": "Baku"},
+    "q1": {"query": "Горбачёв", "limit": 3},
+    "q2": {"query": "Bakı", "type": "http://schema.org/Place"},
+    "q3": {"query": "Schwarzer Januar"},
+}
+
+
+def test_reconciliation_is_the_same_on_every_backend(app_for: Callable[[str], Flask]) -> None:
+    """The reconciliation index is built from one CONSTRUCT on the store: the same candidates and
+    scores, byte for byte, whichever store (and engine) holds the data."""
+    variants = [v if isinstance(v, str) else v.values[0] for v in BACKEND_VARIANTS]
+    if not _virtuoso_here():
+        variants.remove("virtuoso")
+    bodies: dict[str, list[bytes]] = {}
+    for backend in variants:
+        client = app_for(backend).test_client()
+        bodies[backend] = [
+            client.post("/reconcile", data={"queries": json.dumps(RECONCILE_QUERIES)}).data,
+            client.post("/reconcile/v1/match", json={"queries": list(RECONCILE_QUERIES.values())}).data,
+            client.get("/reconcile/suggest/entity?prefix=Bak").data,
+        ]
+    assert json.loads(bodies["embedded"][0])["q0"]["result"]
+    for backend, answers in bodies.items():
+        assert answers == bodies["embedded"], backend
+
+
+def _virtuoso_here() -> bool:
+    from blackjanuary.testing_virtuoso import virtuoso_available
+
+    return virtuoso_available()
