@@ -23,7 +23,7 @@ from blackjanuary.formats import RESULT_FORMATS, Format
 from blackjanuary.loading import LoadError, push_endpoint
 from blackjanuary.store import virtuoso
 from blackjanuary.testing_virtuoso import DBA_PASSWORD, VirtuosoServer, virtuoso_available
-from blackjanuary.web import create_app
+from blackjanuary.web import SETTINGS_KEY, create_app
 
 pytestmark = pytest.mark.skipif(
     not virtuoso_available(),
@@ -170,6 +170,18 @@ def test_a_query_virtuoso_deems_too_costly_is_a_timeout(endpoint: str, app: Flas
     direct = raw(endpoint, query)
     assert direct.status_code == 500 and "estimated execution time" in direct.text
     response = app.test_client().get("/sparql?query=" + quote(query), headers={"Accept": SRJ})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"].isdigit()
+
+
+@pytest.mark.slow
+def test_a_query_past_the_execution_limit_is_a_timeout(endpoint: str, app: Flask) -> None:
+    """Past MaxQueryExecutionTime (5 s on the tests' server) Virtuoso answers HTTP 500 ``S1T00``."""
+    query = "SELECT ?a ?d WHERE { ?a ?b ?c . ?d ?e ?f FILTER(STRLEN(CONCAT(STR(?c), STR(?f))) < 0) } LIMIT 9"
+    direct = raw(endpoint, query)
+    assert direct.status_code == 500 and "S1T00" in direct.text
+    slow_app = create_app(app.config[SETTINGS_KEY].replace(query_timeout=30.0, remote_timeout=30.0))
+    response = slow_app.test_client().get("/sparql?query=" + quote(query), headers={"Accept": SRJ})
     assert response.status_code == 503
     assert response.headers["Retry-After"].isdigit()
 
