@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 # Debian's chromium drives the browser tests; installed only where it is missing.
-# Debian's Virtuoso is the second remote engine the tests run on (docs/backends.md).
+# Debian's Virtuoso is the second remote engine the tests run on (docs/backends.md); Debian's nginx
+# fronts the reference deployment (docs/deploy.md).
 system-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the browser tests"; \
@@ -25,6 +26,9 @@ system-deps:
 	@command -v virtuoso-t >/dev/null 2>&1 || { \
 	  echo "installing Debian's virtuoso-opensource for the remote-engine tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource >/dev/null; }
+	@test -x /usr/sbin/nginx || command -v nginx >/dev/null 2>&1 || { \
+	  echo "installing Debian's nginx for the deployment tests (deploy/nginx.conf)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }
 
 build: $(STAMP)
 	$(BIN)/blackjanuary build
