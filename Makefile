@@ -60,10 +60,11 @@ soak: $(STAMP) system-deps
 	$(BIN)/python -m pytest -m slow
 
 # The peers (rdflib-endpoint under uvicorn) are measured side by side; they are installed only here.
-bench: $(STAMP)
+bench: $(STAMP) system-deps
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench,peers]'
 	$(BIN)/python -m bench.run --write
 	$(BIN)/python -m bench.scale --sizes 10k,100k,1M
+	$(BIN)/python -m bench.virtuoso --size 1M
 
 clean:
 	rm -rf dist .pytest_cache build *.egg-info
