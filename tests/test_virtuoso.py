@@ -279,3 +279,13 @@ def _settings(built_settings: Settings, server: VirtuosoServer, *, remote_timeou
     return built_settings.replace(
         backend="remote", endpoint_url=server.query_url, remote_timeout=remote_timeout
     )
+
+
+def test_doctests() -> None:
+    import doctest
+
+    from blackjanuary import loading
+
+    for module in (virtuoso, loading):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__

@@ -290,7 +290,9 @@ class RemoteStore:
             form += [("named-graph-uri", g) for g in named_graph_uris]
         elif dataset and not dataset_clause_iris(query) and not self._server_unions():
             graphs = sorted(self.info.graph_triples)
-            form += [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs]
+            form += [("default-graph-uri", g) for g in graphs]
+            if not self.virtuoso or virtuoso.mentions_graph(query):  # named graphs cost Virtuoso 2×
+                form += [("named-graph-uri", g) for g in graphs]
         connect, read = self._timeouts(timeout)
         try:
             response = self._pool.request(

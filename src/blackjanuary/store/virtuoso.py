@@ -184,3 +184,19 @@ def _values_end(tokens: list[tuple[str | None, int, int]], at: int) -> int | Non
             if depth < 0:
                 return None
     return None
+
+
+def mentions_graph(query: str) -> bool:
+    """Whether ``GRAPH`` occurs in the query as a keyword (not in a string, IRI, name or comment).
+
+    Without it the named graphs of the dataset cannot matter, and Virtuoso evaluates a query about
+    twice as fast when it is not given them.
+
+    >>> mentions_graph("SELECT * { GRAPH ?g { ?s ?p 'GRAPH' } }")
+    True
+    >>> mentions_graph("SELECT * { ?s ex:graph ?o } # GRAPH")
+    False
+    """
+    return any(
+        match.lastgroup == "name" and match.group(0).upper() == "GRAPH" for match in _TOKEN.finditer(query)
+    )
