@@ -193,6 +193,25 @@ def test_load_needs_credentials_and_says_so(built_settings: Settings, endpoint: 
         push_endpoint(built_settings.dist, endpoint, user="dba", password="not-" + DBA_PASSWORD)
 
 
+def test_cli_load_into_virtuoso(
+    built_settings: Settings, endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`blackjanuary load --endpoint …/sparql --user dba`, the password from the environment."""
+    from click.testing import CliRunner
+
+    from blackjanuary.cli import cli
+
+    monkeypatch.setenv("BLACKJANUARY_ENDPOINT_PASSWORD", DBA_PASSWORD)
+    args = ["load", "--dist", str(built_settings.dist), "--endpoint", endpoint, "--user", "dba"]
+    done = CliRunner().invoke(cli, args)
+    assert done.exit_code == 0, done.output
+    assert "sparql-graph-crud-auth" in done.output and "loaded version" in done.output
+    monkeypatch.delenv("BLACKJANUARY_ENDPOINT_PASSWORD")
+    refused = CliRunner().invoke(cli, args[:-2])
+    assert refused.exit_code == 2
+    assert "digest authentication" in refused.output
+
+
 def test_load_refuses_wkt_that_virtuoso_cannot_keep(tmp_path: Path, endpoint: str) -> None:
     """A coordinate with more digits than a 32-bit float holds would be published altered."""
     from conftest import write_synthetic_dist
