@@ -167,7 +167,10 @@ class VirtuosoServer:
         binary = virtuoso_binary()
         ini = self._write_ini()
         if self.template and not (self.directory / DATABASE_FILES[0]).exists():
-            _copy_template(binary, self.directory, timeout=timeout)
+            try:
+                _copy_template(binary, self.directory, timeout=timeout)
+            except OSError as exc:  # no writable cache directory: Virtuoso creates a database itself
+                log.warning("no cached Virtuoso database (%s); creating one takes 20-30 s", exc)
         self._spawn(binary, ini, timeout)
         return self
 
