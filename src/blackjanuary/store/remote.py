@@ -372,6 +372,10 @@ class RemoteStore:
         state, message = found
         if state in ("S1T00", "HYT00") or "SR171" in message:
             raise QueryTimeout(f"the remote store {self.endpoint_url} (Virtuoso) timed out: {message}")
+        if "estimated execution time" in message:  # MaxQueryCostEstimationTime: a timeout decided early
+            raise QueryTimeout(
+                f"the remote store {self.endpoint_url} (Virtuoso) would take too long: {message}"
+            )
         if virtuoso.is_query_error(state) and status in (400, 500):
             raise QuerySyntaxError(
                 f"the remote store (Virtuoso) refused the query: {message} (SQL state {state})",
@@ -458,8 +462,12 @@ class RemoteStore:
             named_graph_uris=named_graph_uris,
         )
         body = b"".join(self._stream(response))
+        limit = self.settings.max_results  # the answer is whole in memory here: the same cap as embedded
         if asked is NTRIPLES:
-            graph = graph_result(wanted, self._triples(body), self.prefixes)
+            triples = self._triples(body)
+            if len(triples) > limit:
+                raise _too_many("triples", limit)
+            graph = graph_result(wanted, triples, self.prefixes)
             return QueryOutcome(query_type=form, format=wanted, chunks=iter([graph]))
         result = self._parse_results(body)
         if isinstance(result, ox.QueryBoolean):
@@ -471,6 +479,8 @@ class RemoteStore:
             raise ServiceUnavailable(
                 f"the remote store {self.endpoint_url} sent SPARQL JSON results that do not parse ({exc})"
             ) from exc
+        if len(rows) > limit:
+            raise _too_many("rows", limit)
         if form == "ASK":
             value = virtuoso.ask_value(names, rows)
             if value is None:
@@ -506,6 +516,13 @@ class RemoteStore:
             ) from exc
         body = graph.serialize(format=wanted.rdflib_name or "nt", encoding="utf-8")
         return QueryOutcome(query_type=form, format=wanted, chunks=iter([body]))
+
+
+def _too_many(what: str, limit: int) -> BadRequest:
+    return BadRequest(
+        f"the result has more than {limit} {what}, the limit of this endpoint.",
+        hint="Add a LIMIT (and OFFSET to page through it).",
+    )
 
 
 def _same(term: object) -> object:
