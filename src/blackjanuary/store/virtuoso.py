@@ -13,8 +13,9 @@ store. Each difference is listed (with the test that shows it) in docs/backends.
   the original wrote each coordinate as the shortest decimal of its float, and ``blackjanuary load``
   refuses data for which it cannot;
 - results silently stop at ``ResultSetMaxRows`` (answered 200, with an ``X-SPARQL-MaxRows`` header);
-- a query past ``MaxQueryExecutionTime`` returns whatever it had found so far, as a complete-looking
-  200 (an "anytime" answer, flagged by an ``X-SQL-State`` header);
+- a query past ``MaxQueryExecutionTime`` fails with HTTP 500 ``S1T00``, or (OpenLink's "anytime"
+  answers) returns what it had found so far as a complete-looking 200 flagged by an ``X-SQL-State``
+  header;
 - errors come as HTTP 500 with a plain-text body ``Virtuoso <SQLSTATE> Error <code>: …``; a query
   Virtuoso's compiler refuses (SQLSTATE class 37 or 42) is a client error there, not an outage;
 - the default graph holds every graph of the server, its own system graphs (``virtrdf:``, the LDP and
