@@ -30,8 +30,9 @@ STAMP := $(TESTING)
 
 install: $(TESTING)
 
-# Debian's chromium drives the browser tests, Node.js runs Comunica (the TPF client tests);
-# each is installed only where it is missing.
+# Debian's chromium drives the browser tests, Node.js runs the tests' JavaScript (axe-core, Comunica);
+# Debian's Virtuoso is the second remote engine the tests run on (docs/backends.md); Debian's nginx
+# fronts the reference deployment (docs/deploy.md). Each is installed only where it is missing.
 system-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the browser tests"; \
@@ -39,6 +40,12 @@ system-deps:
 	@command -v npm >/dev/null 2>&1 || { \
 	  echo "installing Debian's nodejs and npm for the JavaScript the tests run"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	@command -v virtuoso-t >/dev/null 2>&1 || { \
+	  echo "installing Debian's virtuoso-opensource for the remote-engine tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource >/dev/null; }
+	@test -x /usr/sbin/nginx || command -v nginx >/dev/null 2>&1 || { \
+	  echo "installing Debian's nginx for the deployment tests (deploy/nginx.conf)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }
 
 # The tests' JavaScript, pinned by tests/js/package-lock.json: axe-core (injected by the browser tests)
 # and Comunica (the Triple Pattern Fragments client of tests/test_fragments_comunica.py).
@@ -83,11 +90,12 @@ soak: $(STAMP) system-deps js-deps
 	$(BIN)/python -m pytest -m slow
 
 # The peers (rdflib-endpoint under uvicorn) are measured side by side; they are installed only here.
-bench: $(BENCH)
+bench: $(BENCH) system-deps
 	$(BIN)/python -m bench.run --write
 	$(BIN)/python -m bench.scale --sizes 10k,100k,1M
 	$(BIN)/python -m bench.dumps_bench --sizes 1M
 	$(BIN)/python -m bench.tpf_bench --size 1M
+	$(BIN)/python -m bench.virtuoso --size 1M
 
 clean:
 	rm -rf dist .pytest_cache build *.egg-info

@@ -16,6 +16,8 @@ from blackjanuary.config import BACKENDS, Settings
 if TYPE_CHECKING:
     from flask import Flask
 
+    from blackjanuary.testing_virtuoso import VirtuosoServer
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_TEXT = ROOT / "graph" / "source" / "black-january-1990.de.txt"
 
@@ -70,6 +72,8 @@ def built_settings(tmp_path_factory: pytest.TempPathFactory, project_settings: S
 
 
 # Backends (issue 5): the HTTP tests run on the embedded, persistent and remote stores ------------------
+# Issue 15 adds a fourth variant, "virtuoso": the remote backend in front of Debian's Virtuoso 7.2 (one
+# server per dist and session, loaded with `blackjanuary load --endpoint`); skipped where it is missing.
 # `backend_variant(settings, backend)` turns any settings with a built dist/ into settings for that backend:
 # "persistent" loads the dist into an Oxigraph directory (`blackjanuary load --store`), "remote" starts a
 # real `oxigraph serve` on a free loopback port and pushes the dist into it with the Graph Store Protocol.
@@ -80,15 +84,38 @@ def built_settings(tmp_path_factory: pytest.TempPathFactory, project_settings: S
 #         return create_app(backend_variant(built_settings, request.param))
 
 
+def _virtuoso_installed() -> bool:
+    from blackjanuary.testing_virtuoso import virtuoso_available
+
+    return virtuoso_available()
+
+
+VIRTUOSO = pytest.param(
+    "virtuoso",
+    marks=pytest.mark.skipif(
+        not _virtuoso_installed(),
+        reason="Virtuoso is not installed (apt-get install -y virtuoso-opensource; `make test` does it)",
+    ),
+)
+BACKEND_VARIANTS = (*BACKENDS, VIRTUOSO)
+"""Parameters for fixtures that run on every backend variant: the three backends plus Virtuoso."""
+SITE_VARIANTS = (*BACKENDS, pytest.param("virtuoso", marks=[*VIRTUOSO.marks, pytest.mark.slow]))
+"""The whole-site suites (crawls of every page) on Virtuoso cost minutes, each page being three
+Virtuoso queries of 10–100 ms: they run in `make soak`; `make test` compares a sample of pages with
+the embedded store's byte for byte (tests/test_backends.py) and runs the protocol suites there."""
+VARIANT_NAMES = (*BACKENDS, "virtuoso")
+
+
 @pytest.fixture(scope="session")
 def backend_variant(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Callable[[Settings, str], Settings]]:
     from blackjanuary.loading import load_store, push_endpoint
     from blackjanuary.testing import OxigraphServer
+    from blackjanuary.testing_virtuoso import DBA_PASSWORD, VirtuosoServer
 
     made: dict[tuple[Path, str], Settings] = {}
-    servers: list[OxigraphServer] = []
+    servers: list[OxigraphServer | VirtuosoServer] = []
 
     def variant(settings: Settings, backend: str) -> Settings:
         key = (settings.dist, backend)
@@ -103,6 +130,13 @@ def backend_variant(
                 server.start()
                 push_endpoint(settings.dist, server.query_url)
                 made[key] = settings.replace(backend="remote", endpoint_url=server.query_url)
+            elif backend == "virtuoso":
+                virtuoso = VirtuosoServer(tmp_path_factory.mktemp("virtuoso"))
+                servers.append(virtuoso)
+                VIRTUOSO_SERVERS[settings.dist] = virtuoso
+                virtuoso.start()
+                push_endpoint(settings.dist, virtuoso.query_url, user="dba", password=DBA_PASSWORD)
+                made[key] = settings.replace(backend="remote", endpoint_url=virtuoso.query_url)
             else:
                 made[key] = settings.replace(backend="embedded")
         return made[key]
@@ -110,6 +144,18 @@ def backend_variant(
     yield variant
     for server in servers:
         server.stop()
+
+
+VIRTUOSO_SERVERS: dict[Path, VirtuosoServer] = {}
+"""The Virtuoso server holding each dist (made by ``backend_variant``)."""
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(request: pytest.FixtureRequest) -> VirtuosoServer:
+    """The session's Virtuoso holding the real build (for tests that look at it directly, or stop it)."""
+    built = request.getfixturevalue("built_settings")
+    settings_for("virtuoso", request)
+    return VIRTUOSO_SERVERS[built.dist]
 
 
 def settings_for(backend: str, request: pytest.FixtureRequest) -> Settings:
@@ -134,7 +180,7 @@ def oxigraph_server_url(request: pytest.FixtureRequest) -> str:
     return url
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=BACKEND_VARIANTS)
 def backend_settings(request: pytest.FixtureRequest) -> Settings:
     return settings_for(request.param, request)
 
@@ -154,15 +200,16 @@ def app_for(request: pytest.FixtureRequest) -> Callable[[str], Flask]:
     return get
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=BACKEND_VARIANTS)
 def backend_app(request: pytest.FixtureRequest, app_for: Callable[[str], Flask]) -> Flask:
     return app_for(request.param)
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(scope="module", params=SITE_VARIANTS)
 def site_app(request: pytest.FixtureRequest, app_for: Callable[[str], Flask]) -> Flask:
     """The app on the session's real build, once per backend: the linked-data suites (dereferencing,
-    pages, downloads, VoID) run against embedded, persistent and remote (a real oxigraph serve) alike."""
+    pages, downloads, VoID) run against embedded, persistent, remote (a real oxigraph serve) and remote
+    on Virtuoso alike."""
     return app_for(request.param)
 
 

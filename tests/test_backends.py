@@ -1,6 +1,7 @@
 """One behaviour on three stores: embedded, persistent (an Oxigraph directory) and remote (a real
-``oxigraph serve`` on a free loopback port). Plus the loaders, and the remote's failure modes: down,
-slow, garbage, and recovery without restarting the app.
+``oxigraph serve`` on a free loopback port, and Debian's Virtuoso as a fourth variant). Plus the
+loaders, and the remote's failure modes: down, slow, garbage, and recovery without restarting the app.
+Virtuoso's own departures from SPARQL 1.1 are tested in tests/test_virtuoso.py.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from blackjanuary.manifest import read_manifest
 from blackjanuary.store.persistent import PersistentStore
 from blackjanuary.testing import AppServer, OxigraphServer
 from blackjanuary.web import SETTINGS_KEY, create_app
+from conftest import BACKEND_VARIANTS, VIRTUOSO
 
 UNION_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -184,7 +186,7 @@ def test_slow_query_times_out_with_503(backend_settings: Settings) -> None:
     assert time.monotonic() - started < 3
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", BACKEND_VARIANTS)
 def test_store_info_agrees_with_the_manifest(
     backend: str, app_for: Callable[[str], Flask], built_settings: Settings
 ) -> None:
@@ -193,12 +195,12 @@ def test_store_info_agrees_with_the_manifest(
     manifest = read_manifest(built_settings.dist)
     with app_for(backend).app_context():
         info = current_store().info
-    assert info.backend == backend
+    assert info.backend == ("remote" if backend == "virtuoso" else backend)
     assert info.version == manifest.version
     assert info.graph_triples == manifest.graphs
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", BACKEND_VARIANTS)
 def test_a_row_that_binds_nothing_is_still_a_row(backend: str, app_for: Callable[[str], Flask]) -> None:
     """An OPTIONAL that matches nothing gives one solution with no bindings (rdflib's JSON parser,
     once used for the remote store, dropped it, and with it every "is this IRI known?" answer)."""
@@ -232,13 +234,14 @@ class CountingStore:
         return attribute
 
 
+@pytest.mark.parametrize("backend", ["remote", VIRTUOSO])
 @pytest.mark.parametrize(("path", "budget"), [("/page/baku", 3), ("/data/baku.ttl", 3), ("/id/baku", 1)])
 def test_a_resource_costs_a_few_queries(
-    app_for: Callable[[str], Flask], built_settings: Settings, path: str, budget: int
+    app_for: Callable[[str], Flask], built_settings: Settings, path: str, budget: int, backend: str
 ) -> None:
     """Each query is a round trip to a remote store: a page or data document asks at most three
     (known? / everything about it / incoming links), whatever the resource."""
-    remote = app_for("remote")
+    remote = app_for(backend)
     counting = CountingStore(remote.extensions["blackjanuary.store"])
     app = create_app(remote.config[SETTINGS_KEY], store=counting)  # type: ignore[arg-type]
     response = app.test_client().get(path, headers={"Accept": "text/html"})
@@ -246,7 +249,16 @@ def test_a_resource_costs_a_few_queries(
     assert len(counting.queries) <= budget, counting.queries
 
 
-def test_pages_are_the_same_bytes_on_every_backend(app_for: Callable[[str], Flask]) -> None:
+@pytest.mark.parametrize(
+    "variants",
+    [
+        pytest.param(BACKENDS, id="oxigraph"),
+        pytest.param(("embedded", "virtuoso"), marks=VIRTUOSO.marks, id="virtuoso"),
+    ],
+)
+def test_pages_are_the_same_bytes_on_every_backend(
+    app_for: Callable[[str], Flask], variants: tuple[str, ...]
+) -> None:
     """Stores return triples in different orders; what a reader (or a cache) gets must not depend on it."""
     paths = [
         "/page/baku",
@@ -259,13 +271,13 @@ def test_pages_are_the_same_bytes_on_every_backend(app_for: Callable[[str], Flas
     for path in paths:
         bodies = {
             backend: app_for(backend).test_client().get(path, headers={"Accept-Language": "en"}).data
-            for backend in BACKENDS
+            for backend in variants
         }
         assert len(set(bodies.values())) == 1, (path, {k: len(v) for k, v in bodies.items()})
 
 
 # Dereferencing and pages over real HTTP, on every backend ---------------------------------------------------
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=BACKEND_VARIANTS)
 def live_url(request: pytest.FixtureRequest, live_server_for: Callable[[str], str]) -> str:
     return live_server_for(request.param)
 
@@ -547,3 +559,36 @@ def test_live_remote_app_over_http(own_remote: OxigraphServer, built_settings: S
         own_remote.start()
         back = requests.get(url + quote(" # back"), headers={"Accept": "text/csv"}, timeout=10)
         assert back.status_code == 200
+
+
+RECONCILE_QUERIES = {
+    "q0": {"query": "Baku"},
+    "q1": {"query": "Горбачёв", "limit": 3},
+    "q2": {"query": "Bakı", "type": "http://schema.org/Place"},
+    "q3": {"query": "Schwarzer Januar"},
+}
+
+
+def test_reconciliation_is_the_same_on_every_backend(app_for: Callable[[str], Flask]) -> None:
+    """The reconciliation index is built from one CONSTRUCT on the store: the same candidates and
+    scores, byte for byte, whichever store (and engine) holds the data."""
+    variants = [v if isinstance(v, str) else v.values[0] for v in BACKEND_VARIANTS]
+    if not _virtuoso_here():
+        variants.remove("virtuoso")
+    bodies: dict[str, list[bytes]] = {}
+    for backend in variants:
+        client = app_for(backend).test_client()
+        bodies[backend] = [
+            client.post("/reconcile", data={"queries": json.dumps(RECONCILE_QUERIES)}).data,
+            client.post("/reconcile/v1/match", json={"queries": list(RECONCILE_QUERIES.values())}).data,
+            client.get("/reconcile/suggest/entity?prefix=Bak").data,
+        ]
+    assert json.loads(bodies["embedded"][0])["q0"]["result"]
+    for backend, answers in bodies.items():
+        assert answers == bodies["embedded"], backend
+
+
+def _virtuoso_here() -> bool:
+    from blackjanuary.testing_virtuoso import virtuoso_available
+
+    return virtuoso_available()

@@ -1,18 +1,19 @@
-"""FROM / FROM NAMED in the query define its dataset (over our graphs only), on every backend."""
+"""FROM / FROM NAMED in the query define its dataset (over our graphs only), on every backend (and on
+Virtuoso, whose default graph also holds its system graphs)."""
 
 from __future__ import annotations
 
 import pytest
 from flask.testing import FlaskClient
 
-from blackjanuary.config import BACKENDS
+from conftest import BACKEND_VARIANTS
 
 BASE = "https://w3id.org/blackjanuary/"
 COUNT = "SELECT (COUNT(*) AS ?n) {from} WHERE {{ ?s ?p ?o }}"
 JSON = {"Accept": "application/sparql-results+json"}
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=BACKEND_VARIANTS)
 def client(request: pytest.FixtureRequest, app_for: object) -> FlaskClient:
     return app_for(request.param).test_client()  # type: ignore[operator]
 

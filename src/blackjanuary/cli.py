@@ -248,6 +248,12 @@ def stats(obj: CliContext, output_format: str) -> None:
     show_default=True,
     help="Seconds allowed per graph upload with --endpoint.",
 )
+@click.option(
+    "--user",
+    envvar="BLACKJANUARY_ENDPOINT_USER",
+    help="User for a Graph Store that asks for HTTP authentication (Virtuoso: dba); the password is "
+    "read from BLACKJANUARY_ENDPOINT_PASSWORD, never from the command line.",
+)
 @pass_ctx
 def load(
     obj: CliContext,
@@ -256,12 +262,14 @@ def load(
     endpoint_url: str | None,
     gsp_url: str | None,
     timeout: float,
+    user: str | None,
 ) -> None:
     """Put a finished build into a persistent store (--store) or a remote SPARQL server (--endpoint).
 
     --store loads into a fresh directory beside DIR and swaps it in only when complete, so a failed
     load leaves the previous store serving. --endpoint PUTs each named graph with the SPARQL 1.1
-    Graph Store Protocol, plus a small build record the remote backend reads.
+    Graph Store Protocol and reads the triple counts back; Virtuoso (recognised by its Server
+    header) takes them at /sparql-graph-crud-auth with digest authentication (--user dba).
     """
     from blackjanuary.loading import load_store, push_endpoint
 
@@ -273,7 +281,10 @@ def load(
             report = load_store(dist, store_path)
         else:
             assert endpoint_url is not None
-            report = push_endpoint(dist, endpoint_url, gsp_url=gsp_url, timeout=timeout)
+            password = os.environ.get("BLACKJANUARY_ENDPOINT_PASSWORD")
+            report = push_endpoint(
+                dist, endpoint_url, gsp_url=gsp_url, timeout=timeout, user=user, password=password
+            )
     except BuildError as exc:
         fail(str(exc), EXIT_UNLOADABLE)
         return

@@ -6,7 +6,12 @@ in a sidecar file inside the directory, and only then swaps it into place. A loa
 step leaves the previous store untouched and serving.
 
 ``push_endpoint`` sends every named graph with the SPARQL 1.1 Graph Store HTTP Protocol (``PUT`` with
-``?graph=``); the remote backend reads the version from the meta graph, as the build does.
+``?graph=``), then reads the per-graph triple counts back through the query endpoint; the remote
+backend reads the version from the meta graph, as the build does. It recognises Virtuoso by its
+``Server:`` header: Virtuoso takes writes at ``/sparql-graph-crud-auth`` with HTTP digest
+authentication (``--user dba`` and the password in ``BLACKJANUARY_ENDPOINT_PASSWORD``), and stores
+``geo:wktLiteral`` coordinates as 32-bit floats, so the load checks that every WKT value reads back
+as it was written.
 """
 
 from __future__ import annotations
@@ -25,11 +30,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pyoxigraph as ox
 import requests
+from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 
 from blackjanuary.errors import BuildError
 from blackjanuary.formats import NTRIPLES
 from blackjanuary.manifest import Manifest, read_manifest
 from blackjanuary.progress import progress
+from blackjanuary.store import virtuoso
 from blackjanuary.store.embedded import nquads_file
 
 log = logging.getLogger(__name__)
@@ -158,17 +165,21 @@ def _swap(staging: Path, target: Path) -> None:
 
 
 # Remote store ------------------------------------------------------------------------------------------
-def default_gsp_url(endpoint_url: str) -> str:
+def default_gsp_url(endpoint_url: str, *, engine: str | None = None) -> str:
     """The Graph Store Protocol URL beside a query endpoint (Oxigraph: ``/query`` → ``/store``).
 
     >>> default_gsp_url("http://127.0.0.1:7878/query")
     'http://127.0.0.1:7878/store'
     >>> default_gsp_url("http://localhost:3030/ds/sparql")
     'http://localhost:3030/ds/data'
+    >>> default_gsp_url("http://localhost:8890/sparql", engine="virtuoso")
+    'http://localhost:8890/sparql-graph-crud-auth'
     """
     parts = urlsplit(endpoint_url)
     path = parts.path.rstrip("/")
-    if path.endswith("/query"):
+    if engine == "virtuoso":
+        path = path.rsplit("/", 1)[0] + "/sparql-graph-crud-auth"
+    elif path.endswith("/query"):
         path = path[: -len("/query")] + "/store"
     elif path.endswith("/sparql"):
         path = path[: -len("/sparql")] + "/data"
@@ -180,22 +191,51 @@ def default_gsp_url(endpoint_url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
+def probe_engine(endpoint_url: str) -> str | None:
+    """``"virtuoso"`` if the endpoint's ``Server:`` header says so; ``None`` for any other server or
+    none reachable (the upload then says what is wrong)."""
+    try:
+        response = requests.get(endpoint_url, params={"query": "ASK {}"}, timeout=(5.0, 30.0))
+    except requests.RequestException:
+        return None
+    return "virtuoso" if virtuoso.is_virtuoso(response.headers.get("Server")) else None
+
+
 def push_endpoint(
-    dist: Path, endpoint_url: str, *, gsp_url: str | None = None, timeout: float = 600.0
+    dist: Path,
+    endpoint_url: str,
+    *,
+    gsp_url: str | None = None,
+    timeout: float = 600.0,
+    user: str | None = None,
+    password: str | None = None,
 ) -> LoadReport:
-    """PUT every named graph of the build in ``dist`` to the remote's Graph Store (``?graph=<iri>``)."""
+    """PUT every named graph of the build in ``dist`` to the remote's Graph Store (``?graph=<iri>``),
+    then check what the query endpoint reads back. ``user``/``password``: for a Graph Store that asks
+    for HTTP authentication (digest or basic, as its challenge says)."""
     started = time.perf_counter()
     manifest = read_manifest(dist)
     path = nquads_file(dist, manifest)
-    gsp = gsp_url or default_gsp_url(endpoint_url)
+    engine = probe_engine(endpoint_url)
+    gsp = gsp_url or default_gsp_url(endpoint_url, engine=engine)
+    if engine == "virtuoso" and (user is None or password is None):
+        raise LoadError(
+            f"{endpoint_url} is Virtuoso, whose Graph Store ({gsp}) takes writes only with HTTP digest "
+            "authentication: pass --user (e.g. dba) and put the password in BLACKJANUARY_ENDPOINT_PASSWORD"
+        )
     with tempfile.TemporaryDirectory(prefix="blackjanuary-push-") as tmp:
         parts = split_graphs(path, Path(tmp))
         _check_counts({g: n for g, (_, n) in parts.items()}, manifest, path)
-        with progress(f"pushing to {gsp}", len(parts)) as step:
+        auth = _auth(gsp, sorted(parts)[0], user, password) if user is not None else None
+        with progress(f"pushing to {gsp}", len(parts) + 1) as step:
             for graph, (file, _) in sorted(parts.items()):
                 with file.open("rb") as body:
-                    _put(gsp, graph, body, timeout)
+                    _put(gsp, graph, body, timeout, auth)
                 step.advance(graph)
+            _check_remote(endpoint_url, manifest, path, timeout)
+            if engine == "virtuoso":
+                _check_wkt(endpoint_url, path, timeout)
+            step.advance("checked")
     seconds = time.perf_counter() - started
     log.info("pushed %s (%s) to %s in %.1f s", path.name, manifest.version, gsp, seconds)
     return LoadReport(gsp, manifest.version, dict(manifest.graphs), seconds)
@@ -236,7 +276,88 @@ def _parse(stream: IO[bytes], path: Path) -> Iterator[ox.Quad]:
         ) from exc
 
 
-def _put(gsp: str, graph: str, body: IO[bytes] | bytes, timeout: float) -> None:
+def _auth(gsp: str, graph: str, user: str, password: str | None) -> AuthBase:
+    """Digest or basic authentication, whichever the Graph Store's challenge asks for."""
+    try:
+        challenge = requests.get(gsp, params={"graph": graph}, timeout=(10.0, 60.0))
+    except requests.RequestException as exc:
+        raise LoadError(
+            f"cannot reach the Graph Store at {gsp} ({type(exc).__name__}: {exc}); check that "
+            "the server runs and accepts writes, or pass --gsp-url"
+        ) from exc
+    if "digest" not in challenge.headers.get("WWW-Authenticate", "").lower():
+        return HTTPBasicAuth(user, password or "")
+    digest = HTTPDigestAuth(user, password or "")
+    # answer the challenge once with a small GET: the uploads then carry their credentials up front
+    # instead of sending each graph twice (once to be refused)
+    requests.get(gsp, params={"graph": graph}, auth=digest, timeout=(10.0, 60.0))
+    return digest
+
+
+def _query_json(endpoint_url: str, query: str, timeout: float) -> ox.QuerySolutions:
+    try:
+        response = requests.post(
+            endpoint_url,
+            data={"query": query},
+            headers={"Accept": "application/sparql-results+json"},
+            timeout=(10.0, timeout),
+        )
+        response.raise_for_status()
+        result = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
+    except (requests.RequestException, SyntaxError, ValueError) as exc:
+        raise LoadError(
+            f"the data went to the Graph Store, but the query endpoint {endpoint_url} cannot be read "
+            f"back ({type(exc).__name__}: {exc}); check the endpoint URL"
+        ) from exc
+    if not isinstance(result, ox.QuerySolutions):
+        raise LoadError(f"{endpoint_url} answered a SELECT query with a boolean; is it a SPARQL endpoint?")
+    return result
+
+
+def _check_remote(endpoint_url: str, manifest: Manifest, path: Path, timeout: float) -> None:
+    """Every graph holds what the manifest says, read back through the query endpoint."""
+    graphs = sorted(manifest.graphs)
+    values = " ".join(f"<{g}>" for g in graphs)
+    query = (
+        f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }} GROUP BY ?g"
+    )
+    counts = {row["g"].value: int(row["n"].value) for row in _query_json(endpoint_url, query, timeout)}  # type: ignore[index]
+    if counts != manifest.graphs:
+        raise LoadError(
+            f"{endpoint_url} holds {counts} after the load, not the manifest's {manifest.graphs}; "
+            "another writer may have changed it, or the server dropped triples. Load again."
+        )
+
+
+def _check_wkt(endpoint_url: str, path: Path, timeout: float) -> None:
+    """Virtuoso keeps WKT coordinates as 32-bit floats: every geo:wktLiteral must read back (through
+    the remote backend's repair) exactly as written, or the load says which one does not."""
+    written: set[tuple[str, str, str]] = set()
+    with path.open("rb") as stream:
+        for quad in _parse(stream, path):
+            obj = quad.object
+            if isinstance(obj, ox.Literal) and obj.datatype.value == virtuoso.WKT_LITERAL:
+                written.add((quad.subject.value, quad.predicate.value, obj.value))  # type: ignore[union-attr]
+    if not written:
+        return
+    query = (
+        f"SELECT ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o FILTER(datatype(?o) = <{virtuoso.GEOMETRY}>) }} }}"
+    )
+    read = {
+        (row["s"].value, row["p"].value, virtuoso.wkt_literal(row["o"].value).value)  # type: ignore[index]
+        for row in _query_json(endpoint_url, query, timeout)
+    }
+    lost = sorted(written - read)
+    if lost:
+        s, p, o = lost[0]
+        raise LoadError(
+            f"Virtuoso at {endpoint_url} does not keep {len(lost)} geo:wktLiteral value(s) as written, "
+            f'e.g. <{s}> <{p}> "{o}": it stores coordinates as 32-bit floats. Write each coordinate '
+            "with at most 7 significant digits, or use another engine."
+        )
+
+
+def _put(gsp: str, graph: str, body: IO[bytes] | bytes, timeout: float, auth: AuthBase | None = None) -> None:
     try:
         response = requests.put(
             gsp,
@@ -244,12 +365,18 @@ def _put(gsp: str, graph: str, body: IO[bytes] | bytes, timeout: float) -> None:
             data=body,
             timeout=(10.0, timeout),
             headers={"Content-Type": NTRIPLES.media_type},
+            auth=auth,
         )
     except requests.RequestException as exc:
         raise LoadError(
             f"cannot reach the Graph Store at {gsp} ({type(exc).__name__}: {exc}); check that "
             "the server runs and accepts writes, or pass --gsp-url"
         ) from exc
+    if response.status_code == 401:
+        raise LoadError(
+            f"the Graph Store at {gsp} refused graph <{graph}>: HTTP 401 (authentication required or "
+            "wrong); pass --user and set BLACKJANUARY_ENDPOINT_PASSWORD"
+        )
     if response.status_code not in (200, 201, 204):
         raise LoadError(
             f"the Graph Store at {gsp} refused graph <{graph}>: HTTP {response.status_code} "

@@ -13,6 +13,10 @@ about a failure is remembered: the next request tries again, so the app recovers
 
 The build version is the dataset's ``owl:versionInfo`` (else ``dcat:version``) in the meta graph,
 as the build reads it; the per-graph triple counts are counted once per version.
+
+Servers that depart from the recommendations get a dialect: Virtuoso (recognised by its ``Server:``
+header) is never streamed through; its answers are read, repaired (:mod:`blackjanuary.store.virtuoso`)
+and written again with the embedded store's serializers.
 """
 
 from __future__ import annotations
@@ -33,9 +37,10 @@ from blackjanuary.config import Settings
 from blackjanuary.errors import BadRequest, NotAcceptable, QuerySyntaxError, QueryTimeout, ServiceUnavailable
 from blackjanuary.formats import NTRIPLES, RDF_FORMATS, RESULT_FORMATS, SPARQL_JSON, Format, by_media_type
 from blackjanuary.sparql import QUERY_KEYWORDS, check_query, dataset_clause_iris, leading_keyword
-from blackjanuary.store import QueryOutcome, QueryType, Row, StoreInfo
+from blackjanuary.store import QueryOutcome, QueryType, Row, StoreInfo, virtuoso
 from blackjanuary.store.patterns import TriplePattern, count_from, count_query, page_from, page_query
-from blackjanuary.store.serialize import to_rdflib
+from blackjanuary.store.serialize import SelectWriter, boolean_result, graph_result, to_rdflib
+from blackjanuary.vocab import Ours
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +87,9 @@ class RemoteStore:
         self._info_lock = threading.Lock()
         self._union = False
         """Whether the server's default graph already is the union of the named graphs."""
+        self.virtuoso = False
+        """Whether the server is Virtuoso (its ``Server:`` header, read on every answer)."""
+        self.prefixes = Ours(settings.base_iri).prefixes()
 
     # Info ------------------------------------------------------------------------------------------
     @property
@@ -126,6 +134,7 @@ class RemoteStore:
             for r in counted  # type: ignore[union-attr]
             if str(r["g"]).startswith(self.base_iri)
         }
+        foreign = sorted(str(r["g"]) for r in counted if not str(r["g"]).startswith(self.base_iri))
         if not counts:
             raise ServiceUnavailable(
                 f"the remote store {self.endpoint_url} holds no graph under "
@@ -140,12 +149,18 @@ class RemoteStore:
                 self.base_iri,
             )
             version = "remote-" + hashlib.sha256(repr(sorted(counts.items())).encode()).hexdigest()[:12]
-        self._union = self._ask_raw(f"ASK {{ <{self.base_iri}dataset> ?p ?o }}", dataset=False)
+        # the server's default graph is our union only if it has no graph but ours (Virtuoso's holds
+        # its system graphs too) and it answers for our graphs without a dataset
+        self._union = not foreign and self._ask_raw(
+            f"ASK {{ <{self.base_iri}dataset> ?p ?o }}", dataset=False
+        )
         log.info(
-            "remote store %s: version %s, %d graphs, default graph %s",
+            "remote store %s%s: version %s, %d graphs%s, default graph %s",
             self.endpoint_url,
+            " (Virtuoso)" if self.virtuoso else "",
             version,
             len(counts),
+            f" (and {len(foreign)} graphs of others)" if foreign else "",
             "is the union" if self._union else "made explicit per request",
         )
         return StoreInfo(version=version, backend=self.backend, graph_triples=dict(sorted(counts.items())))
@@ -167,16 +182,23 @@ class RemoteStore:
 
     def construct(self, query: str, *, timeout: float | None = None) -> Graph:
         self._guard(query)
-        body = self._read_all(query, NTRIPLES, timeout=timeout)
         graph = Graph()
+        for t in self._triples(self._read_all(query, NTRIPLES, timeout=timeout)):
+            graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+        return graph
+
+    def _triples(self, body: bytes) -> list[ox.Triple]:
+        """N-Triples from the remote, parsed (and repaired when it is Virtuoso)."""
         try:
-            graph.parse(data=body.decode("utf-8"), format="nt")
-        except Exception as exc:  # rdflib raises several unrelated types for bad input
+            triples = list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+        except (SyntaxError, ValueError) as exc:
             raise ServiceUnavailable(
                 f"the remote store {self.endpoint_url} sent N-Triples that do not parse "
                 f"({exc}); check the endpoint URL"
             ) from exc
-        return graph
+        if self.virtuoso:
+            return [virtuoso.triple(t.triple if isinstance(t, ox.Quad) else t) for t in triples]
+        return [t.triple if isinstance(t, ox.Quad) else t for t in triples]
 
     def execute(
         self,
@@ -191,6 +213,8 @@ class RemoteStore:
         self._check_dataset(query, default_graph_uris, named_graph_uris)
         form = query_form(query)
         wanted = choose_format(form, [accept] if isinstance(accept, Format) else list(accept))
+        if self.info is not None and self.virtuoso:  # (info: the engine is known once it was read)
+            return self._transcoded(query, form, wanted, timeout, default_graph_uris, named_graph_uris)
         response = self._post(
             query,
             wanted,
@@ -284,13 +308,17 @@ class RemoteStore:
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
     ) -> urllib3.BaseHTTPResponse:
+        if self.virtuoso:
+            query = virtuoso.wrap_inline_values(query)
         form: list[tuple[str, str]] = [("query", query)]
         if default_graph_uris or named_graph_uris:
             form += [("default-graph-uri", g) for g in default_graph_uris]
             form += [("named-graph-uri", g) for g in named_graph_uris]
         elif dataset and not dataset_clause_iris(query) and not self._server_unions():
             graphs = sorted(self.info.graph_triples)
-            form += [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs]
+            form += [("default-graph-uri", g) for g in graphs]
+            if not self.virtuoso or virtuoso.mentions_graph(query):  # named graphs cost Virtuoso 2×
+                form += [("named-graph-uri", g) for g in graphs]
         connect, read = self._timeouts(timeout)
         try:
             response = self._pool.request(
@@ -323,9 +351,14 @@ class RemoteStore:
             raise ServiceUnavailable(
                 f"the remote store {self.endpoint_url} is unreachable ({type(exc).__name__}); retry later"
             ) from exc
+        self.virtuoso = virtuoso.is_virtuoso(response.headers.get("Server"))
         if response.status == 200:
+            if self.virtuoso:
+                self._check_virtuoso_answer(response)
             return response
         detail = _excerpt(response)
+        if self.virtuoso:
+            self._raise_virtuoso_error(response.status, detail)
         if response.status == 400:
             raise QuerySyntaxError(f"the remote store rejected the query: {detail}")
         if response.status == 406 and fmt.kind in ("graph", "dataset"):
@@ -335,6 +368,45 @@ class RemoteStore:
         raise ServiceUnavailable(
             f"the remote store {self.endpoint_url} answered HTTP {response.status}: {detail}; retry later"
         )
+
+    def _check_virtuoso_answer(self, response: urllib3.BaseHTTPResponse) -> None:
+        """A 200 from Virtuoso can be a partial answer: cut at ``ResultSetMaxRows`` or at
+        ``MaxQueryExecutionTime``. Neither may pass for a complete one."""
+        state = response.headers.get(virtuoso.SQL_STATE_HEADER)
+        if state:
+            response.close()
+            raise QueryTimeout(
+                f"the remote store {self.endpoint_url} (Virtuoso) ran out of time and sent a partial "
+                f"answer (SQL state {state}, {response.headers.get('X-SQL-Message', 'no message')!r}); "
+                "retry later or simplify the query"
+            )
+        cap = response.headers.get(virtuoso.MAX_ROWS_HEADER)
+        if cap:
+            response.close()
+            raise BadRequest(
+                f"the result has more than {cap} rows, the limit of the remote store (Virtuoso's "
+                "ResultSetMaxRows).",
+                hint="Add a LIMIT (and OFFSET to page through it).",
+            )
+
+    def _raise_virtuoso_error(self, status: int, detail: str) -> None:
+        """Virtuoso answers a query it will not run with HTTP 500 (or 400) and ``Virtuoso <SQLSTATE>
+        Error …``: a refused query is the client's to fix (400); a timeout or anything else is 503."""
+        found = virtuoso.error_state(detail)
+        if found is None:
+            return
+        state, message = found
+        if state in ("S1T00", "HYT00") or "SR171" in message:
+            raise QueryTimeout(f"the remote store {self.endpoint_url} (Virtuoso) timed out: {message}")
+        if "estimated execution time" in message:  # MaxQueryCostEstimationTime: a timeout decided early
+            raise QueryTimeout(
+                f"the remote store {self.endpoint_url} (Virtuoso) would take too long: {message}"
+            )
+        if virtuoso.is_query_error(state) and status in (400, 500):
+            raise QuerySyntaxError(
+                f"the remote store (Virtuoso) refused the query: {message} (SQL state {state})",
+                hint="Virtuoso does not run every SPARQL 1.1 query as written; rephrase the part it names.",
+            )
 
     def _stream(self, response: urllib3.BaseHTTPResponse) -> Iterator[bytes]:
         try:
@@ -366,6 +438,10 @@ class RemoteStore:
 
     def _ask_raw(self, query: str, *, timeout: float | None = None, dataset: bool = True) -> bool:
         result = self._parse_results(self._read_all(query, SPARQL_JSON, timeout=timeout, dataset=dataset))
+        if isinstance(result, ox.QuerySolutions) and self.virtuoso:
+            value = virtuoso.ask_value([v.value for v in result.variables], [list(r) for r in result])
+            if value is not None:
+                return value
         if not isinstance(result, ox.QueryBoolean):
             raise ServiceUnavailable(
                 f"the remote store {self.endpoint_url} answered an ASK query without a "
@@ -381,8 +457,9 @@ class RemoteStore:
             )
         names = [v.value for v in result.variables]
         try:
+            repair = virtuoso.term if self.virtuoso else _same
             return [
-                {n: to_rdflib(v) for n, v in zip(names, solution, strict=True) if v is not None}
+                {n: to_rdflib(repair(v)) for n, v in zip(names, solution, strict=True) if v is not None}
                 for solution in result
             ]
         except (SyntaxError, ValueError) as exc:  # the parser is lazy: a broken row fails here
@@ -390,6 +467,54 @@ class RemoteStore:
                 f"the remote store {self.endpoint_url} sent SPARQL JSON results that "
                 f"do not parse ({exc}); check the endpoint URL"
             ) from exc
+
+    def _transcoded(
+        self,
+        query: str,
+        form: QueryType,
+        wanted: Format,
+        timeout: float | None,
+        default_graph_uris: Sequence[str],
+        named_graph_uris: Sequence[str],
+    ) -> QueryOutcome:
+        """A Virtuoso answer read as SPARQL JSON or N-Triples, repaired, and written in ``wanted`` by the
+        embedded store's serializers (so the bytes match the other backends')."""
+        asked = NTRIPLES if form in ("CONSTRUCT", "DESCRIBE") else SPARQL_JSON
+        response = self._post(
+            query,
+            asked,
+            timeout=timeout,
+            default_graph_uris=default_graph_uris,
+            named_graph_uris=named_graph_uris,
+        )
+        body = b"".join(self._stream(response))
+        limit = self.settings.max_results  # the answer is whole in memory here: the same cap as embedded
+        if asked is NTRIPLES:
+            triples = self._triples(body)
+            if len(triples) > limit:
+                raise _too_many("triples", limit)
+            graph = graph_result(wanted, triples, self.prefixes)
+            return QueryOutcome(query_type=form, format=wanted, chunks=iter([graph]))
+        result = self._parse_results(body)
+        if isinstance(result, ox.QueryBoolean):
+            return QueryOutcome(form, wanted, iter([boolean_result(wanted, bool(result))]))
+        names = [v.value for v in result.variables]
+        try:
+            rows = [[virtuoso.term(v) for v in solution] for solution in result]
+        except (SyntaxError, ValueError) as exc:
+            raise ServiceUnavailable(
+                f"the remote store {self.endpoint_url} sent SPARQL JSON results that do not parse ({exc})"
+            ) from exc
+        if len(rows) > limit:
+            raise _too_many("rows", limit)
+        if form == "ASK":
+            value = virtuoso.ask_value(names, rows)
+            if value is None:
+                raise ServiceUnavailable(
+                    f"the remote store {self.endpoint_url} answered an ASK query without a boolean"
+                )
+            return QueryOutcome(form, wanted, iter([boolean_result(wanted, value)]))
+        return QueryOutcome(form, wanted, _written(SelectWriter(wanted, names), rows))
 
     def _converted(
         self,
@@ -419,6 +544,17 @@ class RemoteStore:
         return QueryOutcome(query_type=form, format=wanted, chunks=iter([body]))
 
 
+def _too_many(what: str, limit: int) -> BadRequest:
+    return BadRequest(
+        f"the result has more than {limit} {what}, the limit of this endpoint.",
+        hint="Add a LIMIT (and OFFSET to page through it).",
+    )
+
+
+def _same(term: object) -> object:
+    return term
+
+
 def choose_format(form: QueryType, accept: list[Format]) -> Format:
     """The first acceptable format that fits the query form; :class:`NotAcceptable` when none does."""
     offered = RESULT_FORMATS if form in ("SELECT", "ASK") else RDF_FORMATS
@@ -442,6 +578,21 @@ def _sniff(first: bytes, fmt: Format, endpoint: str) -> None:
         raise ServiceUnavailable(
             f"the remote store {endpoint} sent a body that is not {fmt.media_type}; check the endpoint URL"
         )
+
+
+def _written(writer: SelectWriter, rows: list[list[object]]) -> Iterator[bytes]:
+    """SELECT rows written in chunks of about :data:`CHUNK` bytes."""
+    parts = [writer.head()]
+    size = 0
+    for row in rows:
+        text = writer.row(row)
+        parts.append(text)
+        size += len(text)
+        if size >= CHUNK:
+            yield "".join(parts).encode("utf-8")
+            parts, size = [], 0
+    parts.append(writer.tail())
+    yield "".join(parts).encode("utf-8")
 
 
 def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:

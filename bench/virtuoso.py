@@ -1,0 +1,181 @@
+"""Virtuoso as the remote engine: our app in front of it against querying Virtuoso directly.
+
+    python -m bench.virtuoso --size 1M          # the issue's measurement (make bench)
+    python -m bench.virtuoso --size 10k --quick # a few seconds: shows that it works
+
+The synthetic graph of ``bench.scale`` (``bench.generate``) is loaded into Debian's Virtuoso (started
+by ``blackjanuary.testing_virtuoso`` on loopback) with ``blackjanuary load --endpoint … --user dba``,
+then the same probes go:
+
+- through the app (``blackjanuary serve --endpoint``, one worker, 8 threads, answer cache off):
+  ``/sparql`` lookup and join, and the entity page;
+- to Virtuoso directly, with the dataset the adapter sends (our graphs as ``default-graph-uri`` and
+  ``named-graph-uri``: the same work for the engine) and without (Virtuoso's own default graph).
+
+Every request varies its IRI or constant (``bench.scale``'s probes), under the bounded loopback load
+of ``bench.loadgen``. Results go to ``bench/results/virtuoso-<size>.json`` and stdout; the figures in
+docs/backends.md were copied from there, with the command that made them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from bench.generate import generate, parse_size
+from bench.loadgen import Probe
+from bench.scale import (
+    BIN,
+    RESULTS,
+    Options,
+    ProbeStats,
+    events_in,
+    make_dist,
+    measure,
+    page_probe,
+    process,
+    q_join,
+    q_lookup,
+    query_probe,
+    rss_mib,
+    wait_until_ok,
+)
+from blackjanuary.manifest import read_manifest
+from blackjanuary.testing import free_port
+from blackjanuary.testing_virtuoso import DBA_PASSWORD, VirtuosoServer
+
+log = logging.getLogger("bench.virtuoso")
+QUERIES: dict[str, Callable[[int], str]] = {"lookup": q_lookup, "join+filter": q_join}
+
+
+def direct_probe(
+    path: str, build: Callable[[int], str], events: int, graphs: list[str]
+) -> Callable[[int], Probe]:
+    """``bench.scale.query_probe`` with the dataset the remote adapter sends, for Virtuoso directly."""
+    plain = query_probe(path, build, events)
+    dataset = urlencode([("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs])
+
+    def make(i: int) -> Probe:
+        probe = plain(i)
+        return Probe(probe.method, probe.path + "&" + dataset, probe.headers)
+
+    return make
+
+
+def run(size: str, opts: Options, *, buffers: int) -> dict[str, object]:
+    triples = parse_size(size)
+    events = events_in(triples)
+    nq = generate(size)
+    results: dict[str, object] = {"size": size, "triples": triples, "machine": platform.platform()}
+    with tempfile.TemporaryDirectory(prefix="bench-virtuoso-") as tmp:
+        work = Path(tmp)
+        dist = work / "dist"
+        graphs = _graph_counts(nq)
+        make_dist(nq, dist, size, graphs)
+        # a synthetic build needs ResultSetMaxRows above its biggest answer: the page of a hub place
+        server = VirtuosoServer(work / "virtuoso", buffers=buffers, max_rows=1_000_000, max_seconds=60)
+        started = time.perf_counter()
+        server.start()
+        results["virtuoso_start_s"] = round(time.perf_counter() - started, 2)
+        try:
+            started = time.perf_counter()
+            subprocess.run(
+                [
+                    str(BIN / "blackjanuary"),
+                    "load",
+                    "--dist",
+                    str(dist),
+                    "--endpoint",
+                    server.query_url,
+                    "--user",
+                    "dba",
+                ],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                env={**os.environ, "BLACKJANUARY_ENDPOINT_PASSWORD": DBA_PASSWORD},
+            )
+            results["load_s"] = round(time.perf_counter() - started, 2)
+            log.info("loaded %s triples into Virtuoso in %.1f s", f"{triples:,}", results["load_s"])
+            ours = sorted(read_manifest(dist).graphs)
+            direct = {
+                f"{name} (same dataset)": direct_probe("/sparql", q, events, ours)
+                for name, q in QUERIES.items()
+            }
+            direct.update(
+                {
+                    f"{name} (server default graph)": query_probe("/sparql", q, events)
+                    for name, q in QUERIES.items()
+                }
+            )
+            log.info("Virtuoso directly (%s)", server.query_url)
+            results["direct"] = _stats(measure(server.base_url, direct, opts))
+            results["ours"] = _stats(_measure_app(dist, server, opts, events))
+            results["virtuoso_rss_mib"] = round(rss_mib(server.pid), 1) if server.pid else None
+        finally:
+            server.stop()
+    return results
+
+
+def _measure_app(dist: Path, server: VirtuosoServer, opts: Options, events: int) -> dict[str, ProbeStats]:
+    port = free_port()
+    command = [
+        str(BIN / "blackjanuary"), "serve", "--no-build", "--dist", str(dist), "--host", "127.0.0.1",
+        "--port", str(port), "--workers", "1", "--threads", "8", "--endpoint", server.query_url,
+    ]  # fmt: skip
+    env = {
+        "BLACKJANUARY_CACHE_SIZE": "0",
+        "BLACKJANUARY_REMOTE_TIMEOUT": str(opts.timeout),
+        "BLACKJANUARY_QUERY_TIMEOUT": str(opts.timeout),
+    }
+    base = f"http://127.0.0.1:{port}"
+    with process(command, env=env) as proc:
+        wait_until_ok(f"{base}/sparql?query={quote('ASK {}')}", proc)
+        probes = {name: query_probe("/sparql", q, events) for name, q in QUERIES.items()}
+        probes["page"] = page_probe("page", events)
+        log.info("the app in front of Virtuoso (%s)", base)
+        return measure(base, probes, opts)
+
+
+def _graph_counts(nq: Path) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    with nq.open("rb") as lines:
+        for line in lines:
+            graph = line.rsplit(b"<", 1)[1].split(b">", 1)[0].decode()
+            counts[graph] = counts.get(graph, 0) + 1
+    return counts
+
+
+def _stats(stats: dict[str, ProbeStats]) -> dict[str, dict[str, object]]:
+    return {name: asdict(s) for name, s in stats.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--size", default="1M", help="graph size: 10k, 100k, 1M … (default 1M)")
+    parser.add_argument("--quick", action="store_true", help="2 clients, 60 requests or 3 s per probe")
+    parser.add_argument("--buffers", type=int, default=100_000, help="Virtuoso NumberOfBuffers (8 KiB each)")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    opts = Options(concurrency=2, max_requests=60, max_seconds=3.0) if args.quick else Options()
+    results = run(args.size, opts, buffers=args.buffers)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"virtuoso-{args.size}.json"
+    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(results, indent=2))
+    log.info("wrote %s", out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+"""What OpenLink Virtuoso (7.2) does differently from the SPARQL 1.1 recommendations, undone.
+
+The remote backend recognises Virtuoso by its ``Server:`` header and then never streams its answers
+through: it asks for SPARQL JSON results or N-Triples, reads them with Oxigraph, repairs them with the
+functions here, and writes the format the client asked for with the same serializers as the embedded
+store. Each difference is listed (with the test that shows it) in docs/backends.md:
+
+- an ASK answer can come back SELECT-shaped, one row binding ``__ASK_RETVAL`` to 1 or 0 (Virtuoso's
+  default ``CaseMode``), in every results format;
+- ``geo:wktLiteral`` values are stored as Virtuoso's own ``virtrdf:Geometry``, with the coordinates as
+  32-bit floats printed to 12 decimals (``POINT(49.82833 40.35667)`` comes back as
+  ``POINT(49.828330993652 40.356670379639)``); :func:`wkt_literal` gives the original back whenever
+  the original wrote each coordinate as the shortest decimal of its float, and ``blackjanuary load``
+  refuses data for which it cannot;
+- results silently stop at ``ResultSetMaxRows`` (answered 200, with an ``X-SPARQL-MaxRows`` header);
+- a query past ``MaxQueryExecutionTime`` fails with HTTP 500 ``S1T00``, or (OpenLink's "anytime"
+  answers) returns what it had found so far as a complete-looking 200 flagged by an ``X-SQL-State``
+  header;
+- errors come as HTTP 500 with a plain-text body ``Virtuoso <SQLSTATE> Error <code>: …``; a query
+  Virtuoso's compiler refuses (SQLSTATE class 37 or 42) is a client error there, not an outage;
+- the default graph holds every graph of the server, its own system graphs (``virtrdf:``, the LDP and
+  the service description graphs) included, so the adapter always names our graphs as the dataset.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from decimal import Decimal
+
+import pyoxigraph as ox
+
+GEOMETRY = "http://www.openlinksw.com/schemas/virtrdf#Geometry"
+WKT_LITERAL = "http://www.opengis.net/ont/geosparql#wktLiteral"
+ASK_VARIABLE = "__ASK_RETVAL"
+MAX_ROWS_HEADER = "X-SPARQL-MaxRows"
+SQL_STATE_HEADER = "X-SQL-State"
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_ERROR = re.compile(r"Virtuoso\s+(?P<state>[0-9A-Z]{5})\s+Error\s+(?P<message>.*)", re.DOTALL)
+
+
+def is_virtuoso(server_header: str | None) -> bool:
+    """Whether an HTTP ``Server:`` header names Virtuoso (``Virtuoso/07.20.3229 (Linux) …``)."""
+    return bool(server_header) and server_header.lower().startswith("virtuoso")  # type: ignore[union-attr]
+
+
+def shortest_float32(number: str) -> str:
+    """The shortest decimal that reads back as the same 32-bit float as ``number``.
+
+    >>> shortest_float32("49.828330993652")
+    '49.82833'
+    >>> shortest_float32("-0.911100983620")
+    '-0.911101'
+    >>> shortest_float32("0.000000000000")
+    '0'
+    """
+    single = struct.unpack("f", struct.pack("f", float(number)))[0]
+    for digits in range(1, 10):
+        text = f"{single:.{digits}g}"
+        if struct.unpack("f", struct.pack("f", float(text)))[0] == single:
+            return format(Decimal(text), "f") if "e" in text else text  # WKT writes positional decimals
+    return repr(single)
+
+
+def wkt_literal(value: str) -> ox.Literal:
+    """A ``virtrdf:Geometry`` value as the ``geo:wktLiteral`` it was loaded as (see the module notes)."""
+    text = _NUMBER.sub(lambda m: shortest_float32(m.group(0)), value)
+    return ox.Literal(text, datatype=ox.NamedNode(WKT_LITERAL))
+
+
+def term(value: object) -> object:
+    """One term as loaded: Virtuoso geometries back to ``geo:wktLiteral``; anything else unchanged."""
+    if type(value) is ox.Literal and value.datatype.value == GEOMETRY:
+        return wkt_literal(value.value)
+    return value
+
+
+def triple(value: ox.Triple) -> ox.Triple:
+    obj = value.object
+    if type(obj) is ox.Literal and obj.datatype.value == GEOMETRY:
+        return ox.Triple(value.subject, value.predicate, wkt_literal(obj.value))
+    return value
+
+
+def ask_value(variables: list[str], rows: list[list[object]]) -> bool | None:
+    """The boolean of a SELECT-shaped ASK answer (one ``__ASK_RETVAL`` row), else ``None``."""
+    if variables != [ASK_VARIABLE]:
+        return None
+    if not rows:
+        return False
+    value = rows[0][0]
+    if isinstance(value, ox.Literal):
+        return value.value.strip() not in ("0", "false", "")
+    return None
+
+
+def error_state(body: str) -> tuple[str, str] | None:
+    """(SQLSTATE, message) of a Virtuoso error body, e.g. ``("37000", "SP030: SPARQL compiler …")``."""
+    found = _ERROR.search(body)
+    if found is None:
+        return None
+    return found.group("state"), " ".join(found.group("message").split())[:300]
+
+
+def is_query_error(state: str) -> bool:
+    """SQLSTATE classes for a query Virtuoso will not compile or run as written (syntax, access,
+    data exceptions), as opposed to the server failing."""
+    return state[:2] in ("37", "42", "22")
+
+
+# Queries --------------------------------------------------------------------------------------------
+_TOKEN = re.compile(
+    r"""(?P<skip>\s+|\#[^\n]*)"""
+    r"""|(?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")"""
+    r"""|(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)"""
+    r"""|(?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)"""
+    r"""|(?P<name>[A-Za-z_][\w.-]*(?::[^\s{}()\[\];,]*)?|:[^\s{}()\[\];,]*)"""
+    r"""|(?P<open>\{)|(?P<close>\})"""
+    r"""|(?P<other>.)""",
+    re.DOTALL,
+)
+
+
+def wrap_inline_values(query: str) -> str:
+    """Every ``VALUES`` block inside a group pattern wrapped as ``{ SELECT * WHERE { VALUES … } }``.
+
+    Virtuoso 7.2 answers a ``UNION`` with no solutions at all when a branch holds a ``VALUES`` block
+    (``{ ?s a ?t } UNION { VALUES ?s { <x> } }`` gives nothing); as a sub-select the same table joins
+    as it should. The rewrite is the identity on the query's meaning: an inline data block is joined
+    with its group, and a sub-select projecting the same table joins the same way. ``VALUES`` after a
+    query or sub-select (the trailing ``ValuesClause``) is left alone.
+
+    >>> wrap_inline_values("SELECT * { { ?s ?p ?o } UNION { VALUES ?s { <x> } } }")
+    'SELECT * { { ?s ?p ?o } UNION { { SELECT * WHERE { VALUES ?s { <x> } } } } }'
+    >>> wrap_inline_values("SELECT * { ?s ?p 'VALUES ?s {}' } VALUES ?s { <x> }")
+    "SELECT * { ?s ?p 'VALUES ?s {}' } VALUES ?s { <x> }"
+    """
+    tokens = [(m.lastgroup, m.start(), m.end()) for m in _TOKEN.finditer(query)]
+    significant = [(kind, start, end) for kind, start, end in tokens if kind != "skip"]
+    groups: list[bool] = []  # per open brace: is it a sub-select's group?
+    wraps: list[tuple[int, int]] = []
+    fresh = False
+    i = 0
+    while i < len(significant):
+        kind, start, end = significant[i]
+        word = query[start:end].upper() if kind == "name" else ""
+        if kind == "open":
+            groups.append(False)
+            fresh = True
+        elif kind == "close":
+            if groups:
+                groups.pop()
+            fresh = False
+        else:
+            if fresh and word == "SELECT":
+                groups[-1] = True
+            fresh = False
+            if word == "VALUES" and groups and not groups[-1]:
+                close = _values_end(significant, i)
+                if close is not None:
+                    wraps.append((start, significant[close][2]))
+                    i = close
+        i += 1
+    if not wraps:
+        return query
+    out, last = [], 0
+    for start, end in wraps:
+        out += [query[last:start], "{ SELECT * WHERE { ", query[start:end], " } }"]
+        last = end
+    out.append(query[last:])
+    return "".join(out)
+
+
+def _values_end(tokens: list[tuple[str | None, int, int]], at: int) -> int | None:
+    """The index of the ``}`` that closes the data block of the ``VALUES`` at ``at``."""
+    depth = 0
+    for j in range(at + 1, len(tokens)):
+        kind = tokens[j][0]
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+            if depth == 0:
+                return j
+            if depth < 0:
+                return None
+    return None
+
+
+def mentions_graph(query: str) -> bool:
+    """Whether ``GRAPH`` occurs in the query as a keyword (not in a string, IRI, name or comment).
+
+    Without it the named graphs of the dataset cannot matter, and Virtuoso evaluates a query about
+    twice as fast when it is not given them.
+
+    >>> mentions_graph("SELECT * { GRAPH ?g { ?s ?p 'GRAPH' } }")
+    True
+    >>> mentions_graph("SELECT * { ?s ex:graph ?o } # GRAPH")
+    False
+    """
+    return any(
+        match.lastgroup == "name" and match.group(0).upper() == "GRAPH" for match in _TOKEN.finditer(query)
+    )
