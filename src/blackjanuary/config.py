@@ -45,7 +45,7 @@ class Settings:
     allowed_service_endpoints: tuple[str, ...] = ()
     remote_timeout: float = 10.0
     cache_size: int = 1024
-    cache_bytes: int = 64_000_000
+    cache_bytes: int = 32_000_000
     public_url: str | None = None
     reconcile_timeout: float = 10.0
     reconcile_max_query_chars: int = 2_000

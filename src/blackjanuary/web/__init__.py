@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.config["JSON_SORT_KEYS"] = False
     app.extensions[STORE_KEY] = store
-    cache = ResultCache(settings.cache_size)
+    cache = ResultCache(settings.cache_size, settings.cache_bytes)
     app.extensions[CACHE_KEY] = cache
     app.wsgi_app = ResponseCacheMiddleware(app.wsgi_app, cache)  # type: ignore[method-assign]
     http.init_app(app)
