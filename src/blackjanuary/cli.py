@@ -345,6 +345,14 @@ def serve(
     click.echo(
         f"serving {settings.dist} on http://{host}:{port}/ (SPARQL: http://{host}:{port}/sparql)", err=True
     )
+    reserved = settings.sparql_concurrency + settings.reconcile_concurrency
+    if threads < reserved + 2:
+        click.echo(
+            f"--threads {threads} leaves fewer than 2 threads per worker for pages when {reserved} queries "
+            "and reconciliation batches run; raise --threads or lower BLACKJANUARY_SPARQL_CONCURRENCY / "
+            "BLACKJANUARY_RECONCILE_CONCURRENCY",
+            err=True,
+        )
     if settings.public_url is None:
         click.echo(
             f"bound to every address: absolute URLs (reconciliation manifest, service description) "

@@ -50,9 +50,9 @@ class Settings:
     reconcile_timeout: float = 10.0
     reconcile_max_query_chars: int = 2_000
     reconcile_max_batch_chars: int = 50_000
-    sparql_concurrency: int = 6
-    sparql_client_concurrency: int = 3
-    page_concurrency: int = 6
+    sparql_concurrency: int = 4
+    sparql_client_concurrency: int = 2
+    reconcile_concurrency: int = 2
     trusted_proxies: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -115,7 +115,7 @@ _INT_FIELDS = {
     "reconcile_max_batch_chars",
     "sparql_concurrency",
     "sparql_client_concurrency",
-    "page_concurrency",
+    "reconcile_concurrency",
 }
 _LIST_FIELDS = {"allowed_service_endpoints", "trusted_proxies"}
 
