@@ -138,17 +138,26 @@ class _Words:
         """How many of these words find a match among ``other``'s: 1 for the same folded word, 0.9 for
         a sound-alike of at least three consonants (the best over ``other``'s words, as ``_word_match``).
 
-        Works from the smaller side: the other text's forms are looked up in this one's inverted
-        tables, so a long text against a short name costs what the name costs.
+        Works from the smaller side: a few words are checked against the other's form sets, many words
+        are found through their inverted tables; either way a long text against a short name costs
+        what the name costs.
         """
+        if len(self.forms) <= len(other.forms):
+            full = alike = 0
+            for word, (word_folds, word_sounds) in self.forms.items():
+                if not word_folds.isdisjoint(other.folds):
+                    full += self.counts[word]
+                elif not word_sounds.isdisjoint(other.sounds):
+                    alike += self.counts[word]
+            return full + 0.9 * alike
         same: set[str] = set()
         for form in other.folds:
             same |= self.by_fold.get(form, frozenset())
-        alike: set[str] = set()
+        similar: set[str] = set()
         for key in other.sounds:
-            alike |= self.by_sound.get(key, frozenset())
-        alike -= same
-        return sum(self.counts[w] for w in same) + 0.9 * sum(self.counts[w] for w in alike)
+            similar |= self.by_sound.get(key, frozenset())
+        similar -= same
+        return sum(self.counts[w] for w in same) + 0.9 * sum(self.counts[w] for w in similar)
 
 
 def _word_match(q_word: str, n_word: str) -> float:

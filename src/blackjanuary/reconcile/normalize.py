@@ -163,6 +163,12 @@ _VOWELS = re.compile(r"(?<=.)[aeiou]")
 
 
 def _skeleton_word(word: str, digraphs: tuple[tuple[str, str], ...]) -> str:
+    if len(word) <= CACHED_CHARS:
+        return _skeleton_word_cached(word, digraphs)
+    return _skeleton_word_uncached(word, digraphs)
+
+
+def _skeleton_word_uncached(word: str, digraphs: tuple[tuple[str, str], ...]) -> str:
     for old, new in digraphs + _COMMON:
         word = word.replace(old, new)
     word = _VOWELS.sub("", word.translate(_LETTERS))
@@ -182,3 +188,4 @@ def _skeletons(text: str) -> frozenset[str]:
 _fold_cached = lru_cache(maxsize=8192)(_fold)
 _folds_cached = lru_cache(maxsize=8192)(_folds)
 _skeletons_cached = lru_cache(maxsize=8192)(_skeletons)
+_skeleton_word_cached = lru_cache(maxsize=16384)(_skeleton_word_uncached)
