@@ -110,3 +110,57 @@ def test_distinct_gets_through_the_app_stay_within_the_budget(sparql_settings: S
         "/sparql?query=" + quote(last), headers={"Accept": "text/csv", "Accept-Encoding": "gzip"}
     )
     assert again.status_code == 200 and cache.hits > hits
+
+
+@pytest.mark.slow
+def test_distinct_large_gets_leave_the_server_rss_bounded(built_settings: Settings) -> None:
+    """The issue's attack on a real server: hundreds of distinct GETs with large results, plain and
+    gzipped. Before, each left two copies behind (900 MB for 1,300); now each worker keeps at most its
+    byte budget, and RSS growth stays within both budgets plus allocator slack."""
+    import os
+    import sys
+    import time
+    from pathlib import Path
+
+    import requests
+
+    root = str(Path(__file__).resolve().parent.parent)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from bench.soak import server_rss
+
+    from conftest import ServeProcess
+
+    budget = int(os.environ.get("BLACKJANUARY_SOAK_CACHE_BYTES", "8000000"))  # 10**12: entries only
+    env = {"BLACKJANUARY_CACHE_BYTES": str(budget)}
+    server = ServeProcess(built_settings, args=("--no-build",), env=env).start()
+    try:
+        pid = server.process.pid  # type: ignore[attr-defined]
+        session = requests.Session()
+        warm = "SELECT * WHERE { ?s ?p ?o } LIMIT 10"
+        session.get(server.url + "/sparql", params={"query": warm}, timeout=60)
+        before = server_rss(pid)
+        sent = 0
+        started = time.monotonic()
+        for n in range(400):
+            # ~230 KB: under the engine's 256 k commit threshold, so each result is whole and cacheable
+            query = f"SELECT * WHERE {{ ?s ?p ?o }} OFFSET {n} LIMIT 1500"
+            encoding = "gzip" if n % 2 else "identity"
+            response = session.get(
+                server.url + "/sparql",
+                params={"query": query},
+                headers={"Accept": "text/csv", "Accept-Encoding": encoding},
+                timeout=60,
+            )
+            assert response.status_code == 200
+            sent += len(response.content)
+        after = server_rss(pid)
+        growth = after - before
+        print(
+            f"cache soak: 400 distinct GETs, {sent / 2**20:.0f} MiB of results in "
+            f"{time.monotonic() - started:.0f} s; RSS {before / 2**20:.0f} → {after / 2**20:.0f} MiB "
+            f"(+{growth / 2**20:.0f} MiB; budget 2 × {budget / 2**20:.1f} MiB)"
+        )
+        assert growth < 2 * budget + 64 * 2**20
+    finally:
+        server.stop()
