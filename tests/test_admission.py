@@ -219,3 +219,34 @@ def test_runaways_from_one_client_do_not_starve_cheap_requests(busy_server: str)
         f"ask {ask_done - started:.1f} s, page {page_done - started:.1f} s, "
         f"first runaway end {first_runaway_end - started:.1f} s"
     )
+
+
+def test_reconciliation_floods_are_refused_with_a_reason_and_pages_still_answer(busy_server: str) -> None:
+    """Twelve large batches at once: at most two per worker run, the others get 503 at once."""
+    words = " ".join(f"wort{n}" for n in range(300))
+    batch = json.dumps({f"q{i}": {"query": words[:1_900]} for i in range(25)})
+    barrier = threading.Barrier(12)
+    outcomes: list[requests.Response] = []
+    lock = threading.Lock()
+
+    def flood() -> None:
+        barrier.wait()
+        response = requests.post(busy_server + "/reconcile", data={"queries": batch}, timeout=60)
+        with lock:
+            outcomes.append(response)
+
+    threads = [threading.Thread(target=flood, daemon=True) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    page = requests.get(busy_server + "/page/baku", headers={"Accept": "text/html"}, timeout=30)
+    for thread in threads:
+        thread.join(timeout=90)
+    assert page.status_code == 200
+    statuses = sorted(r.status_code for r in outcomes)
+    assert len(outcomes) == 12 and set(statuses) <= {200, 503}, statuses
+    answered = [r for r in outcomes if r.status_code == 200]
+    refused = [r for r in outcomes if r.status_code == 503]
+    assert answered and refused, statuses
+    for response in refused:
+        assert int(response.headers["Retry-After"]) > 0
+        assert "reconciliation request" in response.json()["error"]

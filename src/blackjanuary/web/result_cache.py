@@ -153,5 +153,5 @@ class ResponseCacheMiddleware:
             close = getattr(result, "close", None)
             if close is not None:
                 close()
-        self.cache.put(key, (captured[0], tuple(captured[1]), body))  # type: ignore[arg-type]
+        self.cache.put(key, (captured[0], tuple(captured[1]), body))
         return [body]
