@@ -203,8 +203,8 @@ def test_runaways_from_one_client_do_not_starve_cheap_requests(busy_server: str)
     running = [o for o in outcomes if o[0] != 503 or b"SPARQL quer" not in o[2]]
     refused = [o for o in outcomes if o not in running]
     assert len(outcomes) == 20
-    # at most 2 per client per worker ran; the others were refused at once with a reason and Retry-After
-    assert 1 <= len(running) <= 4, [(o[0], o[2][:100]) for o in running]
+    # at most 3 per client per worker ran; the others were refused at once with a reason and Retry-After
+    assert 1 <= len(running) <= 6, [(o[0], o[2][:100]) for o in running]
     for _, headers, body, _end in refused:
         assert int(headers["Retry-After"]) > 0
         assert "127.0.0.2" in json.loads(body)["error"] or "limit of" in json.loads(body)["error"]

@@ -51,7 +51,7 @@ class Settings:
     reconcile_max_query_chars: int = 2_000
     reconcile_max_batch_chars: int = 50_000
     sparql_concurrency: int = 4
-    sparql_client_concurrency: int = 2
+    sparql_client_concurrency: int = 3
     reconcile_concurrency: int = 2
     trusted_proxies: tuple[str, ...] = ()
 

@@ -3,7 +3,7 @@ and data documents always find a thread.
 
 A gunicorn worker has ``--threads`` request threads (8 by default). Each worker admits at most
 ``sparql_concurrency`` SPARQL queries at once (4), at most ``sparql_client_concurrency`` of them from
-one client (2), and at most ``reconcile_concurrency`` reconciliation requests (2). Runaway queries (an
+one client (3), and at most ``reconcile_concurrency`` reconciliation requests (2). Runaway queries (an
 uninterruptible cartesian ``COUNT(*)`` holds its thread until the deadline) or a flood of large
 reconciliation batches therefore hold at most 4 + 2 threads; the rest (2 with the defaults) are always
 free for pages, data documents, downloads and the cheap requests of other clients. A request over a
