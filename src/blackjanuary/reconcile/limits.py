@@ -8,10 +8,10 @@ a full batch at every cap takes well under a second (``docs/reliability.md``).
 
 >>> limits = ReconcileLimits()
 >>> limits.check_text("Baku", "query 'q0'")
->>> limits.check_text("x " * 5000, "query 'q0'")
+>>> limits.check_text("x " * 5000, "query 'q0'")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-blackjanuary.errors.PayloadTooLarge: query 'q0': the text is 10000 characters long; at most 2000 are accepted.
+blackjanuary.errors.PayloadTooLarge: query 'q0': the text is 10000 characters long; at most 2000 are ...
 """
 
 from __future__ import annotations
@@ -99,12 +99,14 @@ class ReconcileLimits:
         if len(text) > self.max_query_chars:
             raise PayloadTooLarge(
                 f"{where}: the text is {len(text)} characters long; "
-                f"at most {self.max_query_chars} are accepted."
+                f"at most {self.max_query_chars} are accepted.",
+                hint="send the name to match, not a whole text",
             )
         words = len(text.split())
         if words > self.max_query_words:
             raise PayloadTooLarge(
-                f"{where}: the text has {words} words; at most {self.max_query_words} are accepted."
+                f"{where}: the text has {words} words; at most {self.max_query_words} are accepted.",
+                hint="send the name to match, not a whole text",
             )
 
 
