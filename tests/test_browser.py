@@ -46,11 +46,11 @@ EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
 @contextmanager
-def serving(settings: Settings) -> Iterator[str]:
+def serving(settings: Settings, extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """``blackjanuary serve`` on the build in ``settings.dist``, in its own process, on a free port."""
     built_settings = settings
     port = free_port()
-    env = {**os.environ, "BLACKJANUARY_DIST_DIR": str(built_settings.dist)}
+    env = {**os.environ, "BLACKJANUARY_DIST_DIR": str(built_settings.dist), **(extra_env or {})}
     command = [
         sys.executable,
         "-m",
@@ -178,6 +178,22 @@ def test_query_ui_runs_an_example(page, server: str) -> None:  # type: ignore[no
     assert rows.count() > 0
     page.screenshot(path=str(ARTIFACTS / "query-ui.png"), full_page=True)
     assert not page.errors, page.errors
+
+
+def test_query_ui_asks_its_own_origin_whatever_the_public_url(page, built_settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    """ui-config.json names the public URL (another host here); the UI still queries the server that
+    served it, as its CSP (connect-src 'self') requires."""
+    with serving(built_settings, {"BLACKJANUARY_PUBLIC_URL": "https://kg.example.org/"}) as url:
+        page.errors.clear()
+        page.goto(url + "/sparql")
+        button = page.locator("button.example").first
+        button.wait_for(state="visible", timeout=45_000)
+        wait_for_query_ui(page)
+        button.click()
+        rows = page.locator(".yasr table tbody tr")
+        rows.first.wait_for(state="visible", timeout=45_000)
+        assert rows.count() > 0
+        assert not page.errors, page.errors
 
 
 def test_markup_in_labels_is_inert_in_pages_and_query_results(page, evil_server: str) -> None:  # type: ignore[no-untyped-def]

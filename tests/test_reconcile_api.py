@@ -291,7 +291,7 @@ def test_suggest_paging(client: FlaskClient) -> None:
 
 def test_preview_both_versions(client: FlaskClient, dataset: Dataset, built_settings: Settings) -> None:
     manifest = client.get("/reconcile").get_json()
-    url = manifest["preview"]["url"].replace("{{id}}", "baku").replace("http://localhost", "")
+    url = manifest["preview"]["url"].replace("{{id}}", "baku").replace(built_settings.base_iri, "/")
     for path in (url, "/reconcile/v1/preview?id=baku"):
         response = client.get(path, headers={"Accept-Language": "az"})
         assert response.status_code == 200 and response.mimetype == "text/html"

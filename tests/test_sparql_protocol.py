@@ -293,7 +293,7 @@ def test_service_description_in_every_rdf_format(client: FlaskClient, fmt: objec
     graph = Graph()
     for s, p, o, _ in dataset.quads((None, None, None, None)):
         graph.add((s, p, o))
-    service = URIRef("http://localhost/sparql")
+    service = URIRef(client.application.config["BLACKJANUARY"].base_iri + "sparql")  # the public URL
     assert (service, RDF.type, SD.Service) in graph
     assert (service, SD.endpoint, service) in graph
     assert (service, SD.supportedLanguage, SD.SPARQL11Query) in graph

@@ -342,6 +342,13 @@ def load(
     default=None,
     help="SPARQL 1.1 query endpoint to front (implies --backend remote).",
 )
+@click.option(
+    "--public-url",
+    default=None,
+    help="Where clients reach this server (https://kg.example.org/): the base of every absolute URL "
+    "the app writes. Default: BLACKJANUARY_PUBLIC_URL, else http://HOST:PORT/, else (bound to every "
+    "address) the base IRI.",
+)
 @pass_ctx
 def serve(
     obj: CliContext,
@@ -355,6 +362,7 @@ def serve(
     backend: str | None = None,
     store_path: Path | None = None,
     endpoint_url: str | None = None,
+    public_url: str | None = None,
 ) -> None:
     """Serve the validated build: /sparql and the other interfaces, with gunicorn.
 
@@ -364,10 +372,12 @@ def serve(
     from blackjanuary.build import ValidationFailed
     from blackjanuary.cli_output import render_violations
     from blackjanuary.server import ServerOptions, ensure_servable, run
+    from blackjanuary.web.public_url import serve_url
 
     settings = obj.settings if dist_dir is None else obj.settings.replace(dist_dir=dist_dir)
     try:
         settings = with_backend(settings, backend, store_path, endpoint_url)
+        settings = settings.replace(public_url=public_url or settings.public_url or serve_url(host, port))
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     try:
@@ -382,6 +392,21 @@ def serve(
     click.echo(
         f"serving {settings.dist} on http://{host}:{port}/ (SPARQL: http://{host}:{port}/sparql)", err=True
     )
+    reserved = settings.sparql_concurrency + settings.reconcile_concurrency
+    if threads < reserved + 2:
+        click.echo(
+            f"--threads {threads} leaves fewer than 2 threads per worker for pages when {reserved} queries "
+            "and reconciliation batches run; raise --threads or lower BLACKJANUARY_SPARQL_CONCURRENCY / "
+            "BLACKJANUARY_RECONCILE_CONCURRENCY",
+            err=True,
+        )
+    if settings.public_url is None:
+        click.echo(
+            f"bound to every address: absolute URLs (reconciliation manifest, service description) "
+            f"start with the base IRI {settings.base_iri}; set --public-url to where clients reach "
+            "this server",
+            err=True,
+        )
     options = ServerOptions(host=host, port=port, workers=workers, threads=threads, access_log=access_log)
     run(settings, options)
 

@@ -67,12 +67,24 @@ class Settings:
     allowed_service_endpoints: tuple[str, ...] = ()
     remote_timeout: float = 10.0
     cache_size: int = 1024
+    cache_bytes: int = 32_000_000
+    public_url: str | None = None
+    reconcile_timeout: float = 10.0
+    reconcile_max_query_chars: int = 2_000
+    reconcile_max_batch_chars: int = 50_000
+    sparql_concurrency: int = 4
+    sparql_client_concurrency: int = 3
+    reconcile_concurrency: int = 2
+    trusted_proxies: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith("/"):
             raise ValueError(f"base IRI must end with '/': {self.base_iri!r}")
         if self.backend not in BACKENDS:
             raise ValueError(f"unknown backend {self.backend!r}; choose one of {', '.join(BACKENDS)}")
+        url = self.public_url
+        if url is not None and (not url.startswith(("http://", "https://")) or not url.endswith("/")):
+            raise ValueError(f"public URL must be http(s) and end with '/': {self.public_url!r}")
 
     # Derived locations ---------------------------------------------------------------------------
     @property
@@ -118,8 +130,20 @@ class Settings:
 
 
 _PATH_FIELDS = {"root", "dist_dir", "source_text", "store_path"}
-_FLOAT_FIELDS = {"query_timeout", "remote_timeout"}
-_INT_FIELDS = {"max_results", "max_request_bytes", "max_query_depth", "cache_size"}
+_FLOAT_FIELDS = {"query_timeout", "remote_timeout", "reconcile_timeout"}
+_INT_FIELDS = {
+    "max_results",
+    "max_request_bytes",
+    "max_query_depth",
+    "cache_size",
+    "cache_bytes",
+    "reconcile_max_query_chars",
+    "reconcile_max_batch_chars",
+    "sparql_concurrency",
+    "sparql_client_concurrency",
+    "reconcile_concurrency",
+}
+_LIST_FIELDS = {"allowed_service_endpoints", "trusted_proxies"}
 
 
 def _coerce(name: str, raw: str) -> Any:
@@ -129,6 +153,6 @@ def _coerce(name: str, raw: str) -> Any:
         return float(raw)
     if name in _INT_FIELDS:
         return int(raw)
-    if name == "allowed_service_endpoints":
+    if name in _LIST_FIELDS:
         return tuple(part.strip() for part in raw.split(",") if part.strip())
     return raw

@@ -66,7 +66,7 @@ def _recycle_worker(job: Job) -> None:
 def build_app(settings: Settings, *, recycle_stuck_workers: bool = True) -> Flask:
     from blackjanuary.web import STORE_KEY, create_app
 
-    app = create_app(settings)
+    app = create_app(settings, admission_control=True)
     runner = getattr(app.extensions[STORE_KEY], "runner", None)
     if recycle_stuck_workers and runner is not None:
         runner.on_stuck = _recycle_worker

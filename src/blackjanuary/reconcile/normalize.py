@@ -103,15 +103,31 @@ def _latin(text: str, *, umlaut_e: bool, az_digraphs: bool) -> str:
     return " ".join(_NON_ALNUM.sub(" ", folded).split())
 
 
-@lru_cache(maxsize=8192)
+CACHED_CHARS = 64
+"""Texts up to this length (names, words) are memoised; longer ones (whole queries) are not, so that
+the caches stay small whatever clients send (8,192 entries of at most 64 characters each)."""
+
+
 def fold(text: str) -> str:
     """Lower-case ASCII form: casefolded, diacritics stripped, Cyrillic transliterated, ə→e, ı→i."""
+    return _fold_cached(text) if len(text) <= CACHED_CHARS else _fold(text)
+
+
+def folds(text: str) -> frozenset[str]:
+    """Every plain folded form: :func:`fold`, German umlaut+e, Azerbaijani digraphs (ş→sh, x→kh)."""
+    return _folds_cached(text) if len(text) <= CACHED_CHARS else _folds(text)
+
+
+def skeletons(text: str) -> frozenset[str]:
+    """Coarse sound keys of a whole name (both readings of "ch", every folded form)."""
+    return _skeletons_cached(text) if len(text) <= CACHED_CHARS else _skeletons(text)
+
+
+def _fold(text: str) -> str:
     return _latin(text, umlaut_e=False, az_digraphs=False)
 
 
-@lru_cache(maxsize=8192)
-def folds(text: str) -> frozenset[str]:
-    """Every plain folded form: :func:`fold`, German umlaut+e, Azerbaijani digraphs (ş→sh, x→kh)."""
+def _folds(text: str) -> frozenset[str]:
     return frozenset(
         {
             fold(text),
@@ -147,15 +163,19 @@ _VOWELS = re.compile(r"(?<=.)[aeiou]")
 
 
 def _skeleton_word(word: str, digraphs: tuple[tuple[str, str], ...]) -> str:
+    if len(word) <= CACHED_CHARS:
+        return _skeleton_word_cached(word, digraphs)
+    return _skeleton_word_uncached(word, digraphs)
+
+
+def _skeleton_word_uncached(word: str, digraphs: tuple[tuple[str, str], ...]) -> str:
     for old, new in digraphs + _COMMON:
         word = word.replace(old, new)
     word = _VOWELS.sub("", word.translate(_LETTERS))
     return re.sub(r"(.)\1+", r"\1", word).lower()
 
 
-@lru_cache(maxsize=8192)
-def skeletons(text: str) -> frozenset[str]:
-    """Coarse sound keys of a whole name (both readings of "ch", every folded form)."""
+def _skeletons(text: str) -> frozenset[str]:
     keys: set[str] = set()
     for form in folds(text):
         for digraphs in (_DIGRAPHS_CH_AS_TSCH, _DIGRAPHS_CH_AS_KH):
@@ -163,3 +183,9 @@ def skeletons(text: str) -> frozenset[str]:
             if key:
                 keys.add(key)
     return frozenset(keys)
+
+
+_fold_cached = lru_cache(maxsize=8192)(_fold)
+_folds_cached = lru_cache(maxsize=8192)(_folds)
+_skeletons_cached = lru_cache(maxsize=8192)(_skeletons)
+_skeleton_word_cached = lru_cache(maxsize=16384)(_skeleton_word_uncached)

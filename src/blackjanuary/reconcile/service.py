@@ -17,10 +17,11 @@ from rdflib.term import Node
 from blackjanuary.errors import BadRequest, PayloadTooLarge, ResourceNotFound
 from blackjanuary.exports.facts import plain_graph
 from blackjanuary.reconcile.index import NameIndex
+from blackjanuary.reconcile.limits import ReconcileLimits, shown
 from blackjanuary.reconcile.records import ConstructSource, Entity, entities_from_graph, graph_from_store
 from blackjanuary.vocab import Ours
 
-MAX_BATCH = 50
+MAX_BATCH = ReconcileLimits.max_batch
 """Most queries (or ids) one request may carry; more is a 413."""
 PREVIEW_WIDTH, PREVIEW_HEIGHT = 400, 140
 SERVICE_NAME = "Black January 1990 (Baku) knowledge graph"
@@ -67,12 +68,30 @@ def index_for(store: ConstructSource, ours: Ours, version: str) -> NameIndex:
 
 
 # Request parsing -------------------------------------------------------------------------------
-def check_batch(size: int, what: str) -> None:
-    if size > MAX_BATCH:
+def check_batch(size: int, what: str, limits: ReconcileLimits | None = None) -> None:
+    cap = (limits or ReconcileLimits()).max_batch
+    if size > cap:
         raise PayloadTooLarge(
-            f"{size} {what} in one request; at most {MAX_BATCH} are accepted.",
-            hint=f"split the batch into requests of {MAX_BATCH} or fewer",
+            f"{size} {what} in one request; at most {cap} are accepted.",
+            hint=f"split the batch into requests of {cap} or fewer",
         )
+
+
+def resolve_types(index: NameIndex, types: Iterable[str], where: str) -> tuple[str, ...]:
+    """The type IRIs the client named (IRI, CURIE, local name or label); an unknown one is a 400."""
+    out: list[str] = []
+    for term in types:
+        if not term.strip():
+            continue
+        iri = index.resolve_type(term)
+        if iri is None:
+            valid = ", ".join(f"{t} ({index.term_name(t, 'en')})" for t in index.types)
+            raise BadRequest(
+                f"{where}: unknown type {shown(term)}; the types of this service are: {valid}.",
+                hint="use a type id or name from the manifest's defaultTypes (or /reconcile/suggest/type)",
+            )
+        out.append(iri)
+    return tuple(out)
 
 
 def as_int(value: Any, name: str, default: int) -> int:
@@ -81,27 +100,33 @@ def as_int(value: Any, name: str, default: int) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError, OverflowError):  # OverflowError: JSON's 1e400 is float('inf')
-        raise BadRequest(f"'{name}' must be an integer, got {value!r}.") from None
+        raise BadRequest(f"'{name}' must be an integer, got {shown(value)}.") from None
     if number < 0:
         raise BadRequest(f"'{name}' must not be negative, got {number}.")
     return number
 
 
-def value_strings(value: Any) -> tuple[str, ...]:
+def value_strings(
+    value: Any, limits: ReconcileLimits | None = None, where: str = "a query"
+) -> tuple[str, ...]:
     """Property values of a query (string, number, bool, ``{id, name}`` or a list) as strings."""
     items = value if isinstance(value, list) else [value]
+    limits = limits or ReconcileLimits()
+    limits.check_count(len(items), "values", limits.max_values, f"one property condition of {where}")
     out: list[str] = []
     for item in items:
         if isinstance(item, Mapping):
             if "id" not in item:
-                raise BadRequest(f"a property value object needs an 'id', got {dict(item)!r}.")
+                raise BadRequest(f"a property value object needs an 'id', got {shown(dict(item))}.")
             out.append(str(item["id"]))
         elif isinstance(item, bool):
             out.append("true" if item else "false")
         elif isinstance(item, str | int | float):
             out.append(str(item))
         else:
-            raise BadRequest(f"unsupported property value {item!r}: use a string, number or {{id, name}}.")
+            raise BadRequest(
+                f"unsupported property value {shown(item)}: use a string, number or {{id, name}}."
+            )
     return tuple(out)
 
 
@@ -110,7 +135,7 @@ def require_entity(index: NameIndex, identifier: str | None) -> Entity:
         raise BadRequest("the 'id' parameter is missing; pass an entity key such as 'baku'.")
     entity = index.lookup(identifier)
     if entity is None:
-        raise ResourceNotFound(f"no entity with id {identifier!r}; ids are the keys under /id/.")
+        raise ResourceNotFound(f"no entity with id {shown(identifier)}; ids are the keys under /id/.")
     return entity
 
 
@@ -201,18 +226,27 @@ def preview_html(index: NameIndex, entity: Entity, lang: str, page_url: str) -> 
     )
 
 
-def extend_request(body: Any) -> tuple[list[str], list[tuple[str, int]]]:
+def extend_request(
+    body: Any, limits: ReconcileLimits | None = None
+) -> tuple[list[str], list[tuple[str, int]]]:
     if (
         not isinstance(body, Mapping)
         or not isinstance(body.get("ids"), list)
         or not isinstance(body.get("properties"), list)
     ):
         raise BadRequest('an extension request is {"ids": ["baku"], "properties": [{"id": "…"}]}.')
+    limits = limits or ReconcileLimits()
+    check_batch(len(body["ids"]), "ids", limits)
+    limits.check_count(len(body["properties"]), "properties", limits.max_properties)
     props: list[tuple[str, int]] = []
     for prop in body["properties"]:
         if not isinstance(prop, Mapping) or not isinstance(prop.get("id"), str):
-            raise BadRequest(f"each requested property needs a string 'id', got {prop!r}.")
+            raise BadRequest(f"each requested property needs a string 'id', got {shown(prop)}.")
+        limits.check_text(prop["id"], "a requested property id")
         settings = prop.get("settings") or {}
         limit = as_int(settings.get("limit") if isinstance(settings, Mapping) else None, "limit", 0)
         props.append((prop["id"], limit))
-    return [str(i) for i in body["ids"]], props
+    ids = [str(i) for i in body["ids"]]
+    for identifier in ids:
+        limits.check_text(identifier, "an id")
+    return ids, props

@@ -15,8 +15,10 @@ from blackjanuary import __version__
 from blackjanuary.errors import BadRequest
 from blackjanuary.reconcile import service
 from blackjanuary.reconcile.index import Candidate, MatchQuery, NameIndex, PropertyCondition
+from blackjanuary.reconcile.limits import BatchBudget, ReconcileLimits, shown
 from blackjanuary.reconcile.webglue import (
     current_index,
+    current_limits,
     html_response,
     json_body,
     json_response,
@@ -60,7 +62,11 @@ def manifest(index: NameIndex, lang: str) -> dict[str, Any]:
     }
 
 
-def parse_query(number: int, raw: Any, index: NameIndex) -> tuple[MatchQuery, str | None]:
+def parse_query(
+    number: int, raw: Any, index: NameIndex, budget: BatchBudget | None = None
+) -> tuple[MatchQuery, str | None]:
+    budget = budget or BatchBudget(ReconcileLimits())
+    limits = budget.limits
     where = f"query {number}"
     if not isinstance(raw, Mapping):
         raise BadRequest(f"{where} must be an object with 'conditions'.")
@@ -70,13 +76,15 @@ def parse_query(number: int, raw: Any, index: NameIndex) -> tuple[MatchQuery, st
             f"{where} needs a non-empty 'conditions' list, e.g. "
             '[{"matchType": "name", "propertyValue": "Baku"}].'
         )
+    limits.check_count(len(conditions), "conditions", limits.max_properties, where)
     names: list[str] = []
     props: list[PropertyCondition] = []
     for condition in conditions:
         if not isinstance(condition, Mapping) or not {"matchType", "propertyValue"} <= set(condition):
             raise BadRequest(f"{where}: each condition needs 'matchType' and 'propertyValue'.")
         kind = condition["matchType"]
-        values = service.value_strings(condition["propertyValue"])
+        values = service.value_strings(condition["propertyValue"], limits, where)
+        budget.spend(list(values), where)
         if kind in ("name", "id"):
             names.extend(values)
         elif kind == "property":
@@ -93,14 +101,16 @@ def parse_query(number: int, raw: Any, index: NameIndex) -> tuple[MatchQuery, st
                 )
             )
         else:
-            raise BadRequest(f"{where}: unknown matchType {kind!r}; use name, id or property.")
+            raise BadRequest(f"{where}: unknown matchType {shown(kind)}; use name, id or property.")
     type_id = raw.get("type")
     if type_id is not None and not isinstance(type_id, str):
         raise BadRequest(f"{where}: 'type' must be a string.")
     limit = service.as_int(raw.get("limit"), "limit", 0)
+    text = " ".join(names)
+    limits.check_text(text, where)
     query = MatchQuery(
-        text=" ".join(names) or None,
-        types=(type_id,) if type_id else (),
+        text=text or None,
+        types=service.resolve_types(index, [type_id], where) if type_id else (),
         properties=tuple(props),
         limit=limit,
     )
@@ -137,14 +147,25 @@ def match() -> Response:
     body = json_body()
     if not isinstance(body, Mapping) or not isinstance(body.get("queries"), list):
         raise BadRequest('a match request is {"queries": [{"conditions": [...]}]}.')
-    service.check_batch(len(body["queries"]), "queries")
-    parsed = [parse_query(n, raw, index) for n, raw in enumerate(body["queries"])]
+    limits = current_limits()
+    service.check_batch(len(body["queries"]), "queries", limits)
+    budget = BatchBudget(limits)
+    parsed = [parse_query(n, raw, index, budget) for n, raw in enumerate(body["queries"])]
     default_lang = language()
+    deadline = limits.deadline()
     results = []
     for query, query_lang in parsed:
         lang = language(query_lang) if query_lang else default_lang
-        results.append({"candidates": [candidate_json(index, c, lang) for c in index.match(query)]})
+        found = index.match(query, deadline=deadline)
+        results.append({"candidates": [candidate_json(index, c, lang) for c in found]})
     return json_response({"results": results}, default_lang)
+
+
+def prefix() -> str:
+    """The ``prefix`` of a suggest request, within the query-text caps."""
+    text = param("prefix") or ""
+    current_limits().check_text(text, "the prefix")
+    return text
 
 
 def _window(items: list[Any]) -> list[Any]:
@@ -156,14 +177,14 @@ def _window(items: list[Any]) -> list[Any]:
 @bp.get("/suggest/entity")
 def suggest_entity() -> Response:
     index, lang = current_index(), language()
-    found = _window(index.suggest_entities(param("prefix") or ""))
+    found = _window(index.suggest_entities(prefix()))
     return json_response({"result": [service.suggest_item(index, e, lang) for e in found]}, lang)
 
 
 @bp.get("/suggest/property")
 def suggest_property() -> Response:
     index, lang = current_index(), language()
-    found = _window(index.suggest_terms(param("prefix") or "", index.properties, lang, kind="property"))
+    found = _window(index.suggest_terms(prefix(), index.properties, lang, kind="property"))
     return json_response(
         {"result": [{"id": p, "name": index.term_name(p, lang, kind="property")} for p in found]}, lang
     )
@@ -172,7 +193,7 @@ def suggest_property() -> Response:
 @bp.get("/suggest/type")
 def suggest_type() -> Response:
     index, lang = current_index(), language()
-    found = _window(index.suggest_terms(param("prefix") or "", index.types, lang, kind="type"))
+    found = _window(index.suggest_terms(prefix(), index.types, lang, kind="type"))
     return json_response({"result": [{"id": t, "name": index.term_name(t, lang)} for t in found]}, lang)
 
 
@@ -186,8 +207,7 @@ def preview() -> Response:
 @bp.post("/extend")
 def extend() -> Response:
     index, lang = current_index(), language()
-    ids, props = service.extend_request(json_body())
-    service.check_batch(len(ids), "ids")
+    ids, props = service.extend_request(json_body(), current_limits())
     entities = [(i, service.require_entity(index, i)) for i in ids]
     meta = [{"id": p, "name": index.term_name(index.expand(p), lang, kind="property")} for p, _ in props]
     rows = [
@@ -206,10 +226,11 @@ def extend() -> Response:
 def propose() -> Response:
     index, lang = current_index(), language()
     type_id = param("type")
+    type_iri = service.resolve_types(index, [type_id], "the 'type' parameter")[0] if type_id else None
     limit = service.as_int(param("limit"), "limit", 0)
     body: dict[str, Any] = {
         "type": type_id or "",
-        "properties": service.proposed_properties(index, type_id, lang, limit),
+        "properties": service.proposed_properties(index, type_iri, lang, limit),
     }
     if limit:
         body["limit"] = limit

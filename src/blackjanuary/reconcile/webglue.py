@@ -8,9 +8,10 @@ from typing import Any
 from flask import Response, current_app, request
 
 from blackjanuary.config import Settings
-from blackjanuary.errors import BadRequest
 from blackjanuary.formats import HTML, JSON
+from blackjanuary.reconcile import jsonbody
 from blackjanuary.reconcile.index import NameIndex
+from blackjanuary.reconcile.limits import ReconcileLimits
 from blackjanuary.reconcile.service import index_for
 from blackjanuary.vocab import Ours
 from blackjanuary.web.i18n import choose_language
@@ -32,9 +33,15 @@ def current_index() -> NameIndex:
     return index_for(store, Ours(current_settings().base_iri), store.info.version)
 
 
+def current_limits() -> ReconcileLimits:
+    return ReconcileLimits.from_settings(current_settings())
+
+
 def root_url() -> str:
-    """The application's root on the host being browsed, without a trailing slash."""
-    return request.url_root.rstrip("/")
+    """The configured public URL of this server, without a trailing slash (never the request's Host)."""
+    from blackjanuary.web.public_url import public_url
+
+    return public_url().rstrip("/")
 
 
 def language(explicit: str | None = None) -> str:
@@ -62,13 +69,13 @@ def html_response(body: str, lang: str) -> Response:
 
 
 def parse_json(text: str, name: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise BadRequest(
-            f"'{name}' is not valid JSON: {exc}.",
-            hint='send e.g. {"q0": {"query": "Baku"}}' if name == "queries" else None,
-        ) from None
+    """A client's JSON document, its nesting bounded before it is parsed (400 saying what and where)."""
+    return jsonbody.loads(
+        text,
+        name,
+        max_depth=current_limits().max_json_depth,
+        hint='send e.g. {"q0": {"query": "Baku"}}' if name == "queries" else None,
+    )
 
 
 def param(name: str) -> str | None:
@@ -78,7 +85,7 @@ def param(name: str) -> str | None:
 
 
 def json_body() -> Any:
-    """The JSON body of a 1.0 request; anything but JSON is a 415."""
+    """The JSON body of a request; anything but JSON is a 415."""
     from blackjanuary.errors import UnsupportedMediaType
 
     if request.mimetype != "application/json":

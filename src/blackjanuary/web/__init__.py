@@ -14,11 +14,12 @@ from flask import Blueprint, Flask, current_app
 
 from blackjanuary.config import Settings
 from blackjanuary.store import Store
-from blackjanuary.web import handlers, http
+from blackjanuary.web import admission, handlers, http
 from blackjanuary.web.result_cache import CACHE_KEY, ResponseCacheMiddleware, ResultCache
 
 STORE_KEY = "blackjanuary.store"
 SETTINGS_KEY = "BLACKJANUARY"
+ADMISSION_KEY = "blackjanuary.admission"
 
 BLUEPRINTS: list[str] = [
     "blackjanuary.web.endpoint:bp",
@@ -42,8 +43,15 @@ def _load_blueprint(spec: str) -> Blueprint:
     return blueprint
 
 
-def create_app(settings: Settings | None = None, *, store: Store | None = None) -> Flask:
-    """The application on ``store`` (default: the backend ``settings`` names, opened now)."""
+def create_app(
+    settings: Settings | None = None, *, store: Store | None = None, admission_control: bool = False
+) -> Flask:
+    """The application on ``store`` (default: the backend ``settings`` names, opened now).
+
+    ``admission_control`` adds the per-class and per-client limits of :mod:`blackjanuary.web.admission`
+    (the server does; a slot is given back when the WSGI server closes the response, which the test
+    client leaves to the test).
+    """
     settings = settings or Settings.from_env()
     if store is None:
         from blackjanuary.store.factory import open_store
@@ -54,10 +62,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.config["JSON_SORT_KEYS"] = False
     app.extensions[STORE_KEY] = store
-    cache = ResultCache(settings.cache_size)
+    cache = ResultCache(settings.cache_size, settings.cache_bytes)
     app.extensions[CACHE_KEY] = cache
-    app.wsgi_app = ResponseCacheMiddleware(app.wsgi_app, cache)  # type: ignore[method-assign]
     http.init_app(app)
+    if admission_control:  # inside the response cache: replays skip admission
+        app.extensions[ADMISSION_KEY] = admission.init_app(app, settings)
+    app.wsgi_app = ResponseCacheMiddleware(app.wsgi_app, cache)  # type: ignore[method-assign]
     handlers.register_error_handlers(app)
     from blackjanuary.web.context import remember_language
 

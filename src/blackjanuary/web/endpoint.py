@@ -42,6 +42,7 @@ from blackjanuary.store import QueryOutcome, Store
 from blackjanuary.vocab import Ours, sparql_prefix_block
 from blackjanuary.web import current_settings, current_store
 from blackjanuary.web.http import CORS_HEADERS, compress, etag_value, finish, not_modified
+from blackjanuary.web.public_url import absolute
 from blackjanuary.web.result_cache import CACHE_KEY, CACHEABLE, CachedResult, ResultCache
 from blackjanuary.web.service_description import service_description
 
@@ -250,7 +251,7 @@ def _service_description(accept: str | None, format_param: str | None) -> Respon
         fmt = ranked[0]
     store = current_store()
     settings = current_settings()
-    graph = service_description(request.base_url, store.info, Ours(settings.base_iri))
+    graph = service_description(absolute("/sparql"), store.info, Ours(settings.base_iri))
     rdflib_name = fmt.rdflib_name or fmt.name
     if fmt.kind == "dataset":
         from rdflib import Dataset
@@ -314,7 +315,7 @@ def ui_config() -> Response:
     settings = current_settings()
     ours = Ours(settings.base_iri)
     response = jsonify(
-        endpoint=url_for("sparql.sparql", _external=True),
+        endpoint=absolute(url_for("sparql.sparql")),
         prefixes=ours.prefixes(),
         defaultQuery=default_query(ours),
         examples=examples(settings.graph_dir / "queries", ours),

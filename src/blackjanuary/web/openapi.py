@@ -2,8 +2,8 @@
 
 The description is ``openapi.json`` next to this module (hand-maintained; a test checks that every
 route of the application is described and nothing else). ``/openapi.json`` serves it with the
-server's own URL first in ``servers``; ``python -m blackjanuary.web.openapi > docs/api.md``
-regenerates the API documentation from it.
+server's public URL (``BLACKJANUARY_PUBLIC_URL``) first in ``servers``;
+``python -m blackjanuary.web.openapi > docs/api.md`` regenerates the API documentation from it.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from flask import Blueprint, Flask, Response, request
+from flask import Blueprint, Flask, Response
 
 from blackjanuary.formats import JSON
 from blackjanuary.web.http import finish
+from blackjanuary.web.public_url import public_url
 
 bp = Blueprint("openapi", __name__)
 
@@ -45,7 +46,7 @@ def spec_for(base_url: str) -> dict[str, Any]:
 
 @bp.get("/openapi.json")
 def openapi_json() -> Response:
-    body = json.dumps(spec_for(request.host_url), ensure_ascii=False, indent=1)
+    body = json.dumps(spec_for(public_url()), ensure_ascii=False, indent=1)
     response = Response(body, content_type=JSON.content_type)
     response.headers["Cache-Control"] = "public, max-age=300"
     return finish(response, vary=())

@@ -1,14 +1,33 @@
-"""Bounded LRUs of complete, serialized query responses (the data is read-only between builds)."""
+"""Bounded LRUs of complete, serialized responses (the data is read-only between builds), bounded in bytes.
+
+Every stored copy is counted: the key (a query may be a megabyte), the body, its gzipped twin and the
+replayable response the middleware keeps. The budget (``BLACKJANUARY_CACHE_BYTES``) is per worker
+process; ``cachetools.LRUCache`` with a ``getsizeof`` does the accounting and the eviction
+(``docs/adr/0003-sec-limits-bounded-work.md``).
+
+>>> cache = ResultCache(capacity=4, max_bytes=40_000)
+>>> cache.put("q", CachedResult(b"x" * 3_000, "text/csv", "csv", "SELECT", b"y" * 1_000))
+>>> cache.get("q").body == b"x" * 3_000, cache.stored_bytes >= 4_000
+(True, True)
+>>> for n in range(100):
+...     cache.put(f"q{n}", CachedResult(b"x" * 3_000, "text/csv", "csv", "SELECT"))
+>>> len(cache) <= 4 and cache.stored_bytes <= 40_000
+True
+"""
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
+from cachetools import LRUCache
+
 MAX_ENTRY_BYTES = 1_000_000
+"""Largest entry kept (bytes, every copy of it counted); larger responses are answered, not kept."""
+ENTRY_OVERHEAD = 256
+"""Bytes counted per entry on top of its data: the objects that hold it."""
 CACHE_KEY = "blackjanuary.sparql_cache"
 """Where the application keeps its :class:`ResultCache` (``app.extensions``)."""
 
@@ -22,36 +41,65 @@ class CachedResult:
     gzipped: bytes | None = None
 
 
-class ResultCache:
-    """Thread-safe LRU keyed by (query, formats, graphs); ``capacity`` 0 turns it off."""
+def data_bytes(value: Any) -> int:
+    """The bytes a key or an item holds: its strings and byte strings, through tuples and results."""
+    if isinstance(value, bytes | bytearray):
+        return len(value)
+    if isinstance(value, str):
+        return len(value.encode("utf-8", "surrogatepass"))
+    if isinstance(value, tuple | list):
+        return sum(data_bytes(v) for v in value)
+    if isinstance(value, CachedResult):
+        return data_bytes((value.body, value.gzipped or b"", value.content_type, value.format_name))
+    return 16
 
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+
+class ResultCache:
+    """Thread-safe LRU keyed by (query, formats, graphs), bounded in entries and in bytes.
+
+    ``capacity`` 0 (or ``max_bytes`` 0) turns it off. Each entry is charged at least
+    ``max_bytes / capacity``, so both bounds hold with one ``cachetools`` budget.
+    """
+
+    def __init__(self, capacity: int, max_bytes: int = 32_000_000) -> None:
+        self.capacity = capacity if max_bytes > 0 else 0
+        self.max_bytes = max(max_bytes, 0)
+        self.max_entry_bytes = min(MAX_ENTRY_BYTES, self.max_bytes)
+        floor = self.max_bytes // capacity if capacity > 0 else 0
+        self._items: LRUCache[Hashable, tuple[int, Any]] = LRUCache(
+            maxsize=max(self.max_bytes, 1), getsizeof=lambda entry: max(entry[0], floor)
+        )
         self._lock = threading.Lock()
         self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def stored_bytes(self) -> int:
+        """Bytes held now, as charged (every copy, keys and per-entry overhead included)."""
+        with self._lock:
+            return sum(size for size, _ in self._items.values())
 
     def get(self, key: Hashable) -> Any:
         if self.capacity <= 0:
             return None
         with self._lock:
-            item = self._items.get(key)
-            if item is None:
+            entry = self._items.get(key)
+            if entry is None:
                 self.misses += 1
                 return None
-            self._items.move_to_end(key)
             self.hits += 1
-            return item
+            return entry[1]
 
     def put(self, key: Hashable, item: Any) -> None:
-        size = len(item.body) if isinstance(item, CachedResult) else len(item[-1])
-        if self.capacity <= 0 or size > MAX_ENTRY_BYTES:
+        if self.capacity <= 0:
+            return
+        size = data_bytes(key) + data_bytes(item) + ENTRY_OVERHEAD
+        if size > self.max_entry_bytes:
             return
         with self._lock:
-            self._items[key] = item
-            self._items.move_to_end(key)
-            while len(self._items) > self.capacity:
-                self._items.popitem(last=False)
+            self._items[key] = (size, item)
 
 
 CACHEABLE = "blackjanuary.cacheable"
@@ -105,5 +153,5 @@ class ResponseCacheMiddleware:
             close = getattr(result, "close", None)
             if close is not None:
                 close()
-        self.cache.put(key, (captured[0], tuple(captured[1]), body))  # type: ignore[arg-type]
+        self.cache.put(key, (captured[0], tuple(captured[1]), body))
         return [body]

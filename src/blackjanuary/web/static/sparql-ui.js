@@ -5,10 +5,13 @@
 
   function start(config) {
     var element = document.getElementById("yasgui");
+    /* Query the server that served this page (the CSP allows no other origin); ui-config.json names
+       the configured public URL, which may be another name for this server. */
+    var endpoint = new URL(element.getAttribute("data-endpoint") || config.endpoint, window.location.href).href;
     var yasgui = new Yasgui(element, {
-      requestConfig: { endpoint: config.endpoint, method: "POST" },
+      requestConfig: { endpoint: endpoint, method: "POST" },
       copyEndpointOnNewTab: true,
-      endpointCatalogueOptions: { getData: function () { return [{ endpoint: config.endpoint }]; } },
+      endpointCatalogueOptions: { getData: function () { return [{ endpoint: endpoint }]; } },
       persistenceId: "blackjanuary-yasgui",
       yasqe: { value: config.defaultQuery }
     });
