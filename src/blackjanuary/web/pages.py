@@ -206,7 +206,7 @@ def landing() -> Response:
         examples=examples(),
         things=listed,
         more_things=more,
-        timeline=timeline(timeline_events(lang), title=str(ctx["msg"]("timeline"))),  # type: ignore[operator]
+        timeline=timeline(timeline_events(lang), title=str(ctx["msg"]("timeline")), lang=lang),  # type: ignore[operator]
         files=downloads_files(),
         version=version(),
         source_href=f"/source/{SOURCE_NAME}",

@@ -42,7 +42,7 @@ from blackjanuary.web.context import (
 )
 from blackjanuary.web.entity_view import Labeller, entity_view, jsonld_island
 from blackjanuary.web.http import finish
-from blackjanuary.web.svg import locator_map, neighbourhood
+from blackjanuary.web.pictures import entity_pictures
 
 log = logging.getLogger(__name__)
 
@@ -222,14 +222,15 @@ def render_resource(iri: str, *, doc_path: str, links: list[tuple[str, str, str 
     view = entity_view(graph, iri, iris(), lang)
     labeller = Labeller(graph, iris(), lang)
     incoming_values = [(labeller.value(r.subject), labeller.value(r.predicate)) for r in described.incoming]
+    map_svg, graph_svg = entity_pictures(store(), iris(), view, str(lang))
     ctx.update(
         title=view.label,
         view=view,
         incoming=incoming_values,
         prev_href=_pager_href(max(0, offset - INCOMING_LIMIT)) if offset else None,
         next_href=_pager_href(offset + INCOMING_LIMIT) if described.more else None,
-        map_svg=locator_map(view.point[0], view.point[1], view.label) if view.point else None,
-        graph_svg=neighbourhood(view.label, view.neighbours) if view.neighbours else None,
+        map_svg=map_svg,
+        graph_svg=graph_svg,
         jsonld=jsonld_island(graph, Ours(settings().base_iri).prefixes()),
         alternates=[
             {"href": href, "media_type": mt, "label": _label(mt)}
