@@ -404,7 +404,7 @@ def test_svg_pictures_escape_and_bound() -> None:
     assert 'href="/page/a&quot;b"' in picture
     assert picture.count("<circle") == 2  # the undated event is left out
     point = locator_map(40.39528, 49.88222, "Baku")
-    assert "Baku" in point and "40° N" in point and "50° E" in point and "class=\"land" in point
+    assert "Baku" in point and "40° N" in point and "50° E" in point and 'class="land' in point
     many = [Neighbour(f"n{i}", f"/page/n{i}", "p", i % 2 == 0) for i in range(30)]
     assert neighbourhood("centre", many, limit=12).count('class="node"') == 12
 

@@ -50,8 +50,14 @@ def clip(points: list[Point], bbox: tuple[float, float, float, float]) -> list[P
     edges = [
         (lambda p: p[0] >= west, lambda a, b: (west, a[1] + (b[1] - a[1]) * (west - a[0]) / (b[0] - a[0]))),
         (lambda p: p[0] <= east, lambda a, b: (east, a[1] + (b[1] - a[1]) * (east - a[0]) / (b[0] - a[0]))),
-        (lambda p: p[1] >= south, lambda a, b: (a[0] + (b[0] - a[0]) * (south - a[1]) / (b[1] - a[1]), south)),
-        (lambda p: p[1] <= north, lambda a, b: (a[0] + (b[0] - a[0]) * (north - a[1]) / (b[1] - a[1]), north)),
+        (
+            lambda p: p[1] >= south,
+            lambda a, b: (a[0] + (b[0] - a[0]) * (south - a[1]) / (b[1] - a[1]), south),
+        ),
+        (
+            lambda p: p[1] <= north,
+            lambda a, b: (a[0] + (b[0] - a[0]) * (north - a[1]) / (b[1] - a[1]), north),
+        ),
     ]
     for inside, cross in edges:
         if not points:
@@ -85,7 +91,11 @@ def simplify(points: list[Point], tolerance: float) -> list[Point]:
         worst, index = 0.0, -1
         for i in range(first + 1, last):
             px, py = points[i]
-            d = abs(dy * (px - ax) - dx * (py - ay)) / norm if norm else ((px - ax) ** 2 + (py - ay) ** 2) ** 0.5
+            d = (
+                abs(dy * (px - ax) - dx * (py - ay)) / norm
+                if norm
+                else ((px - ax) ** 2 + (py - ay) ** 2) ** 0.5
+            )
             if d > worst:
                 worst, index = d, i
         if worst > tolerance:
@@ -109,7 +119,9 @@ def main(source: Path) -> None:
                 if len(clipped) >= 4:
                     rings.append([[round(x, 3), round(y, 3)] for x, y in clipped])
         if rings:
-            countries.append({"id": geometry.get("id"), "name": geometry["properties"]["name"], "rings": rings})
+            countries.append(
+                {"id": geometry.get("id"), "name": geometry["properties"]["name"], "rings": rings}
+            )
     countries.sort(key=lambda c: c["id"] or "")
     data = {
         "source": "Natural Earth 1:10m admin-0 countries (public domain), via npm world-atlas 2.0.2",

@@ -94,7 +94,8 @@ def layout(center: str, neighbours: list[Neighbour], *, limit: int = 16) -> Grap
     n = max(len(left), len(right), 1)
     height = max(n * ROW + 2 * PAD, 60)
     center_h = max(34.0, 5.0 * max(len(left), len(right)) + 14)
-    # columns, left to right: node labels | node | edge labels | curves | centre | curves | edge labels | node | node labels
+    # columns, left to right: node labels | node | edge labels | curves | centre
+    # | curves | edge labels | node | node labels
     x = float(PAD)
     left_node_x = x + node_w["l"] + 10 if left else x
     left_straight_end = left_node_x + 14 + edge_w["l"] + 6 if left else x
@@ -148,13 +149,18 @@ def neighbourhood(
             if outgoing:
                 start_x, straight = box.right, nx - 14 - edge_tw - 6
                 mid = (start_x + straight) / 2
-                path = f"M{start_x},{by} C{mid:.1f},{by} {mid:.1f},{ny} {straight:.1f},{ny} L{nx - 8:.1f},{ny}"
+                path = (
+                    f"M{start_x},{by} C{mid:.1f},{by} {mid:.1f},{ny} {straight:.1f},{ny} L{nx - 8:.1f},{ny}"
+                )
                 label_x, anchor = nx - 14, "end"
                 node_label_x, node_anchor = nx + 10, "start"
             else:
                 straight = nx + 14 + edge_tw + 6
                 mid = (straight + box.x) / 2
-                path = f"M{nx + 8:.1f},{ny} L{straight:.1f},{ny} C{mid:.1f},{ny} {mid:.1f},{by} {box.x - 1:.1f},{by}"
+                path = (
+                    f"M{nx + 8:.1f},{ny} L{straight:.1f},{ny} "
+                    f"C{mid:.1f},{ny} {mid:.1f},{by} {box.x - 1:.1f},{by}"
+                )
                 label_x, anchor = nx + 14, "start"
                 node_label_x, node_anchor = nx - 10, "end"
             out.append(
@@ -164,7 +170,8 @@ def neighbourhood(
             )
             node = (
                 f'<circle class="node" cx="{nx}" cy="{ny}" r="5"/>'
-                f'<text class="node-label" x="{node_label_x:.1f}" y="{ny + 4:.1f}" text-anchor="{node_anchor}">'
+                f'<text class="node-label" x="{node_label_x:.1f}" y="{ny + 4:.1f}" '
+                f'text-anchor="{node_anchor}">'
                 f"{escape(row.node_text)}</text>"
             )
             if row.href:

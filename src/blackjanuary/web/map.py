@@ -113,13 +113,21 @@ def _land(frame: Frame) -> list[str]:
         for ring in country["rings"]:
             longs = [p[0] for p in ring]
             lats = [p[1] for p in ring]
-            if max(longs) < frame.west or min(longs) > frame.east or max(lats) < frame.south or min(lats) > frame.north:
+            if (
+                max(longs) < frame.west
+                or min(longs) > frame.east
+                or max(lats) < frame.south
+                or min(lats) > frame.north
+            ):
                 continue
             points = [frame.xy(lo, la) for lo, la in ring]
             rings.append("M" + "L".join(f"{x},{y}" for x, y in points) + "Z")
         if rings:
             home = " home" if country.get("id") == HOME else ""
-            out.append(f'<path class="land{home}" d="{"".join(rings)}"><title>{escape(country["name"])}</title></path>')
+            out.append(
+                f'<path class="land{home}" d="{"".join(rings)}">'
+                f"<title>{escape(country['name'])}</title></path>"
+            )
     return out
 
 
@@ -175,7 +183,8 @@ def _scale(frame: Frame, taken: list[Box]) -> list[str]:
         f'<line class="scale" x1="{x0}" y1="{y}" x2="{x1}" y2="{y}"/>'
         f'<line class="scale" x1="{x0}" y1="{y - 4}" x2="{x0}" y2="{y + 4}"/>'
         f'<line class="scale" x1="{x1}" y1="{y - 4}" x2="{x1}" y2="{y + 4}"/>'
-        f'<text class="scale-label halo" x="{(x0 + x1) / 2:.1f}" y="{y - 5}" text-anchor="middle">{label}</text>'
+        f'<text class="scale-label halo" x="{(x0 + x1) / 2:.1f}" y="{y - 5}" '
+        f'text-anchor="middle">{label}</text>'
         f'<text class="scale-label" x="{(x0 + x1) / 2:.1f}" y="{y - 5}" text-anchor="middle">{label}</text>'
     ]
 
@@ -183,7 +192,12 @@ def _scale(frame: Frame, taken: list[Box]) -> list[str]:
 def _label_at(x: float, y: float, text: str, frame: Frame, taken: list[Box], size: float) -> Box | None:
     """The first of four positions around (x, y) where the label is inside the panel and free."""
     width, height = text_width(text, size), size + 2
-    for bx, by in ((x + 9, y - height / 2), (x - 9 - width, y - height / 2), (x - width / 2, y - 9 - height), (x - width / 2, y + 9)):
+    for bx, by in (
+        (x + 9, y - height / 2),
+        (x - 9 - width, y - height / 2),
+        (x - width / 2, y - 9 - height),
+        (x - width / 2, y + 9),
+    ):
         box = Box(round(bx, 1), round(by, 1), width, height)
         if box.inside(frame.width, frame.height) and not any(box.overlaps(b, 2) for b in taken):
             return box
@@ -198,7 +212,16 @@ def _text(box: Box, text: str, cls: str) -> str:
     )
 
 
-def panel(frame: Frame, places: list[Place], *, lang: str, title: str, step: float, extent: Frame | None, names: bool) -> tuple[Markup, list[Box]]:
+def panel(
+    frame: Frame,
+    places: list[Place],
+    *,
+    lang: str,
+    title: str,
+    step: float,
+    extent: Frame | None,
+    names: bool,
+) -> tuple[Markup, list[Box]]:
     """One map panel and the boxes of its labels (tests check they neither overlap nor leave it)."""
     taken: list[Box] = []
     out = [
@@ -219,7 +242,10 @@ def panel(frame: Frame, places: list[Place], *, lang: str, title: str, step: flo
     if extent is not None:
         x0, y0 = frame.xy(extent.west, extent.north)
         x1, y1 = frame.xy(extent.east, extent.south)
-        out.append(f'<rect class="extent" x="{x0}" y="{y0}" width="{max(x1 - x0, 4):.1f}" height="{max(y1 - y0, 4):.1f}"/>')
+        out.append(
+            f'<rect class="extent" x="{x0}" y="{y0}" width="{max(x1 - x0, 4):.1f}" '
+            f'height="{max(y1 - y0, 4):.1f}"/>'
+        )
     for place, x, y in markers:
         cls = "point here" if place.here else "point"
         out.append(f'<circle class="{cls}" cx="{x}" cy="{y}" r="{6 if place.here else 4.5}"/>')
@@ -243,12 +269,16 @@ def panel(frame: Frame, places: list[Place], *, lang: str, title: str, step: flo
                 out.append(_text(box, name, "area-label"))
     sea = SEA_NAME.get(lang, SEA_NAME["en"])
     x, y = frame.xy(*SEA_LABEL) if names else (frame.width - text_width(sea, 11) - 8, 16.0)
-    box = Box(round(x - (text_width(sea, 11) / 2 if names else 0), 1), round(y - 12, 1), text_width(sea, 11), 13)
+    box = Box(
+        round(x - (text_width(sea, 11) / 2 if names else 0), 1), round(y - 12, 1), text_width(sea, 11), 13
+    )
     if box.inside(frame.width, frame.height) and not any(box.overlaps(b, 2) for b in taken):
         taken.append(box)
         out.append(_text(box, sea, "sea-label"))
     out += point_labels
-    out.append(f'<rect class="frame" x="0.5" y="0.5" width="{frame.width - 1}" height="{frame.height - 1}"/></svg>')
+    out.append(
+        f'<rect class="frame" x="0.5" y="0.5" width="{frame.width - 1}" height="{frame.height - 1}"/></svg>'
+    )
     return Markup("".join(out)), taken  # noqa: S704 - every text above is escaped
 
 

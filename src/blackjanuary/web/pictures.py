@@ -76,7 +76,9 @@ def words(term: str) -> str:
 
 def _all_labels(store: Store) -> dict[str, list[Literal]]:
     rows = store.select(
-        PREFIXES + "PREFIX owl: <http://www.w3.org/2002/07/owl#> SELECT ?p ?l WHERE { { ?p a owl:ObjectProperty } UNION { ?p a owl:DatatypeProperty } "
+        PREFIXES
+        + "PREFIX owl: <http://www.w3.org/2002/07/owl#> SELECT ?p ?l WHERE { { ?p a owl:ObjectProperty } "
+        "UNION { ?p a owl:DatatypeProperty } "
         "UNION { ?p a rdf:Property } UNION { ?p a owl:AnnotationProperty } ?p rdfs:label ?l }"
     )
     found: dict[str, list[Literal]] = {}
@@ -106,7 +108,8 @@ def places(store: Store, iris: Iris, lang: str) -> list[Place]:
     def compute() -> list[tuple[str, float, float, list[Literal]]]:
         rows = store.select(
             PREFIXES + "PREFIX wgs84: <http://www.w3.org/2003/01/geo/wgs84_pos#> "
-            "SELECT ?s ?lat ?long ?l WHERE { ?s wgs84:lat ?lat ; wgs84:long ?long OPTIONAL { ?s rdfs:label ?l } } "
+            "SELECT ?s ?lat ?long ?l WHERE { ?s wgs84:lat ?lat ; wgs84:long ?long "
+            "OPTIONAL { ?s rdfs:label ?l } } "
             "LIMIT 2000"
         )
         found: dict[str, tuple[str, float, float, list[Literal]]] = {}
@@ -126,7 +129,9 @@ def places(store: Store, iris: Iris, lang: str) -> list[Place]:
     ]
 
 
-def entity_pictures(store: Store, iris: Iris, view: EntityView, lang: str) -> tuple[Markup | None, Markup | None]:
+def entity_pictures(
+    store: Store, iris: Iris, view: EntityView, lang: str
+) -> tuple[Markup | None, Markup | None]:
     """The map (when the entity has coordinates) and the neighbourhood graph (when it has neighbours)."""
     map_svg = graph_svg = None
     if view.point:
@@ -140,9 +145,9 @@ def entity_pictures(store: Store, iris: Iris, view: EntityView, lang: str) -> tu
             region_title=f"{message('map_region', lang)}: {view.label}",
             close_title=f"{message('map_close', lang)}: {view.label}",
         )
-        map_svg += Markup('<p class="map-links"><a class="external" rel="external" href="{}">{}</a></p>').format(
-            osm_link(lat, long), message("open_in_osm", lang)
-        )
+        map_svg += Markup(
+            '<p class="map-links"><a class="external" rel="external" href="{}">{}</a></p>'
+        ).format(osm_link(lat, long), message("open_in_osm", lang))
     if view.neighbours:
         named = [
             Neighbour(

@@ -129,7 +129,9 @@ def clusters(events: list[TimelineEvent], lang: str) -> list[Cluster]:
         if when is not None:
             by_day.setdefault((when, event.begun_by, event.when), []).append(event)
     found = []
-    for (when, begun_by, lexical), members in sorted(by_day.items(), key=lambda item: (item[0][0], item[0][1])):
+    for (when, begun_by, lexical), members in sorted(
+        by_day.items(), key=lambda item: (item[0][0], item[0][1])
+    ):
         heading = latest_begin(lexical, lang) if begun_by else human_date(lexical, lang)
         found.append(Cluster(when, heading, sorted(members, key=lambda e: (e.label.casefold(), e.href))))
     return found
@@ -201,10 +203,14 @@ def _axis(parts: list[Segment], lang: str) -> list[str]:
         if index:
             for dx in (-4, 4):  # the break: two slanted strokes in the gap
                 x = (parts[index - 1].x1 + segment.x0) / 2 + dx
-                out.append(f'<line class="break" x1="{x - 3:.1f}" y1="{AXIS_Y + 7}" x2="{x + 3:.1f}" y2="{AXIS_Y - 7}"/>')
+                out.append(
+                    f'<line class="break" x1="{x - 3:.1f}" y1="{AXIS_Y + 7}" '
+                    f'x2="{x + 3:.1f}" y2="{AXIS_Y - 7}"/>'
+                )
         if segment.detailed:
             out.append(
-                f'<rect class="focus" x="{segment.x0}" y="{AXIS_Y - 44}" width="{segment.x1 - segment.x0:.1f}" '
+                f'<rect class="focus" x="{segment.x0}" y="{AXIS_Y - 44}" '
+                f'width="{segment.x1 - segment.x0:.1f}" '
                 'height="50"/>'
                 f'<text class="focus-label" x="{(segment.x0 + segment.x1) / 2:.1f}" y="{AXIS_Y - 30}">'
                 f"{escape(month_year(segment.start.year, segment.start.month, lang))}</text>"
@@ -227,7 +233,9 @@ def _axis(parts: list[Segment], lang: str) -> list[str]:
             if not segment.start <= when <= segment.end:
                 continue
             x = segment.x(when)
-            labelled = (year % 5 == 0 or when == segment.start or year == segment.end.year - 1) and x - last_label > 34
+            labelled = (
+                year % 5 == 0 or when == segment.start or year == segment.end.year - 1
+            ) and x - last_label > 34
             out.append(
                 f'<line class="tick" x1="{x:.1f}" y1="{AXIS_Y - (5 if labelled else 2)}" '
                 f'x2="{x:.1f}" y2="{AXIS_Y + (5 if labelled else 2)}"/>'
@@ -276,7 +284,8 @@ def timeline_picture(
             for line in lines:
                 row += 1
                 out.append(
-                    f'<text class="event-label" x="{box.x + 2}" y="{box.y + LINE * row - 2}">{escape(line)}</text>'
+                    f'<text class="event-label" x="{box.x + 2}" y="{box.y + LINE * row - 2}">'
+                    f"{escape(line)}</text>"
                 )
             out.append("</a>")
         out.append("</g>")
