@@ -55,6 +55,7 @@ soak: $(STAMP) system-deps
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench,peers]'
 	$(BIN)/python -m bench.run --write
+	$(BIN)/python -m bench.pages --write
 	$(BIN)/python -m bench.scale --sizes 10k,100k,1M
 
 clean:

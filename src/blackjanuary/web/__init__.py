@@ -13,7 +13,7 @@ from flask import Blueprint, Flask, current_app
 
 from blackjanuary.config import Settings
 from blackjanuary.store import Store
-from blackjanuary.web import handlers, http
+from blackjanuary.web import handlers, http, page_cache
 from blackjanuary.web.result_cache import CACHE_KEY, ResponseCacheMiddleware, ResultCache
 
 STORE_KEY = "blackjanuary.store"
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     cache = ResultCache(settings.cache_size)
     app.extensions[CACHE_KEY] = cache
     app.wsgi_app = ResponseCacheMiddleware(app.wsgi_app, cache)  # type: ignore[method-assign]
+    page_cache.init_app(app, lambda: store.info.version)  # type: ignore[union-attr]
     http.init_app(app)
     handlers.register_error_handlers(app)
     for spec in BLUEPRINTS:
