@@ -113,8 +113,13 @@ def check_structure(page: str) -> None:
     assert len(ids) == len(set(ids)), [i for i in ids if ids.count(i) > 1]
     assert "style=" not in page
     assert not re.search(r"\son[a-z]+=", page)
-    scripts = re.findall(r"<script([^>]*)>", page)
-    assert all('type="application/ld+json"' in attrs for attrs in scripts), scripts
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, re.S)
+    # no inline script: JSON-LD islands, or same-origin files from /static/ with nothing inside
+    assert all(
+        'type="application/ld+json"' in attrs
+        or (re.search(r'\ssrc="/static/[^"]+"', attrs) and not body.strip())
+        for attrs, body in scripts
+    ), scripts
     for island in re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S):
         json.loads(island)
         assert "<" not in island

@@ -39,7 +39,7 @@ from blackjanuary.web.context import (
 from blackjanuary.web.downloads import catalog_jsonld
 from blackjanuary.web.entity_view import Labeller, Value, jsonld_island, safe_json
 from blackjanuary.web.http import finish
-from blackjanuary.web.source_view import source_text, source_view
+from blackjanuary.web.source_view import highlight_param, source_text, source_view, source_words
 from blackjanuary.web.svg import TimelineEvent, timeline
 from blackjanuary.web.vocabulary_view import described, term_views, usage_counts
 
@@ -307,7 +307,14 @@ def source_document(ext: str | None) -> Response:
     ctx.update(
         title=labeller.label(URIRef(iris().source)),
         source_iri=iris().source,
-        paragraphs=source_view(store(), iris(), str(ctx["lang"])),
+        paragraphs=source_view(
+            store(),
+            iris(),
+            str(ctx["lang"]),
+            graph_dir=settings().graph_dir,
+            highlight=highlight_param(request.args.get("highlight")),
+        ),
+        words=source_words(str(ctx["lang"])),
         jsonld=jsonld_island(_without_text(graph), Ours(settings().base_iri).prefixes()),
     )
     return html_response("ld/source.html", ctx, links=links)
