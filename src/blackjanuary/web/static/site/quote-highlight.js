@@ -20,8 +20,8 @@
       piece.classList.toggle("quote-target", inside);
       if (inside && first === null) { first = piece; }
     }
-    if (first !== null && !document.getElementById(window.location.hash.slice(1))) {
-      first.scrollIntoView({ block: "center" });  /* a quote with no anchor of its own */
+    if (first !== null) {
+      first.scrollIntoView({ block: "center" });  /* the words in the middle, with their context */
     }
   }
 
