@@ -117,7 +117,7 @@ def check_structure(page: str) -> None:
     # no inline script: JSON-LD islands, or same-origin files from /static/ with nothing inside
     assert all(
         'type="application/ld+json"' in attrs
-        or (re.search(r'\ssrc="/static/[^"]+"', attrs) and not body.strip())
+        or (re.search(r'\ssrc="/(?:static|assets)/[^"]+"', attrs) and not body.strip())
         for attrs, body in scripts
     ), scripts
     for island in re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S):

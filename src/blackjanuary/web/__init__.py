@@ -27,6 +27,7 @@ BLUEPRINTS: list[str] = [
     "blackjanuary.reconcile.v02:bp",
     "blackjanuary.reconcile.v1:bp",
     "blackjanuary.web.openapi:bp",
+    "blackjanuary.web.assets:bp",
 ]
 """Every interface's blueprint, registered in this order."""
 
