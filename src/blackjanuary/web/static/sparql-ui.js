@@ -128,7 +128,8 @@
     return Promise.resolve(box);
   }
 
-  /* YASGUI's inputs without a label (tab names, endpoint, table filter, page size) get one. */
+  /* YASGUI's inputs without a label (tab names, endpoint, table filter, page size) get one; the tab list
+     and the editor's scroll box get what axe-core asks of them. */
   function labelInputs(root) {
     var rules = [
       ["textarea", "editor"], [".tabName input, .tab input", "tab_name"],
@@ -142,6 +143,20 @@
           input.setAttribute("aria-label", say(rule[1]));
         }
       });
+    });
+    /* YASGUI's own arrow-key order treats "+" as the last entry of the tab list: say so to assistive tech */
+    root.querySelectorAll(".tabsList button.addTab").forEach(function (button) {
+      if (button.getAttribute("role") !== "tab") {
+        button.setAttribute("role", "tab");
+        button.setAttribute("aria-selected", "false");
+      }
+    });
+    /* the editor's scrolling box is reachable by keyboard (arrow keys scroll a long query) */
+    root.querySelectorAll(".CodeMirror-scroll").forEach(function (box) {
+      if (box.getAttribute("tabindex") !== "0") {  /* CodeMirror sets -1 */
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("aria-label", say("editor"));
+      }
     });
     root.querySelectorAll("input, select, textarea").forEach(function (input) {
       if (!input.getAttribute("aria-label") && !(input.labels && input.labels.length) && !input.id) {
