@@ -194,3 +194,15 @@ def test_entity_pages_show_the_pictures(client: FlaskClient) -> None:
     massacre = client.get("/page/black-january-massacre?lang=en", headers={"Accept": "text/html"})
     graph_html = massacre.get_data(as_text=True)
     assert 'class="graph"' in graph_html and "marker-end" in graph_html
+
+
+def test_graph_edges_are_the_ontology_labels_in_the_page_language(client: FlaskClient) -> None:
+    def graph_of(lang: str) -> str:
+        page = client.get(f"/page/black-january-massacre?lang={lang}", headers={"Accept": "text/html"})
+        text = page.get_data(as_text=True)
+        start = text.index('class="graph"')
+        return text[start : text.index("</svg>", start)]
+
+    assert ">führte zu<" in graph_of("de") and ">led to<" in graph_of("en")
+    assert "bj:" not in graph_of("de") and "sem:" not in graph_of("en")
+    assert ">has actor<" in graph_of("en")  # no label in the ontology: the term's name in words

@@ -16,6 +16,7 @@ from rdflib import Literal
 from blackjanuary.describe import PREFIXES
 from blackjanuary.iris import Iris
 from blackjanuary.store import Store
+from blackjanuary.vocab import Ours
 from blackjanuary.web.entity_view import EntityView
 from blackjanuary.web.i18n import pick_literal
 from blackjanuary.web.svg import Neighbour, Place, neighbourhood, osm_link, place_map
@@ -74,32 +75,35 @@ def words(term: str) -> str:
     return spaced.lower()
 
 
-def _all_labels(store: Store) -> dict[str, list[Literal]]:
+def _all_labels(store: Store, ontology_graph: str) -> dict[str, list[Literal]]:
+    """Every label the ontology graph gives (our terms and any external term it names), and the
+    labels of every resource typed as a property anywhere."""
     rows = store.select(
-        PREFIXES
-        + "PREFIX owl: <http://www.w3.org/2002/07/owl#> SELECT ?p ?l WHERE { { ?p a owl:ObjectProperty } "
-        "UNION { ?p a owl:DatatypeProperty } "
-        "UNION { ?p a rdf:Property } UNION { ?p a owl:AnnotationProperty } ?p rdfs:label ?l }"
+        PREFIXES + "PREFIX owl: <http://www.w3.org/2002/07/owl#> SELECT ?p ?l WHERE { "
+        f"{{ GRAPH <{ontology_graph}> {{ ?p rdfs:label ?l }} }} UNION {{ "
+        "VALUES ?kind { owl:ObjectProperty owl:DatatypeProperty rdf:Property owl:AnnotationProperty } "
+        "?p a ?kind ; rdfs:label ?l } }"
     )
     found: dict[str, list[Literal]] = {}
     for row in rows:
-        if isinstance(row.get("l"), Literal):
+        if isinstance(row.get("l"), Literal) and row["l"] not in found.get(str(row["p"]), []):
             found.setdefault(str(row["p"]), []).append(row["l"])
     return found
 
 
-def property_names(store: Store, lang: str) -> dict[str, str]:
+def property_names(store: Store, lang: str, ontology_graph: str) -> dict[str, str]:
     """Every property's label in ``lang`` (with the fallbacks of :func:`pick_literal`)."""
 
     def compute() -> dict[str, str]:
-        labels = _per_version(store, "property-labels", lambda: _all_labels(store))
+        labels = _per_version(store, "property-labels", lambda: _all_labels(store, ontology_graph))
         return {iri: str(pick_literal(values, lang)) for iri, values in labels.items()}
 
     return _per_version(store, f"property-names-{lang}", compute)  # type: ignore[no-any-return]
 
 
-def property_name(store: Store, iri: str, lang: str) -> str:
-    return property_names(store, lang).get(iri) or words(iri)
+def property_name(store: Store, iris: Iris, iri: str, lang: str) -> str:
+    """The property's name in words: its label, else its local name spelt out."""
+    return property_names(store, lang, str(Ours(iris.base).graph("ontology"))).get(iri) or words(iri)
 
 
 def places(store: Store, iris: Iris, lang: str) -> list[Place]:
@@ -153,7 +157,7 @@ def entity_pictures(
             Neighbour(
                 n.label,
                 n.href,
-                property_name(store, n.predicate_iri, lang) if n.predicate_iri else n.predicate,
+                property_name(store, iris, n.predicate_iri, lang) if n.predicate_iri else n.predicate,
                 n.outgoing,
                 n.predicate_iri,
             )
