@@ -9,7 +9,7 @@ and the scheme. A repeated request is answered before Flask dispatches anything;
 ``If-None-Match`` that names the kept ETag gets its ``304`` from here too.
 
 The cache holds at most ``BLACKJANUARY_PAGE_CACHE_BYTES`` bytes (bodies, header text and key;
-default 32 MiB per worker process; ``0`` turns it off), and no single page larger than an eighth
+default 16 MiB per worker process; ``0`` turns it off), and no single page larger than an eighth
 of that.
 """
 
@@ -24,7 +24,7 @@ from typing import Any
 
 from blackjanuary.formats import RDF_FORMATS
 
-DEFAULT_BYTES = 32 * 1024 * 1024
+DEFAULT_BYTES = 16 * 1024 * 1024
 ENV = "BLACKJANUARY_PAGE_CACHE_BYTES"
 KEEP = "blackjanuary.page_cacheable"
 """WSGI environ key: set by :func:`mark` when the response may be kept."""
