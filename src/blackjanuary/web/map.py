@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from html import escape
 from pathlib import Path
 
@@ -75,7 +75,7 @@ class Frame:
     def kx(self) -> float:
         return self.width / ((self.east - self.west) * math.cos(math.radians((self.south + self.north) / 2)))
 
-    @property
+    @cached_property
     def height(self) -> float:
         return round((self.north - self.south) * self.width / (self.east - self.west) / self.cos_mid(), 1)
 
@@ -104,7 +104,9 @@ def close_frame(places: list[Place], focus: Place) -> Frame:
     return Frame(cx - half_w, cy - half_h, cx + half_w, cy + half_h, PANEL_WIDTH)
 
 
-def _land(frame: Frame) -> list[str]:
+@lru_cache(maxsize=64)
+def _land(frame: Frame) -> tuple[str, ...]:
+    """The countries in view as paths (the same for every page with this frame: computed once)."""
     out = []
     countries = basemap()["countries"]
     assert isinstance(countries, list)  # noqa: S101 - the vendored file's shape
@@ -128,7 +130,7 @@ def _land(frame: Frame) -> list[str]:
                 f'<path class="land{home}" d="{"".join(rings)}">'
                 f"<title>{escape(country['name'])}</title></path>"
             )
-    return out
+    return tuple(out)
 
 
 def _degrees(value: float, positive: str, negative: str) -> str:
