@@ -92,6 +92,7 @@ soak: $(STAMP) system-deps js-deps
 # The peers (rdflib-endpoint under uvicorn) are measured side by side; they are installed only here.
 bench: $(BENCH) system-deps
 	$(BIN)/python -m bench.run --write
+	$(BIN)/python -m bench.pages --write
 	$(BIN)/python -m bench.scale --sizes 10k,100k,1M
 	$(BIN)/python -m bench.dumps_bench --sizes 1M
 	$(BIN)/python -m bench.tpf_bench --size 1M

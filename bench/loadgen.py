@@ -36,18 +36,36 @@ class LoadResult:
 
 
 def run_url(
-    url: str, *, connections: int = 8, seconds: float = 5.0, accept: str = "*/*", threads: int = 2
+    url: str,
+    *,
+    connections: int = 8,
+    seconds: float = 5.0,
+    accept: str = "*/*",
+    threads: int = 2,
+    headers: dict[str, str] | None = None,
 ) -> LoadResult:
+    """``headers``: sent besides ``Accept`` (e.g. ``Accept-Encoding: gzip`` as a browser does)."""
     if shutil.which("wrk"):
-        return run_wrk(url, connections=connections, seconds=seconds, accept=accept, threads=threads)
-    return run_python(url, connections=connections, seconds=seconds, accept=accept)
+        return run_wrk(
+            url, connections=connections, seconds=seconds, accept=accept, threads=threads, headers=headers
+        )
+    return run_python(url, connections=connections, seconds=seconds, accept=accept, headers=headers)
 
 
 def _ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def run_wrk(url: str, *, connections: int, seconds: float, accept: str, threads: int) -> LoadResult:
+def run_wrk(
+    url: str,
+    *,
+    connections: int,
+    seconds: float,
+    accept: str,
+    threads: int,
+    headers: dict[str, str] | None = None,
+) -> LoadResult:
+    extra = [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
     command = [
         "wrk",
         f"-t{threads}",
@@ -56,6 +74,7 @@ def run_wrk(url: str, *, connections: int, seconds: float, accept: str, threads:
         "--latency",
         "-H",
         f"Accept: {accept}",
+        *extra,
         url,
     ]
     output = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
@@ -80,7 +99,9 @@ def run_wrk(url: str, *, connections: int, seconds: float, accept: str, threads:
     )  # type: ignore[union-attr]
 
 
-def run_python(url: str, *, connections: int, seconds: float, accept: str) -> LoadResult:
+def run_python(
+    url: str, *, connections: int, seconds: float, accept: str, headers: dict[str, str] | None = None
+) -> LoadResult:
     parts = urlsplit(url)
     target = parts.path + ("?" + parts.query if parts.query else "")
     latencies: list[list[float]] = [[] for _ in range(connections)]
@@ -92,7 +113,7 @@ def run_python(url: str, *, connections: int, seconds: float, accept: str) -> Lo
         while time.perf_counter() < deadline:
             started = time.perf_counter()
             try:
-                conn.request("GET", target, headers={"Accept": accept})
+                conn.request("GET", target, headers={"Accept": accept, **(headers or {})})
                 response = conn.getresponse()
                 response.read()
                 if response.status >= 400:

@@ -153,7 +153,7 @@ def test_entity_page_and_source(page, server: str) -> None:  # type: ignore[no-u
     page.errors.clear()
     page.goto(server + "/page/baku")
     assert page.locator("h1").inner_text() == "Baku"
-    assert page.locator("svg.map").count() == 1
+    assert page.locator("svg.map").count() == 2  # the region and the close-up
     page.screenshot(path=str(ARTIFACTS / "entity-baku.png"), full_page=True)
     page.goto(server + "/page/black-january-massacre")
     quote_link = page.locator("blockquote.quote footer a").first

@@ -14,7 +14,7 @@ from flask import Blueprint, Flask, current_app
 
 from blackjanuary.config import Settings
 from blackjanuary.store import Store
-from blackjanuary.web import admission, handlers, http
+from blackjanuary.web import admission, handlers, http, page_cache
 from blackjanuary.web.result_cache import CACHE_KEY, ResponseCacheMiddleware, ResultCache
 
 STORE_KEY = "blackjanuary.store"
@@ -32,6 +32,7 @@ BLUEPRINTS: list[str] = [
     "blackjanuary.reconcile.v02:bp",
     "blackjanuary.reconcile.v1:bp",
     "blackjanuary.web.openapi:bp",
+    "blackjanuary.web.assets:bp",
 ]
 """Every interface's blueprint, registered in this order."""
 
@@ -68,6 +69,7 @@ def create_app(
     if admission_control:  # inside the response cache: replays skip admission
         app.extensions[ADMISSION_KEY] = admission.init_app(app, settings)
     app.wsgi_app = ResponseCacheMiddleware(app.wsgi_app, cache)  # type: ignore[method-assign]
+    page_cache.init_app(app, lambda: store.info.version)  # outermost: a cached page skips everything
     handlers.register_error_handlers(app)
     from blackjanuary.web.context import remember_language
 

@@ -9,18 +9,18 @@ Route table: ``GET|HEAD|POST /sparql`` (query, or the service description / quer
 from __future__ import annotations
 
 import inspect
+import json
 import logging
 import re
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from blackjanuary.config import Settings
 from blackjanuary.errors import NotAcceptable
 from blackjanuary.formats import (
-    HTML,
     JSONLD,
     NQUADS,
     NTRIPLES,
@@ -295,19 +295,30 @@ def default_query(ours: Ours) -> str:
 
 
 def query_ui(initial_query: str | None = None) -> Response:
-    """The YASGUI page; with ``initial_query`` (a browser following ``/sparql?query=…``) it runs that."""
+    """The YASGUI page in the site frame; with ``initial_query`` (a browser following
+    ``/sparql?query=…``) it runs that."""
+    from blackjanuary.web.context import html_response, page_context
+    from blackjanuary.web.sparql_words import ui_words
+
     settings = current_settings()
     ours = Ours(settings.base_iri)
-    html = render_template(
-        "sparql.html",
+    ctx = page_context(title="SPARQL")
+    words = ui_words(str(ctx["lang"]))
+    ctx.update(
+        title=words["heading"],
+        words=words,
+        words_json=json.dumps(words["script"], ensure_ascii=False),
         examples=examples(settings.graph_dir / "queries", ours),
         config_url=url_for("sparql.ui_config"),
         endpoint=url_for("sparql.sparql"),
+        base_iri=settings.base_iri,
         info=current_store().info,
         initial_query=initial_query,
     )
-    response = Response(html, content_type=HTML.content_type)
-    return finish(response, etag=None)
+    links: list[tuple[str, str, str | None]] = [
+        (url_for("sparql.sparql") + "?format=ttl", "service-desc", "text/turtle")
+    ]
+    return html_response("sparql.html", ctx, links=links)
 
 
 @bp.get("/sparql/ui-config.json")

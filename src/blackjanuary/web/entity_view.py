@@ -361,13 +361,14 @@ def neighbours(graph: Graph, subject: URIRef, labeller: Labeller) -> list[Neighb
     pairs = [(p, o, True) for p, o in graph.predicate_objects(subject)]
     pairs += [(p, s, False) for s, p in graph.subject_predicates(subject)]
     for p, node, outgoing in sorted(pairs, key=lambda item: (not item[2], str(item[0]), str(item[1]))):
-        if p in skip or not isinstance(node, URIRef) or node == subject:
+        if p in skip or not isinstance(node, URIRef) or node == subject or is_mirror(p, labeller.iris):
             continue
         ref = labeller.iris.ref_of(str(node))
-        if ref is None or ref.statement or str(node) in seen:
+        key = f"{node} {p} {outgoing}"
+        if ref is None or ref.statement or key in seen:
             continue
-        seen[str(node)] = Neighbour(
-            labeller.label(node), labeller.iris.link(str(node)), labeller.label(p), outgoing
+        seen[key] = Neighbour(
+            labeller.label(node), labeller.iris.link(str(node)), labeller.label(p), outgoing, str(p)
         )
     return list(seen.values())
 

@@ -44,7 +44,7 @@ from blackjanuary.web.entity_view import Labeller, Value, jsonld_island, safe_js
 from blackjanuary.web.formatting import format_number
 from blackjanuary.web.http import finish
 from blackjanuary.web.i18n import message
-from blackjanuary.web.source_view import source_text, source_view
+from blackjanuary.web.source_view import highlight_param, source_text, source_view, source_words
 from blackjanuary.web.svg import TimelineEvent, timeline
 from blackjanuary.web.vocabulary_view import described, term_views, usage_counts
 
@@ -216,7 +216,7 @@ def landing() -> BaseResponse:
         examples=examples(),
         things=listed,
         more_things=more,
-        timeline=timeline(timeline_events(lang), title=message("timeline", lang)),
+        timeline=timeline(timeline_events(lang), title=message("timeline", lang), lang=lang),
         files=downloads_files(),
         version=version(),
         source_href=f"/source/{SOURCE_NAME}",
@@ -322,7 +322,14 @@ def source_document(ext: str | None) -> Response:
     ctx.update(
         title=labeller.label(URIRef(iris().source)),
         source_iri=iris().source,
-        paragraphs=source_view(store(), iris(), str(ctx["lang"])),
+        paragraphs=source_view(
+            store(),
+            iris(),
+            str(ctx["lang"]),
+            graph_dir=settings().graph_dir,
+            highlight=highlight_param(request.args.get("highlight")),
+        ),
+        words=source_words(str(ctx["lang"])),
         jsonld=jsonld_island(_without_text(graph), Ours(settings().base_iri).prefixes()),
     )
     return html_response("ld/source.html", ctx, links=links)

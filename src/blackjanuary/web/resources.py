@@ -48,7 +48,7 @@ from blackjanuary.web.error_pages import suggestions
 from blackjanuary.web.formatting import language_name
 from blackjanuary.web.http import finish
 from blackjanuary.web.incoming import fold_incoming
-from blackjanuary.web.svg import locator_map, neighbourhood
+from blackjanuary.web.pictures import entity_pictures
 
 log = logging.getLogger(__name__)
 
@@ -210,14 +210,15 @@ def render_resource(iri: str, *, doc_path: str, links: list[tuple[str, str, str 
         if rel == "alternate" and mt != HTML.media_type
     ]
     ref = iris().ref_of(iri)
+    map_svg, graph_svg = entity_pictures(store(), iris(), view, str(lang))
     ctx.update(
         title=view.label,
         view=view,
         incoming=incoming,
         prev_href=_pager_href(max(0, offset - INCOMING_LIMIT)) if offset else None,
         next_href=_pager_href(offset + INCOMING_LIMIT) if described.more else None,
-        map_svg=locator_map(view.point[0], view.point[1], view.label) if view.point else None,
-        graph_svg=neighbourhood(view.label, view.neighbours) if view.neighbours else None,
+        map_svg=map_svg,
+        graph_svg=graph_svg,
         jsonld=jsonld_island(graph, Ours(settings().base_iri).prefixes()),
         alternates=page_alternates,
         description_language_name=language_name(view.description_lang or "", lang),

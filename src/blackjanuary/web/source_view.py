@@ -4,17 +4,25 @@
 derived from them, and returns paragraphs of :class:`SentenceView` s for the template. The sentence
 ids are the RFC 5147 fragments (``char=S,E``), so ``…/source/black-january-1990.de#char=S,E`` lands
 on the sentence; quotes get an empty anchor at their start; ``#s3`` names sentence 3.
+
+Each sentence is cut into pieces at every quote's start and end, and each piece carries its offsets
+(``data-s``/``data-e``), so the exact words of any quote, overlapping ones included, can be marked:
+by ``static/site/quote-highlight.js`` for a ``#char=S,E`` fragment (a same-origin file, the CSP
+allows no inline script), and on the server for ``?highlight=S,E`` (works without script).
+Beside each sentence stands the project's own translation into the page's language
+(``graph/translations/*.tsv``), marked as such.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from blackjanuary.describe import PREFIXES, iri_term
-from blackjanuary.iris import Iris, char_fragment, parse_char_fragment
+from blackjanuary.iris import SOURCE_NAME, Iris, char_fragment, parse_char_fragment
 from blackjanuary.store import Store
 from blackjanuary.vocab import Ours
 from blackjanuary.web.entity_view import Labeller, Value, int_value
@@ -27,6 +35,18 @@ class Segment:
     text: str
     anchors: tuple[str, ...] = ()
     """Ids placed before ``text`` (the ``char=`` fragments of quotes starting there)."""
+    start: int = 0
+    end: int = 0
+    """The piece's offsets in the source text."""
+    highlighted: bool = False
+    """Inside the range ``?highlight=`` names."""
+
+
+@dataclass(frozen=True)
+class Translation:
+    lang: str
+    text: str
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,6 +64,7 @@ class SentenceView:
     end: int
     segments: list[Segment]
     facts: list[FactView] = field(default_factory=list)
+    translation: Translation | None = None
 
     @property
     def fragment(self) -> str:
@@ -72,6 +93,21 @@ def sentences(store: Store, source: str, bj: str) -> list[tuple[URIRef, int, int
         number = int_value(row.get("n"))
         found.append((URIRef(str(row["s"])), start, end, number, str(exact) if exact else None))
     return found
+
+
+def quote_ranges(store: Store, source: str) -> list[tuple[int, int, str]]:
+    """Every quote's (start, end, fragment), from their IRIs (which carry the offsets)."""
+    rows = store.select(
+        PREFIXES + "SELECT DISTINCT ?q WHERE { ?q dcterms:isPartOf ?sentence . "
+        f"?sentence dcterms:isPartOf {iri_term(source)} }}"
+    )
+    found = set()
+    for row in rows:
+        fragment = str(row["q"]).partition("#")[2]
+        offsets = parse_char_fragment(fragment)
+        if offsets is not None:
+            found.add((offsets[0], offsets[1], fragment))
+    return sorted(found)
 
 
 def quote_starts(store: Store, source: str) -> dict[int, list[str]]:
@@ -110,27 +146,84 @@ def facts(store: Store, source: str) -> tuple[list[dict[str, Node]], Graph]:
     return rows, labels
 
 
-def _segments(text: str, start: int, anchors: dict[int, list[str]], own: str) -> list[Segment]:
-    """Split a sentence at the start offsets of quotes inside it (no nesting: empty anchors only)."""
-    cuts = sorted(offset for offset in anchors if start <= offset < start + len(text))
-    segments: list[Segment] = []
-    position = start
-    pending: tuple[str, ...] = ()
-    for cut in cuts:
-        if cut > position:
-            segments.append(Segment(text[position - start : cut - start], pending))
-            pending, position = (), cut
-        pending += tuple(sorted(fragment for fragment in set(anchors[cut]) if fragment != own))
-    segments.append(Segment(text[position - start :], pending))
+def _segments(
+    text: str,
+    start: int,
+    quotes: list[tuple[int, int, str]],
+    own: str,
+    highlight: tuple[int, int] | None = None,
+) -> list[Segment]:
+    """Cut a sentence at every quote's start and end; quote anchors go before the piece they start."""
+    end = start + len(text)
+    cuts = sorted({start, end, *(o for q in quotes for o in q[:2] if start < o < end)})
+    anchors: dict[int, list[str]] = {}
+    for q_start, _, fragment in quotes:
+        if start <= q_start < end and fragment != own:
+            anchors.setdefault(q_start, []).append(fragment)
+    segments = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        lit = highlight is not None and highlight[0] <= a and b <= highlight[1]
+        segments.append(
+            Segment(text[a - start : b - start], tuple(sorted(set(anchors.get(a, [])))), a, b, lit)
+        )
     return segments
 
 
-def source_view(store: Store, iris: Iris, lang: str) -> list[list[SentenceView]]:
-    """Paragraphs (a blank line in the text separates them) of sentences, with their facts."""
+TRANSLATIONS_DIR = "translations"
+
+
+def translations(graph_dir: Path, source_name: str, lang: str) -> dict[tuple[int, int], Translation]:
+    """The project's translations of the sentences into ``lang``, by the sentence's (start, end).
+
+    The notes (in English) on irregular German go with every language's translation.
+    """
+    path = graph_dir / TRANSLATIONS_DIR / f"{source_name.removesuffix('.de')}.tsv"
+    if not path.exists():
+        return {}
+    rows = read_translations(path)
+    notes = {(start, end): t.note for _, start, end, t in rows if t.note}
+    return {
+        (start, end): Translation(t.lang, t.text, t.note or notes.get((start, end), ""))
+        for _, start, end, t in rows
+        if t.lang == lang
+    }
+
+
+def read_translations(path: Path) -> list[tuple[int, int, int, Translation]]:
+    """Rows of the translations file: (sentence number, start, end, translation)."""
+    rows = []
+    lines = [
+        line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")
+    ]
+    header = lines[0].split("\t")
+    for line in lines[1:]:
+        cells = dict(zip(header, line.split("\t"), strict=False))
+        rows.append(
+            (
+                int(cells["sentence"]),
+                int(cells["start"]),
+                int(cells["end"]),
+                Translation(cells["lang"], cells["text"], cells.get("note", "")),
+            )
+        )
+    return rows
+
+
+def source_view(
+    store: Store,
+    iris: Iris,
+    lang: str,
+    *,
+    graph_dir: Path | None = None,
+    highlight: tuple[int, int] | None = None,
+) -> list[list[SentenceView]]:
+    """Paragraphs (a blank line in the text separates them) of sentences, with their facts and, for
+    a reader of another language than German, the project's translation."""
     source = iris.source
     bj = str(Ours(iris.base).BJ)
     text = source_text(store, source)
-    anchors = quote_starts(store, source)
+    quotes = quote_ranges(store, source)
+    translated = translations(graph_dir, SOURCE_NAME, lang) if graph_dir is not None and lang != "de" else {}
     views: dict[str, SentenceView] = {}
     paragraphs: list[list[SentenceView]] = [[]]
     previous_end = 0
@@ -140,7 +233,13 @@ def source_view(store: Store, iris: Iris, lang: str) -> list[list[SentenceView]]
         if "\n\n" in gap and paragraphs[-1]:
             paragraphs.append([])
         own = char_fragment(start, end)
-        view = SentenceView(number, start, end, _segments(sentence_text, start, anchors, own))
+        view = SentenceView(
+            number,
+            start,
+            end,
+            _segments(sentence_text, start, quotes, own, highlight),
+            translation=translated.get((start, end)),
+        )
         views[str(node)] = view
         paragraphs[-1].append(view)
         previous_end = end
@@ -159,3 +258,56 @@ def source_view(store: Store, iris: Iris, lang: str) -> list[list[SentenceView]]
             )
         )
     return [paragraph for paragraph in paragraphs if paragraph]
+
+
+def highlight_param(value: str | None) -> tuple[int, int] | None:
+    """``?highlight=S,E`` (or ``char=S,E``) as offsets; anything else is ignored (no highlight).
+
+    >>> highlight_param("210,254"), highlight_param("char=0,159")
+    ((210, 254), (0, 159))
+    >>> highlight_param("9,2"), highlight_param("x")
+    (None, None)
+    """
+    if not value:
+        return None
+    found = parse_char_fragment(value if value.startswith("char=") else "char=" + value)
+    return found if found is not None and found[0] <= found[1] else None
+
+
+_WORDS: dict[str, dict[str, str]] = {
+    "ours": {
+        "en": "Translation by this project — not part of the source",
+        "de": "Übersetzung dieses Projekts — nicht Teil der Quelle",
+        "az": "Bu layihənin tərcüməsi — mənbənin hissəsi deyil",
+        "ru": "Перевод этого проекта — не часть источника",
+    },
+    "intro": {
+        "en": (
+            "Beside each German sentence stands this project's own English translation, made sentence by "
+            "sentence and with nothing added. It is not part of the source: only the German is quoted "
+            "as evidence."
+        ),
+        "de": "",
+        "az": (
+            "Hər alman cümləsinin yanında bu layihənin öz azərbaycanca tərcüməsi verilir; o, cümlə-cümlə, "
+            "heç nə əlavə edilmədən edilib. Tərcümə mənbənin hissəsi deyil: sübut kimi yalnız alman mətni "
+            "sitat gətirilir."
+        ),
+        "ru": (
+            "Рядом с каждым немецким предложением стоит собственный русский перевод этого проекта, "
+            "сделанный по предложениям, без добавлений. Он не является частью источника: в качестве "
+            "свидетельства цитируется только немецкий текст."
+        ),
+    },
+    "note": {
+        "en": "Translator's note",
+        "de": "Anmerkung",
+        "az": "Tərcüməçinin qeydi",
+        "ru": "Примечание переводчика",
+    },
+}
+
+
+def source_words(lang: str) -> dict[str, str]:
+    """The source page's own words in ``lang`` (English where there is none)."""
+    return {key: texts.get(lang, texts["en"]) for key, texts in _WORDS.items()}

@@ -1,0 +1,194 @@
+"""Rendered pages, kept per build version: a byte-bounded LRU in front of the application.
+
+The data is read-only between builds, so a page is the same bytes for the same request. A response
+is kept when it is a complete ``200`` to a ``GET`` in HTML or an RDF format, outside the SPARQL
+endpoint (which has its own cache) and the file downloads. The key is the build version, the path,
+the query string and every header a page can depend on: ``Accept`` (HTML or which RDF format),
+``Accept-Encoding`` (gzip), ``Accept-Language`` and ``Cookie`` (the reader's language), the host
+and the scheme. A repeated request is answered before Flask dispatches anything; an
+``If-None-Match`` that names the kept ETag gets its ``304`` from here too.
+
+The cache holds at most ``BLACKJANUARY_PAGE_CACHE_BYTES`` bytes (bodies, header text and key;
+default 16 MiB per worker process; ``0`` turns it off), and no single page larger than an eighth
+of that.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from blackjanuary.formats import RDF_FORMATS
+
+DEFAULT_BYTES = 16 * 1024 * 1024
+ENV = "BLACKJANUARY_PAGE_CACHE_BYTES"
+KEEP = "blackjanuary.page_cacheable"
+"""WSGI environ key: set by :func:`mark` when the response may be kept."""
+EXCLUDED_PREFIXES = ("/sparql", "/downloads/", "/static/")
+CACHED_TYPES = frozenset({"text/html", *(f.media_type for f in RDF_FORMATS)})
+VARY_HEADERS = (
+    "HTTP_ACCEPT",
+    "HTTP_ACCEPT_ENCODING",
+    "HTTP_ACCEPT_LANGUAGE",
+    "HTTP_COOKIE",
+    "HTTP_HOST",
+    "wsgi.url_scheme",
+)
+"""What a page may depend on besides its path and query (the host and scheme, for absolute links)."""
+PASS_304 = ("etag", "vary", "cache-control", "content-location")
+
+
+def configured_bytes() -> int:
+    raw = os.environ.get(ENV, "").strip()
+    return int(raw) if raw.isdigit() else DEFAULT_BYTES
+
+
+@dataclass(frozen=True)
+class Kept:
+    status: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    etag: str | None
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + sum(len(k) + len(v) for k, v in self.headers) + 64
+
+
+class PageCache:
+    """Thread-safe LRU bounded by the bytes it holds."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.max_entry = max_bytes // 8
+        self.bytes = 0
+        self.hits = self.misses = 0
+        self._items: OrderedDict[tuple[str, ...], tuple[Kept, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: tuple[str, ...]) -> Kept | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return found[0]
+
+    def put(self, key: tuple[str, ...], item: Kept) -> bool:
+        size = item.size + sum(len(part) for part in key)
+        if size > self.max_entry:
+            return False
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.bytes -= old[1]
+            self._items[key] = (item, size)
+            self.bytes += size
+            while self.bytes > self.max_bytes and self._items:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self.bytes -= dropped
+        return True
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.bytes = 0
+
+
+def mark(environ: dict[str, Any], status: int, mimetype: str | None, direct_passthrough: bool) -> None:
+    """Called for every response (an ``after_request`` hook): may this one be kept?"""
+    path = str(environ.get("PATH_INFO", ""))
+    if (
+        status == 200
+        and environ.get("REQUEST_METHOD") == "GET"
+        and not direct_passthrough
+        and (mimetype or "") in CACHED_TYPES
+        and not path.startswith(EXCLUDED_PREFIXES)
+    ):
+        environ[KEEP] = True
+
+
+def _etag_listed(if_none_match: str, etag: str) -> bool:
+    wanted = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in wanted or etag.removeprefix("W/") in wanted
+
+
+class PageCacheMiddleware:
+    """Answers repeated page requests from a :class:`PageCache` (see the module's description)."""
+
+    def __init__(self, app: Any, cache: PageCache, version: Callable[[], str]) -> None:
+        self.app = app
+        self.cache = cache
+        self.version = version
+
+    def key(self, environ: dict[str, Any]) -> tuple[str, ...]:
+        return (
+            self.version(),
+            str(environ.get("PATH_INFO", "")),
+            str(environ.get("QUERY_STRING", "")),
+            *(str(environ.get(name, "")) for name in VARY_HEADERS),
+        )
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if self.cache.max_bytes <= 0 or environ.get("REQUEST_METHOD") != "GET":
+            return self.app(environ, start_response)  # type: ignore[no-any-return]
+        key = self.key(environ)
+        hit = self.cache.get(key)
+        if hit is not None:
+            if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+            if if_none_match is None:
+                start_response(hit.status, list(hit.headers))
+                return [hit.body]
+            if hit.etag is not None and _etag_listed(if_none_match, hit.etag):
+                start_response("304 NOT MODIFIED", [h for h in hit.headers if h[0].lower() in PASS_304])
+                return []
+        captured: list[Any] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            captured[:] = [status, headers]
+            if exc_info:
+                return start_response(status, headers, exc_info)
+            return start_response(status, headers)
+
+        result = self.app(environ, capture)
+        if not environ.get(KEEP) or not captured or not captured[0].startswith("200"):
+            return result  # type: ignore[no-any-return]
+        try:
+            body = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        headers = tuple(captured[1])
+        etag = next((v for k, v in headers if k.lower() == "etag"), None)
+        self.cache.put(key, Kept(captured[0], headers, body, etag))
+        return [body]
+
+
+CACHE_KEY = "blackjanuary.page_cache"
+"""Where the application keeps its :class:`PageCache` (``app.extensions``)."""
+
+
+def init_app(app: Any, version: Callable[[], str], max_bytes: int | None = None) -> PageCache:
+    """Put a page cache in front of ``app`` (outermost) and mark its keepable responses."""
+    from flask import Response, request
+
+    cache = PageCache(configured_bytes() if max_bytes is None else max_bytes)
+    app.extensions[CACHE_KEY] = cache
+
+    def keep_if_page(response: Response) -> Response:
+        mark(request.environ, response.status_code, response.mimetype, response.direct_passthrough)
+        return response
+
+    app.after_request(keep_if_page)
+    app.wsgi_app = PageCacheMiddleware(app.wsgi_app, cache, version)
+    return cache
