@@ -274,6 +274,63 @@ def service_targets(query: str | Sequence[Token]) -> list[str]:
     return targets
 
 
+MAX_STRING_GROWTH = 1 << 16
+"""How many times over a query may copy one string into another through ``BIND``/``AS`` chains.
+
+27 × ``BIND(CONCAT(?a, ?a) AS ?b)`` doubles a string 27 times: a 903-byte GET that took one worker to
+3.5 GB (issue 11). Each ``expr AS ?v`` that builds strings (CONCAT, REPLACE, ENCODE_FOR_URI, …) makes
+``?v`` as large as the sum of the variables it reads (REPLACE: their product); the guard follows those
+factors through the query and refuses one whose largest factor, times its longest string literal (at
+least 1 kB), exceeds :data:`MAX_STRING_BYTES`. What the text does not show (a huge GROUP_CONCAT) is
+left to the run-time memory budget."""
+MAX_STRING_BYTES = 64 << 20
+_STRING_BUILDERS = frozenset({"CONCAT", "REPLACE", "ENCODE_FOR_URI", "GROUP_CONCAT", "STRBEFORE", "STRAFTER"})
+
+
+def string_growth(query: str | Sequence[Token]) -> int:
+    """The largest factor by which ``expr AS ?var`` chains multiply a string (1 when nothing grows)."""
+    tokens = _tokens(query)
+    factors: dict[str, int] = {}
+    opens: list[int] = []
+    for i, token in enumerate(tokens):
+        if token.kind != "PUNCT" and not (token.kind == "NAME" and token.text.upper() == "AS"):
+            continue
+        if token.text == "(":
+            opens.append(i)
+        elif token.text == ")" and opens:
+            opens.pop()
+        elif token.kind == "NAME" and opens and i + 1 < len(tokens) and tokens[i + 1].kind == "VAR":
+            expression = tokens[opens[-1] + 1 : i]
+            names = {t.text.upper() for t in expression if t.kind == "NAME"}
+            if not names & _STRING_BUILDERS:
+                continue
+            reads = [factors.get(t.text[1:], 1) for t in expression if t.kind == "VAR"]
+            if "REPLACE" in names:
+                factor = 1
+                for read in reads:
+                    factor = min(factor * (read + 1), 1 << 62)
+            else:
+                factor = min(sum(reads) or 1, 1 << 62)
+            target = tokens[i + 1].text[1:]
+            factors[target] = max(factors.get(target, 1), factor)
+    return max(factors.values(), default=1)
+
+
+def check_string_growth(tokens: Sequence[Token]) -> None:
+    """:raise 400: when ``BIND``/``AS`` chains could build a string beyond :data:`MAX_STRING_BYTES`."""
+    growth = string_growth(tokens)
+    if growth <= 1:
+        return
+    longest = max((len(t.text) for t in tokens if t.kind == "STRING"), default=0)
+    estimate = growth * max(longest, 1024)
+    if estimate > MAX_STRING_BYTES:
+        raise BadRequest(
+            f"the query copies strings into each other {growth:,} times over (through BIND / AS); "
+            f"that could build strings of about {estimate:,} bytes, and the limit is {MAX_STRING_BYTES:,}.",
+            hint="Build long strings in the client, or compute fewer steps from the same variable.",
+        )
+
+
 def check_query(
     query: str, *, max_depth: int, allowed_services: Sequence[str] = (), max_operators: int = MAX_OPERATORS
 ) -> None:
@@ -281,7 +338,8 @@ def check_query(
 
     :raise 400: when the text holds more bracket/operator characters than :data:`RAW_LIMITS`, cannot be
         lexed (the position is named), nests brackets deeper than ``max_depth``, or holds more than
-        ``max_operators`` operators and brackets (:data:`MAX_OPERATORS`).
+        ``max_operators`` operators and brackets (:data:`MAX_OPERATORS`), or visibly builds strings
+        beyond :data:`MAX_STRING_BYTES` (:func:`string_growth`).
     :raise 403: for an update sent as a query, or a ``SERVICE`` call to an endpoint not allow-listed.
     """
     check_raw_bounds(query)
@@ -299,6 +357,7 @@ def check_query(
             "cannot take chains that long.",
             hint="Split it into smaller queries; long lists fit in VALUES with full <IRIs>.",
         )
+    check_string_growth(tokens)
     keyword = leading_keyword(tokens)
     if keyword in UPDATE_KEYWORDS:
         raise ReadOnly(

@@ -8,24 +8,25 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 from rdflib import Graph
 
 from blackjanuary.config import Settings
-from blackjanuary.errors import BadRequest, BuildError, NotAcceptable, QuerySyntaxError
+from blackjanuary.errors import BadGateway, BadRequest, BuildError, NotAcceptable, QuerySyntaxError
 from blackjanuary.formats import NQUADS, RDF_FORMATS, RESULT_FORMATS, Format
 from blackjanuary.manifest import MANIFEST_NAME, Manifest, read_manifest
-from blackjanuary.sparql import check_query, dataset_clause_iris
+from blackjanuary.sparql import check_query, dataset_clause_iris, service_targets
 from blackjanuary.store import QueryOutcome, QueryType, Row, StoreInfo
 from blackjanuary.store.execution import Job, Runner
 from blackjanuary.store.serialize import SelectWriter, boolean_result, graph_result, to_rdflib
 from blackjanuary.vocab import Ours
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 COMMIT_BYTES = 256 * 1024
 """A result is sent only once it is complete or this large: errors before that get a proper status."""
@@ -154,7 +155,9 @@ class EmbeddedStore:
                 rows.append({k: to_rdflib(v) for k, v in zip(names, solution, strict=True) if v is not None})
             return rows
 
-        return self.runner.call(run, timeout=self._timeout(timeout), description=query[:200])
+        return self.runner.call(
+            _service_errors(run, query), timeout=self._timeout(timeout), description=query[:200]
+        )
 
     def ask(self, query: str, *, timeout: float | None = None) -> bool:
         def run(job: Job) -> bool:
@@ -163,7 +166,9 @@ class EmbeddedStore:
                 raise BadRequest("ask() needs an ASK query.")
             return bool(result)
 
-        return self.runner.call(run, timeout=self._timeout(timeout), description=query[:200])
+        return self.runner.call(
+            _service_errors(run, query), timeout=self._timeout(timeout), description=query[:200]
+        )
 
     def construct(self, query: str, *, timeout: float | None = None) -> Graph:
         def run(job: Job) -> Graph:
@@ -179,7 +184,9 @@ class EmbeddedStore:
                 graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
             return graph
 
-        return self.runner.call(run, timeout=self._timeout(timeout), description=query[:200])
+        return self.runner.call(
+            _service_errors(run, query), timeout=self._timeout(timeout), description=query[:200]
+        )
 
     def execute(
         self,
@@ -221,7 +228,9 @@ class EmbeddedStore:
                 job.end(graph_result(fmt, triples, prefixes))
 
         timeout_s = self._timeout(timeout)
-        (query_type, fmt), chunks = self.runner.stream(produce, timeout=timeout_s, description=query[:200])
+        (query_type, fmt), chunks = self.runner.stream(
+            _service_errors(produce, query), timeout=timeout_s, description=query[:200]
+        )
         return QueryOutcome(query_type=query_type, format=fmt, chunks=chunks)
 
     def dump(self) -> bytes:
@@ -233,6 +242,27 @@ class EmbeddedStore:
 
     def close(self) -> None:
         return None
+
+
+def _service_errors(function: Callable[[Job], T], query: str) -> Callable[[Job], T]:
+    """``function``, with a failing allow-listed SERVICE call turned into a 502 (not a 500).
+
+    The engine reports a refused, reset or unreachable endpoint as an ``OSError`` (engine threads may
+    not open sockets at all, see :mod:`blackjanuary.store.no_network`) or a ``RuntimeError``.
+    """
+
+    def wrapped(job: Job) -> T:
+        try:
+            return function(job)
+        except (OSError, RuntimeError) as exc:
+            if not service_targets(query):
+                raise
+            raise BadGateway(
+                f"the query's SERVICE call failed: {exc}.",
+                hint="This server's engine opens no network connections; SERVICE SILENT skips the call.",
+            ) from None
+
+    return wrapped
 
 
 def _is_describe(query: str) -> bool:

@@ -6,12 +6,17 @@ product) in time. An operator that must see all its input before the first row (
 over a huge join) cannot be interrupted from Python: the request is still answered 503 on time (the
 caller stops waiting), the thread keeps burning one core, and the watchdog reports it through
 ``on_stuck`` — under gunicorn that restarts the worker process (see docs/adr/0002-query-execution.md).
+
+Engine threads deny themselves the network when they start (:mod:`blackjanuary.store.no_network`): even a
+``SERVICE`` the guard were fooled into letting through cannot open a connection.
 """
 
 from __future__ import annotations
 
 import logging
+import platform
 import queue
+import sys
 import threading
 import time
 import traceback
@@ -20,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from blackjanuary.errors import QueryTimeout
+from blackjanuary.store.no_network import deny_network
 
 log = logging.getLogger(__name__)
 
@@ -115,9 +121,17 @@ class Runner:
     """A fixed pool of daemon threads that run :class:`Job` producers, watched for runaways."""
 
     def __init__(
-        self, threads: int = 8, *, grace: float = 5.0, on_stuck: Callable[[Job], None] | None = None
+        self,
+        threads: int = 8,
+        *,
+        grace: float = 5.0,
+        on_stuck: Callable[[Job], None] | None = None,
+        no_network: bool = True,
     ) -> None:
         self._jobs: queue.SimpleQueue[Job] = queue.SimpleQueue()
+        self._no_network = no_network
+        self._filtered: list[bool] = []
+        self._started = threading.Barrier(threads + 1)
         self._running: set[Job] = set()
         self._lock = threading.Lock()
         self._grace = grace
@@ -129,9 +143,25 @@ class Runner:
                 threading.Thread(target=self._work, name=f"engine-{n}", daemon=True).start()
         finally:
             threading.stack_size(previous)
+        self._started.wait()
+        if no_network and not self.network_denied:
+            log.warning(
+                "engine threads could not deny themselves the network (%s/%s, seccomp unavailable); "
+                "only the query guard keeps SERVICE calls out",
+                sys.platform,
+                platform.machine(),
+            )
         threading.Thread(target=self._watch, name="engine-watchdog", daemon=True).start()
 
+    @property
+    def network_denied(self) -> bool:
+        """Every engine thread runs under the no-network seccomp filter (:mod:`.no_network`)."""
+        return bool(self._filtered) and all(self._filtered)
+
     def _work(self) -> None:
+        if self._no_network:
+            self._filtered.append(deny_network())
+        self._started.wait()
         while True:
             job = self._jobs.get()
             if job.cancelled.is_set() or time.monotonic() > job.deadline:
