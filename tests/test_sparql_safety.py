@@ -339,3 +339,45 @@ def test_string_doubling_is_refused_before_the_engine(client: FlaskClient, store
         )
         assert answer.status_code == 200
         assert answer.get_json()["results"]["bindings"][0]["n"]["value"] == str(2 * 2**steps)
+
+
+# The engine threads' stack holds whatever the raw bound admits -----------------------------------------
+
+AT_THE_RAW_BOUND = {
+    "braces": "SELECT * WHERE " + "{" * 20_000 + "}" * 20_000,
+    "parentheses": "SELECT * WHERE { FILTER(" + "(" * 19_998 + "1" + ")" * 19_998 + ") }",
+    "nots": "SELECT * WHERE { FILTER(" + "!" * 20_000 + "true) }",
+    "minus chain": "SELECT (" + "-".join(["1"] * 20_000) + " AS ?x) {}",
+    "and chain": "SELECT * WHERE { FILTER(" + "&&".join(["true"] * 10_000) + ") }",
+}
+ENGINE_PROBE = """
+import sys, pyoxigraph as ox
+from blackjanuary.store.execution import Runner
+query = sys.stdin.read()
+runner = Runner(threads=1)
+def run(job):
+    result = ox.Store().query(query)
+    try:
+        return len(list(result))
+    except TypeError:
+        return bool(result)
+print(runner.call(run, timeout=120, description="probe"))
+"""
+
+
+@pytest.mark.parametrize("name", AT_THE_RAW_BOUND)
+def test_what_the_raw_bound_admits_runs_on_an_engine_thread_without_a_signal(name: str) -> None:
+    """The raw bound is the guard for the lexer's mistakes: a query right at it, given to an engine
+    thread with no guard at all, must run (or fail cleanly) — never kill the process."""
+    import subprocess
+    import sys
+
+    from blackjanuary.sparql import RAW_LIMITS, check_raw_bounds
+
+    query = AT_THE_RAW_BOUND[name]
+    check_raw_bounds(query)  # admitted …
+    assert max(sum(query.count(c) for c in chars) for chars in RAW_LIMITS) >= 10_000  # … and at the bound
+    probe = subprocess.run(
+        [sys.executable, "-c", ENGINE_PROBE], input=query, capture_output=True, text=True, timeout=300
+    )
+    assert probe.returncode == 0, (probe.returncode, probe.stderr[-500:])

@@ -45,6 +45,12 @@ class Settings:
     allowed_service_endpoints: tuple[str, ...] = ()
     remote_timeout: float = 10.0
     cache_size: int = 1024
+    query_memory_budget: int = 512 << 20
+    """Bytes a worker's resident memory may grow above its size at start-up while engine queries run;
+    past it they are stopped (503) and, if the engine does not let go, the worker is replaced."""
+    worker_memory_limit: int = 0
+    """RLIMIT_AS of each gunicorn worker, in bytes (the OS's last line); 0: its address space at
+    start-up (engine stacks included) + 1.5 GiB + twice the query memory budget; -1: none."""
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith("/"):
@@ -93,7 +99,14 @@ class Settings:
 
 _PATH_FIELDS = {"root", "dist_dir", "source_text", "store_path"}
 _FLOAT_FIELDS = {"query_timeout", "remote_timeout"}
-_INT_FIELDS = {"max_results", "max_request_bytes", "max_query_depth", "cache_size"}
+_INT_FIELDS = {
+    "max_results",
+    "max_request_bytes",
+    "max_query_depth",
+    "cache_size",
+    "query_memory_budget",
+    "worker_memory_limit",
+}
 
 
 def _coerce(name: str, raw: str) -> Any:

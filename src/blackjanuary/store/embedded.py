@@ -66,7 +66,7 @@ class EmbeddedStore:
         for graph in sorted(store.named_graphs(), key=lambda g: g.value):
             counts[graph.value] = sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
         self.info = StoreInfo(version=version, backend="embedded", graph_triples=counts)
-        self.runner = runner or Runner()
+        self.runner = runner or Runner(memory_budget=settings.query_memory_budget)
 
     # Construction -----------------------------------------------------------------------------------
     @classmethod

@@ -13,7 +13,9 @@ Engine threads deny themselves the network when they start (:mod:`blackjanuary.s
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import platform
 import queue
 import sys
@@ -24,7 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from blackjanuary.errors import QueryTimeout
+from blackjanuary.errors import QueryTimeout, ServiceUnavailable
 from blackjanuary.store.no_network import deny_network
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,28 @@ thousand crash the whole process (SIGSEGV). 256 MiB gives a wide margin over wha
 :func:`blackjanuary.sparql.check_query` lets through."""
 
 META, CHUNK, ERROR, DONE, WHOLE = "meta", "chunk", "error", "done", "whole"
+WATCH_EVERY = 0.1
+"""Seconds between two looks of the watchdog at memory (deadlines: every fifth look)."""
+MEMORY_GRACE = 1.0
+"""Seconds a query stopped for memory has to let go before the worker is recycled."""
+
+
+def _statm(field_: int) -> int:
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[field_]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def resident_bytes() -> int:
+    """This process's resident memory (``/proc/self/statm``; 0 where there is none)."""
+    return _statm(1)
+
+
+def address_space_bytes() -> int:
+    """This process's virtual size (engine thread stacks included; 0 where unknown)."""
+    return _statm(0)
 
 
 class Cancelled(Exception):  # noqa: N818 - a signal between threads, not an error to report
@@ -127,6 +151,7 @@ class Runner:
         grace: float = 5.0,
         on_stuck: Callable[[Job], None] | None = None,
         no_network: bool = True,
+        memory_budget: int | None = None,
     ) -> None:
         self._jobs: queue.SimpleQueue[Job] = queue.SimpleQueue()
         self._no_network = no_network
@@ -137,6 +162,9 @@ class Runner:
         self._grace = grace
         self.on_stuck = on_stuck
         self._reported: set[int] = set()
+        self.memory_budget = memory_budget
+        self.baseline_rss = resident_bytes()
+        self._over_budget: dict[int, float] = {}
         previous = threading.stack_size(ENGINE_STACK_BYTES)
         try:
             for n in range(threads):
@@ -184,20 +212,55 @@ class Runner:
                     self._running.discard(job)
 
     def _watch(self) -> None:
+        tick = 0
         while True:
-            time.sleep(0.5)
+            time.sleep(WATCH_EVERY)
+            tick += 1
+            if self.memory_budget is not None:
+                self._check_memory()
+            if tick % 5:
+                continue
             now = time.monotonic()
             with self._lock:
                 stuck = [
                     j for j in self._running if now > j.deadline + self._grace and id(j) not in self._reported
                 ]
             for job in stuck:
-                self._reported.add(id(job))
-                log.error(
-                    "engine thread stuck %.1f s past its deadline in %s", now - job.deadline, job.description
+                self._report(job, f"engine thread stuck {now - job.deadline:.1f} s past its deadline")
+
+    def _report(self, job: Job, why: str) -> None:
+        if id(job) in self._reported:
+            return
+        self._reported.add(id(job))
+        log.error("%s in %s", why, job.description)
+        if self.on_stuck is not None:
+            self.on_stuck(job)
+
+    def _check_memory(self) -> None:
+        """Past the budget, stop every running query (503 now); one that will not stop recycles us."""
+        assert self.memory_budget is not None
+        now = time.monotonic()
+        with self._lock:
+            running = list(self._running)
+        over = resident_bytes() - self.baseline_rss > self.memory_budget
+        for job in running:
+            stopped_at = self._over_budget.get(id(job))
+            if stopped_at is None and over:
+                self._over_budget[id(job)] = now
+                job.cancelled.set()
+                error = ServiceUnavailable(
+                    f"the query needed more memory than this server gives one query (about "
+                    f"{self.memory_budget >> 20} MiB) and was stopped.",
+                    hint="Narrow it down (more specific patterns, a LIMIT, no GROUP_CONCAT over everything).",
                 )
-                if self.on_stuck is not None:
-                    self.on_stuck(job)
+                with contextlib.suppress(queue.Full):
+                    job.items.put_nowait((ERROR, error))
+            elif stopped_at is not None and now - stopped_at > MEMORY_GRACE:
+                self._report(job, "engine thread over the memory budget does not stop")
+        with self._lock:
+            alive = {id(j) for j in self._running}
+        for key in [k for k in self._over_budget if k not in alive]:
+            del self._over_budget[key]
 
     def busy(self) -> int:
         with self._lock:
