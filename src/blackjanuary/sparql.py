@@ -343,20 +343,30 @@ def check_query(
     :raise 403: for an update sent as a query, or a ``SERVICE`` call to an endpoint not allow-listed.
     """
     check_raw_bounds(query)
-    tokens = list(tokenize(query))
-    depth = nesting_depth(tokens)
-    if depth > max_depth:
-        raise BadRequest(
-            f"the query nests brackets {depth} levels deep; the limit is {max_depth}.",
-            hint="Flatten the query (fewer nested groups or sub-expressions).",
-        )
-    operators = operator_count(tokens, stop_after=max_operators)
-    if operators > max_operators:
-        raise BadRequest(
-            f"the query holds more than {max_operators} operators and brackets; the engine "
-            "cannot take chains that long.",
-            hint="Split it into smaller queries; long lists fit in VALUES with full <IRIs>.",
-        )
+    tokens: list[Token] = []
+    depth = operators = 0
+    for token in tokenize(
+        query
+    ):  # one pass, stopping at the first limit: a hostile text is never lexed whole
+        tokens.append(token)
+        if token.kind != "PUNCT":
+            continue
+        operators += 1
+        if operators > max_operators:
+            raise BadRequest(
+                f"the query holds more than {max_operators} operators and brackets; the engine "
+                "cannot take chains that long.",
+                hint="Split it into smaller queries; long lists fit in VALUES with full <IRIs>.",
+            )
+        if token.text in OPENERS:
+            depth += 1
+            if depth > max_depth:
+                raise BadRequest(
+                    f"the query nests brackets more than {max_depth} levels deep; the limit is {max_depth}.",
+                    hint="Flatten the query (fewer nested groups or sub-expressions).",
+                )
+        elif token.text in CLOSERS:
+            depth = max(depth - 1, 0)
     check_string_growth(tokens)
     keyword = leading_keyword(tokens)
     if keyword in UPDATE_KEYWORDS:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from blackjanuary.errors import BadRequest
 
@@ -75,8 +76,7 @@ class LexError(BadRequest):
     """The query holds something the SPARQL grammar has no token for (400, with the position)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     kind: str
     """IRI, PNAME, BNODE, VAR, STRING, LANGTAG, NUMBER, NAME (a keyword or function) or PUNCT."""
     text: str

@@ -113,12 +113,15 @@ class EmbeddedStore:
             "named_graphs": [ox.NamedNode(g) for g in named_graph_uris],
         }
 
-    def _evaluate(self, query: str, options: dict[str, Any]) -> Any:
+    def _check(self, query: str) -> None:
         check_query(
             query,
             max_depth=self.settings.max_query_depth,
             allowed_services=self.settings.allowed_service_endpoints,
         )
+
+    def _evaluate(self, query: str, options: dict[str, Any]) -> Any:
+        self._check(query)
         for iri in dataset_clause_iris(query):
             if iri not in self.info.graph_triples:
                 raise self._unknown_graph(iri, "FROM")
@@ -201,6 +204,7 @@ class EmbeddedStore:
         """Run a read query for the protocol; ``max_results`` (default: the settings') caps rows/triples."""
         limit = self.settings.max_results if max_results is None else max_results
         wanted = [accept] if isinstance(accept, Format) else list(accept)
+        self._check(query)  # before anything else reads the text (the dataset clauses below)
         options = self._dataset_options(query, default_graph_uris, named_graph_uris)
         prefixes = self.ours.prefixes()
 
