@@ -46,8 +46,9 @@ class Settings:
     remote_timeout: float = 10.0
     cache_size: int = 1024
     query_memory_budget: int = 512 << 20
-    """Bytes a worker's resident memory may grow above its size at start-up while engine queries run;
-    past it they are stopped (503) and, if the engine does not let go, the worker is replaced."""
+    """Bytes a worker's resident memory may grow while engine queries run (counted from the start of
+    the earliest one running); past it they are stopped (503) and, if the engine does not let go, the
+    worker is replaced."""
     worker_memory_limit: int = 0
     """RLIMIT_AS of each gunicorn worker, in bytes (the OS's last line); 0: its address space at
     start-up (engine stacks included) + 1.5 GiB + twice the query memory budget; -1: none."""

@@ -333,8 +333,10 @@ def check_string_growth(tokens: Sequence[Token]) -> None:
 
 def check_query(
     query: str, *, max_depth: int, allowed_services: Sequence[str] = (), max_operators: int = MAX_OPERATORS
-) -> None:
+) -> list[Token]:
     """The guard in front of the engine: size of nesting and chains, read-only, no outbound requests.
+
+    Returns the query's tokens, for callers that read more of it (dataset clauses, the query form).
 
     :raise 400: when the text holds more bracket/operator characters than :data:`RAW_LIMITS`, cannot be
         lexed (the position is named), nests brackets deeper than ``max_depth``, or holds more than
@@ -380,6 +382,7 @@ def check_query(
                 f"SERVICE <{target}> is refused: this endpoint calls no other endpoints.",
                 hint="Operators allow-list endpoints in BLACKJANUARY_ALLOWED_SERVICE_ENDPOINTS.",
             )
+    return tokens
 
 
 def dataset_clause_iris(query: str | Sequence[Token]) -> list[str]:

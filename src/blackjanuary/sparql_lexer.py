@@ -44,12 +44,13 @@ _VARNAME = rf"[{_CHARS_U}0-9][{_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*"
 _ECHAR = rf"""\\[tbnrf\\"']|{_UCHAR}"""
 
 _SKIP = re.compile(r"(?:[ \t\r\n]|#[^\r\n]*)+")
-_IRIREF = re.compile(rf"""<(?:[^<>"{{}}|^`\\\x00-\x20]|{_UCHAR})*>""")
+# Possessive runs (``++``, ``*+``): linear in the text even when the closing quote or '>' never comes.
+_IRIREF = re.compile(rf"""<(?:[^<>"{{}}|^`\\\x00-\x20]++|{_UCHAR})*+>""")
 _STRINGS = re.compile(
-    rf"""'''(?:'{{0,2}}(?:[^'\\]|{_ECHAR}))*'''"""
-    rf'''|"""(?:"{{0,2}}(?:[^"\\]|{_ECHAR}))*"""'''
-    rf"""|'(?:[^'\\\r\n]|{_ECHAR})*'"""
-    rf'''|"(?:[^"\\\r\n]|{_ECHAR})*"'''
+    rf"""'''(?:'{{0,2}}(?:[^'\\]++|{_ECHAR}))*+'''"""
+    rf'''|"""(?:"{{0,2}}(?:[^"\\]++|{_ECHAR}))*+"""'''
+    rf"""|'(?:[^'\\\r\n]++|{_ECHAR})*+'"""
+    rf'''|"(?:[^"\\\r\n]++|{_ECHAR})*+"'''
 )
 _PREFIX_RUN = re.compile(rf"[{_BASE}][{_CHARS}.]*+")
 _PN_LOCAL_RE = re.compile(_PN_LOCAL)

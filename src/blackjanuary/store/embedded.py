@@ -19,7 +19,8 @@ from blackjanuary.config import Settings
 from blackjanuary.errors import BadGateway, BadRequest, BuildError, NotAcceptable, QuerySyntaxError
 from blackjanuary.formats import NQUADS, RDF_FORMATS, RESULT_FORMATS, Format
 from blackjanuary.manifest import MANIFEST_NAME, Manifest, read_manifest
-from blackjanuary.sparql import check_query, dataset_clause_iris, service_targets
+from blackjanuary.sparql import check_query, dataset_clause_iris, leading_keyword, service_targets
+from blackjanuary.sparql_lexer import Token
 from blackjanuary.store import QueryOutcome, QueryType, Row, StoreInfo
 from blackjanuary.store.execution import Job, Runner
 from blackjanuary.store.serialize import SelectWriter, boolean_result, graph_result, to_rdflib
@@ -95,7 +96,7 @@ class EmbeddedStore:
         )
 
     def _dataset_options(
-        self, query: str, default_graph_uris: Sequence[str], named_graph_uris: Sequence[str]
+        self, tokens: list[Token], default_graph_uris: Sequence[str], named_graph_uris: Sequence[str]
     ) -> dict[str, Any]:
         known = set(self.info.graph_triples)
         for iri in default_graph_uris:
@@ -105,7 +106,7 @@ class EmbeddedStore:
             if iri not in known:
                 raise self._unknown_graph(iri, "named-graph-uri")
         if not default_graph_uris and not named_graph_uris:
-            if dataset_clause_iris(query):
+            if dataset_clause_iris(tokens):
                 return {}  # the query's own FROM / FROM NAMED define its dataset
             return {"use_default_graph_as_union": True}
         return {
@@ -113,16 +114,18 @@ class EmbeddedStore:
             "named_graphs": [ox.NamedNode(g) for g in named_graph_uris],
         }
 
-    def _check(self, query: str) -> None:
-        check_query(
+    def _check(self, query: str) -> list[Token]:
+        return check_query(
             query,
             max_depth=self.settings.max_query_depth,
             allowed_services=self.settings.allowed_service_endpoints,
         )
 
-    def _evaluate(self, query: str, options: dict[str, Any]) -> Any:
-        self._check(query)
-        for iri in dataset_clause_iris(query):
+    def _evaluate(self, query: str, options: dict[str, Any], tokens: list[Token] | None = None) -> Any:
+        """Run ``query`` (guarded here, unless the caller passes the tokens its own guard returned)."""
+        if tokens is None:
+            tokens = self._check(query)
+        for iri in dataset_clause_iris(tokens):
             if iri not in self.info.graph_triples:
                 raise self._unknown_graph(iri, "FROM")
         try:
@@ -204,12 +207,12 @@ class EmbeddedStore:
         """Run a read query for the protocol; ``max_results`` (default: the settings') caps rows/triples."""
         limit = self.settings.max_results if max_results is None else max_results
         wanted = [accept] if isinstance(accept, Format) else list(accept)
-        self._check(query)  # before anything else reads the text (the dataset clauses below)
-        options = self._dataset_options(query, default_graph_uris, named_graph_uris)
+        tokens = self._check(query)  # before anything else reads the text (the dataset clauses below)
+        options = self._dataset_options(tokens, default_graph_uris, named_graph_uris)
         prefixes = self.ours.prefixes()
 
         def produce(job: Job) -> None:
-            result = self._evaluate(query, options)
+            result = self._evaluate(query, options, tokens)
             if isinstance(result, ox.QuerySolutions):
                 fmt = _pick(wanted, RESULT_FORMATS, "SELECT")
                 job.begin(("SELECT", fmt))
@@ -219,7 +222,7 @@ class EmbeddedStore:
                 job.begin(("ASK", fmt))
                 job.end(boolean_result(fmt, bool(result)))
             else:
-                query_type: QueryType = "DESCRIBE" if _is_describe(query) else "CONSTRUCT"
+                query_type: QueryType = "DESCRIBE" if leading_keyword(tokens) == "DESCRIBE" else "CONSTRUCT"
                 fmt = _pick(wanted, RDF_FORMATS, query_type)
                 job.begin((query_type, fmt))
                 triples = []
@@ -267,12 +270,6 @@ def _service_errors(function: Callable[[Job], T], query: str) -> Callable[[Job],
             ) from None
 
     return wrapped
-
-
-def _is_describe(query: str) -> bool:
-    from blackjanuary.sparql import leading_keyword
-
-    return leading_keyword(query) == "DESCRIBE"
 
 
 def _pick(wanted: Sequence[Format], offered: Sequence[Format], query_type: str) -> Format:

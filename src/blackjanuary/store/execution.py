@@ -76,6 +76,8 @@ class Job:
     items: queue.Queue[tuple[str, Any]] = field(default_factory=lambda: queue.Queue(maxsize=16))
     cancelled: threading.Event = field(default_factory=threading.Event)
     started: float | None = None
+    resident_at_start: int = 0
+    """The process's resident memory when the job started (the memory budget counts from there)."""
     _meta: Any = None
     _pending: list[bytes] = field(default_factory=list)
     _streaming: bool = False
@@ -163,7 +165,6 @@ class Runner:
         self.on_stuck = on_stuck
         self._reported: set[int] = set()
         self.memory_budget = memory_budget
-        self.baseline_rss = resident_bytes()
         self._over_budget: dict[int, float] = {}
         previous = threading.stack_size(ENGINE_STACK_BYTES)
         try:
@@ -195,6 +196,8 @@ class Runner:
             if job.cancelled.is_set() or time.monotonic() > job.deadline:
                 continue
             job.started = time.monotonic()
+            if self.memory_budget is not None:
+                job.resident_at_start = resident_bytes()
             with self._lock:
                 self._running.add(job)
             try:
@@ -242,7 +245,10 @@ class Runner:
         now = time.monotonic()
         with self._lock:
             running = list(self._running)
-        over = resident_bytes() - self.baseline_rss > self.memory_budget
+        if not running:
+            return
+        # Growth since the earliest running query started: what the queries in flight have added.
+        over = resident_bytes() - min(j.resident_at_start for j in running) > self.memory_budget
         for job in running:
             stopped_at = self._over_budget.get(id(job))
             if stopped_at is None and over:
