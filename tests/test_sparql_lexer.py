@@ -276,3 +276,45 @@ def test_arbitrary_text_lexes_or_fails_closed_with_a_400(text: str) -> None:
         assert exc.status == 400
     except ReadOnly:
         pass
+
+
+XSD = "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> "
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        # a sub-select's projection and GROUP BY are expressions, also with the keyword glued
+        "SELECT * WHERE { { SELECT ?a (?a<?b AS ?c) WHERE { BIND(1 AS ?a) BIND(2 AS ?b) } } }",
+        "SELECT * WHERE { { SELECTDISTINCT ?a (?a<?b AS ?c) WHERE { BIND(1 AS ?a) BIND(2 AS ?b) } } }",
+        "SELECT * WHERE { { SELECT ?a WHERE { BIND(1 AS ?a) BIND(2 AS ?b) } GROUP BY ?a (?a<?b) } }",
+        # a function call after FILTER, with an IRI, a prefixed name, or glued
+        XSD + "SELECT * WHERE { BIND(1 AS ?a) BIND(2 AS ?b) FILTER xsd:boolean(?a<?b) }",
+        XSD + "SELECT * WHERE { BIND(1 AS ?a) BIND(2 AS ?b) FILTERxsd:boolean(?a<?b) }",
+        "SELECT * WHERE { BIND(1 AS ?a) BIND(2 AS ?b) "
+        "FILTER<http://www.w3.org/2001/XMLSchema#boolean>(?a<?b) }",
+        "SELECT * WHERE { BIND(1 AS ?a) BIND(2 AS ?b) FILTERregex(STR(?a<?b), 'x') }",
+        # the top level: projection, GROUP BY, HAVING, ORDER BY
+        "SELECT ?a (?a<?b AS ?c) WHERE { BIND(1 AS ?a) BIND(2 AS ?b) } GROUP BY ?a ?b HAVING(?a<?b) "
+        "ORDER BY (?a<?b)",
+    ],
+)
+def test_less_than_after_an_operand_is_read_as_the_engine_reads_it(query: str) -> None:
+    """Where the engine reads ``?a<?b`` as a comparison the lexer must too: read as an IRI, ``<?b …>``
+    could hide a ``#`` and start a comment the engine never sees (and the lines after it)."""
+    assert parses(query), query
+    kinds = [(t.kind, t.text) for t in tokenize(query)]
+    assert ("PUNCT", "<") in kinds
+    assert not [text for kind, text in kinds if kind == "IRI" and "?" in text]
+
+
+def test_a_hash_after_less_than_hides_nothing() -> None:
+    """The attack the position rule prevents: the engine reads ``?a<?b`` and a comment to the end of the
+    line; a lexer that read ``<?b#>`` as an IRI would take the next ``\"\"\"`` for a string and miss
+    the SERVICE on the lines after it."""
+    query = (
+        XSD + "SELECT * WHERE { BIND(1 AS ?a) BIND(2 AS ?b) "
+        'FILTERxsd:boolean(?a<?b#>"""\n) SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o }\n# """\n}'
+    )
+    assert parses(query)
+    assert service_targets(query) == ["http://127.0.0.1:9/x"]

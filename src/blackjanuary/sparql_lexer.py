@@ -142,6 +142,8 @@ def _paren_kind(state: _State) -> str:
         return EXPR  # FILTER(, BIND(, FILTER regex(, FILTER NOT EXISTS is a group
     if prev is not None and prev.kind in ("IRI", "PNAME") and _is_name(before, "FILTER"):
         return EXPR  # FILTER <function>(…) / FILTER ex:function(…)
+    if prev is not None and prev.kind == "PNAME" and prev.text.upper().startswith("FILTER"):
+        return EXPR  # FILTERex:function(…): Oxigraph reads keywords without a word boundary
     return PATHS
 
 
@@ -214,7 +216,7 @@ def _punct(query: str, pos: int, state: _State) -> str:
 def _track(state: _State, token: Token) -> None:
     """Update the bracket stack for ``token``."""
     scopes = state.scopes
-    if token.kind == "NAME" and token.text.upper() == "SELECT" and scopes[-1].kind == GROUP:
+    if token.kind == "NAME" and token.text.upper().startswith("SELECT") and scopes[-1].kind == GROUP:
         scopes[-1].subselect = True
     elif token.kind == "PUNCT":
         text = token.text
