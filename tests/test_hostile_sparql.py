@@ -472,6 +472,10 @@ def test_the_issue_payloads_are_400_and_no_worker_dies(
     time.sleep(0.5)
     assert listener.seen == []
     assert live.workers() == before  # no worker died (or was recycled)
+    for pid in before:  # the OS's last line is in place: an address-space limit on every worker
+        with open(f"/proc/{pid}/limits", encoding="ascii") as limits:
+            line = next(x for x in limits if x.startswith("Max address space"))
+        assert line.split()[3] != "unlimited", line
 
 
 def test_an_allow_listed_service_is_502_and_the_engine_still_opens_no_connection(
