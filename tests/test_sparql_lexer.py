@@ -222,7 +222,20 @@ def expression(depth: int) -> st.SearchStrategy[Part]:
 def pattern(depth: int) -> st.SearchStrategy[Part]:
     triple = st.tuples(ws, predicate, obj).map(lambda t: Part(f"?s{t[0]}{t[1]}{t[0]}{t[2]}"))
     filter_ = expression(2).map(lambda e: _wrap("FILTER(", e, ")"))
-    leaves = st.one_of(triple, filter_)
+    # a collection and a property path: after an operand, "<" opens an IRI (with "#" or "'" in it)
+    collection = st.tuples(predicate, iri_text, obj).map(
+        lambda t: Part(f"?s {t[0]} (?o{t[1]} {t[2]})", (), 1, 2)
+    )
+    path = st.tuples(iri_text, iri_text, pname).map(
+        lambda t: Part(f"?s ({t[0]}|^{t[1]})/{t[2]}* ?o", (), 1, 6)
+    )
+    # a sub-select: its projection is an expression, where "<" after an operand is less-than
+    subselect = expression(1).map(
+        lambda e: Part(
+            f"{{ SELECT ?a ({e.text} AS ?c) WHERE {{ ?s ?p ?a }} }}", (), 2 + e.depth, 6 + e.operators
+        )
+    )
+    leaves = st.one_of(triple, filter_, collection, path, subselect)
     if depth == 0:
         return leaves
     inner = st.lists(pattern(depth - 1), min_size=1, max_size=2).map(_join)
