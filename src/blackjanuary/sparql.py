@@ -203,7 +203,8 @@ def check_raw_bounds(query: str) -> None:
             raise BadRequest(
                 f"the query holds {count} of the characters {shown} (strings and comments included); "
                 f"the limit is {limit}.",
-                hint="Split it into smaller queries; long lists fit in VALUES with full <IRIs>.",
+                hint="Split it into smaller queries. These characters count inside IRIs and strings too: "
+                "write long lists of IRIs with PREFIX names (ex:a instead of <http://example.org/a>).",
             )
 
 
