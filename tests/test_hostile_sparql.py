@@ -570,3 +570,47 @@ def test_a_query_over_its_memory_budget_is_503_and_its_worker_is_replaced_cleanl
         server.process.stop()
     died = [line for line in server.stderr if "was sent" in line]
     assert not died, died
+
+
+@pytest.mark.slow
+def test_the_issue_payloads_repeated_do_not_disturb_the_pages(live: Server, listener: Listener) -> None:
+    """The issue: two clients repeating the crash payload for 20 s failed 47 % of /page/baku requests."""
+    seconds = float(os.environ.get("BLACKJANUARY_PAYLOAD_SOAK_SECONDS", "20"))
+    stop = threading.Event()
+    statuses: Counter[int] = Counter()
+    pages: Counter[str] = Counter()
+
+    def attack(n: int) -> None:
+        payloads = [bypass(listener.url + "/internal", then) for then in ISSUE_PAYLOADS.values()]
+        with requests.Session() as session:
+            while not stop.is_set():
+                response = session.post(
+                    live.url + "/sparql",
+                    data=payloads[n % len(payloads)].encode(),
+                    headers={"Content-Type": "application/sparql-query"},
+                    timeout=30,
+                )
+                statuses[response.status_code] += 1
+                n += 1
+
+    attackers = [threading.Thread(target=attack, args=(i,), daemon=True) for i in range(2)]
+    for thread in attackers:
+        thread.start()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            page = requests.get(live.url + "/page/baku", timeout=5)
+            pages["ok" if page.status_code == 200 else f"status {page.status_code}"] += 1
+        except requests.RequestException as exc:
+            pages[type(exc).__name__] += 1
+    stop.set()
+    for thread in attackers:
+        thread.join(timeout=30)
+    report = os.environ.get("BLACKJANUARY_RELIABILITY_LOG")
+    if report:
+        with open(report, "a", encoding="utf-8") as out:
+            out.write(f"payload soak {seconds:g}s attacks={dict(statuses)} pages={dict(pages)}\n")
+    assert set(statuses) == {400}, statuses
+    assert set(pages) == {"ok"}, pages
+    assert listener.seen == []
+    assert not [line for line in live.stderr if "was sent" in line]
