@@ -72,7 +72,8 @@ def limit_worker_memory(settings: Settings) -> int | None:
     fails instead of growing until the OOM killer picks some process. It counts address space, so the
     automatic value starts from the size after start-up (8 engine stacks of 256 MiB are ~2 GiB of it,
     though only their touched pages are memory) and adds room for request threads, malloc arenas and
-    twice the query budget.
+    twice the query budget. Off by default (-1): with it, blocking runaways under load left cheap
+    queries waiting past 3 s in tests/test_hostile_sparql.py, even at 20 GiB (docs/adr/0003).
     """
     from blackjanuary.store.execution import address_space_bytes
 
@@ -80,7 +81,7 @@ def limit_worker_memory(settings: Settings) -> int | None:
     if limit < 0:
         return None
     if limit == 0:
-        limit = address_space_bytes() + (3 << 29) + 2 * settings.query_memory_budget
+        limit = address_space_bytes() + (4 << 30) + 2 * settings.query_memory_budget
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)

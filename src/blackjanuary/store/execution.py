@@ -42,7 +42,7 @@ binary chain run (tested at the bound in tests/test_sparql_safety.py), 100,000 c
 META, CHUNK, ERROR, DONE, WHOLE = "meta", "chunk", "error", "done", "whole"
 WATCH_EVERY = 0.1
 """Seconds between two looks of the watchdog at memory (deadlines: every fifth look)."""
-MEMORY_GRACE = 1.0
+MEMORY_GRACE = 0.5
 """Seconds a query stopped for memory has to let go before the worker is recycled."""
 
 
