@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import random
+import socket
 import threading
 import time
 from collections import Counter
@@ -22,6 +23,7 @@ import pytest
 import requests
 
 from blackjanuary.config import Settings
+from conftest import ServeProcess
 
 TIMEOUT_S = 1  # the server's per-query timeout in this module
 CHEAP = "SELECT ?s WHERE { ?s a ?t } LIMIT 1"
@@ -102,16 +104,89 @@ class Tally:
     canary_failures: list[str] = field(default_factory=list)
 
 
-@pytest.fixture(scope="module")
-def server(built_settings: Settings) -> Iterator[str]:
-    from conftest import ServeProcess
+@dataclass
+class Listener:
+    """A loopback TCP listener that records every connection: no query may ever reach it."""
 
-    env = {"BLACKJANUARY_QUERY_TIMEOUT": str(TIMEOUT_S)}
-    process = ServeProcess(built_settings, env=env, args=("--no-build",)).start()
+    url: str
+    seen: list[bytes] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def listener() -> Iterator[Listener]:
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    server.settimeout(0.2)
+    found = Listener(f"http://127.0.0.1:{server.getsockname()[1]}")
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except (TimeoutError, OSError):
+                continue
+            conn.settimeout(1)
+            try:
+                found.seen.append(conn.recv(4096) or b"(connected)")
+            except OSError:
+                found.seen.append(b"(connected)")
+            conn.close()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield found
+    stop.set()
+    thread.join(timeout=2)
+    server.close()
+
+
+@dataclass
+class Server:
+    url: str
+    process: ServeProcess
+    stderr: list[str]
+
+    def workers(self) -> set[int]:
+        """The pids of the gunicorn workers (children of the master)."""
+        pid = self.process.process.pid  # type: ignore[attr-defined]
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as children:
+            return {int(p) for p in children.read().split()}
+
+
+def start_server(settings: Settings, env: dict[str, str]) -> Server:
+    """``blackjanuary serve`` with ``env``; its stderr is drained into a list (the arbiter's log)."""
+    process = ServeProcess(settings, env=env, args=("--no-build",)).start()
+    lines: list[str] = []
+    stream = process.process.stderr  # type: ignore[attr-defined]
+
+    def drain() -> None:
+        for line in iter(stream.readline, b""):
+            lines.append(line.decode("utf-8", "replace"))
+
+    threading.Thread(target=drain, daemon=True).start()
+    return Server(process.url, process, lines)
+
+
+@pytest.fixture(scope="module")
+def live(built_settings: Settings, listener: Listener) -> Iterator[Server]:
+    env = {
+        "BLACKJANUARY_QUERY_TIMEOUT": str(TIMEOUT_S),
+        "BLACKJANUARY_ALLOWED_SERVICE_ENDPOINTS": listener.url + "/allowed",
+    }
+    server = start_server(built_settings, env)
     try:
-        yield process.url
+        yield server
     finally:
-        process.stop()
+        server.process.stop()
+    signals = [line for line in server.stderr if "was sent" in line]
+    assert not signals, signals  # no worker ever died of a signal
+
+
+@pytest.fixture(scope="module")
+def server(live: Server) -> str:
+    return live.url
 
 
 @pytest.fixture(scope="module")
@@ -353,3 +428,198 @@ def test_valid_queries_still_answer_after_the_barrage(server: str, tally: Tally)
                 f"hostile_sparql statuses={dict(tally.statuses)} aborted_streams={tally.aborted_streams} "
                 f"canary_answers={tally.canary_answers} slowest_cheap_s={tally.slowest_cheap_s:.3f}\n"
             )
+
+
+# Issue 11: the lexer bypass, its payloads, SSRF past the guard, memory --------------------------------------
+
+
+def bypass(target: str, then: str = "") -> str:
+    """The issue's exact bypass: ``ex:a\\#`` read as a comment hid what follows on the line."""
+    return (
+        r"PREFIX ex: <http://e/> SELECT ?leak WHERE { BIND(ex:a\# AS ?x) "
+        f"SERVICE <{target}> {{ ?leak ?p ?o {then}}} }}"
+    )
+
+
+ISSUE_PAYLOADS = {
+    "450,000 !": "FILTER(" + "!" * 450_000 + "true) ",
+    "400,000 {": "{" * 400_000,
+    "450,000 (": "FILTER(" + "(" * 450_000 + "1" + ")" * 450_000 + ") ",
+    "450,000 +": "FILTER(1" + "+1" * 450_000 + ") ",
+}
+DOUBLING = (
+    'SELECT (STRLEN(?b27) AS ?n) WHERE { BIND("ab" AS ?b0) '
+    + " ".join(f"BIND(CONCAT(?b{i},?b{i}) AS ?b{i + 1})" for i in range(27))
+    + " }"
+)
+
+
+def test_the_issue_payloads_are_400_and_no_worker_dies(
+    live: Server, listener: Listener, tally: Tally
+) -> None:
+    before = live.workers()
+    for name, then in ISSUE_PAYLOADS.items():
+        query = bypass(listener.url + "/internal", then)
+        assert len(query.encode()) < 1_000_000, name
+        assert send(live.url, query, "direct", tally) == 400, name  # a < 1 MB POST
+        cheap_is_quick(live.url, tally)
+    assert len(DOUBLING.encode()) < 1_000
+    assert send(live.url, DOUBLING, "get", tally) == 400
+    for how in ("get", "form", "direct"):
+        assert send(live.url, bypass(listener.url + "/internal"), how, tally) == 403
+    glued = f"PREFIX a: <{listener.url}/> SELECT * WHERE {{ SERVICEa:x {{ ?s ?p ?o }} }}"
+    assert send(live.url, glued, "get", tally) == 403
+    time.sleep(0.5)
+    assert listener.seen == []
+    # No worker died: one that is gone was recycled by its watchdog (a runaway of an earlier test, 503'd).
+    gone = before - live.workers()
+    assert all(any(f"recycling worker {pid}" in line for line in live.stderr) for pid in gone), gone
+    assert not [line for line in live.stderr if "was sent" in line]
+
+
+def test_an_allow_listed_service_is_502_and_the_engine_still_opens_no_connection(
+    live: Server, listener: Listener
+) -> None:
+    """The guard lets this one through (it is allow-listed); the engine threads' seccomp filter does not."""
+    query = f"SELECT * WHERE {{ SERVICE <{listener.url}/allowed> {{ ?s ?p ?o }} }}"
+    response = requests.get(live.url + "/sparql", params={"query": query}, timeout=10)
+    assert response.status_code == 502, response.text[:300]
+    assert "SERVICE" in response.json()["error"]
+    silent = requests.get(
+        live.url + "/sparql", params={"query": query.replace("SERVICE", "SERVICE SILENT")}, timeout=10
+    )
+    assert silent.status_code == 200
+    time.sleep(0.5)
+    assert listener.seen == []
+
+
+MEMORY_HOG = "SELECT (GROUP_CONCAT(STR(?c)) AS ?x) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def worker_rss(pids: set[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/statm", encoding="ascii") as statm:
+                total = max(total, int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE"))
+        except OSError:
+            continue
+    return total
+
+
+def test_a_query_over_its_memory_budget_is_503_and_its_worker_is_replaced_cleanly(
+    built_settings: Settings,
+) -> None:
+    """A blocking GROUP_CONCAT over a 3-way product grows without end: stopped at the budget (503, long
+    before its 30 s deadline), its worker replaced gracefully, cheap queries answered throughout."""
+    budget = 96 << 20
+    env = {
+        "BLACKJANUARY_QUERY_TIMEOUT": "30",
+        "BLACKJANUARY_QUERY_MEMORY_BUDGET": str(budget),
+        "BLACKJANUARY_CACHE_SIZE": "0",
+        "BLACKJANUARY_WORKER_MEMORY_LIMIT": "0",  # the automatic address-space limit, opt-in
+    }
+    server = start_server(built_settings, env)
+    failures: list[str] = []
+    peak = [0]
+    stop = threading.Event()
+    try:
+        before = server.workers()
+        baseline = worker_rss(before)
+        for pid in before:  # the OS's last line is in place (set once the worker has built its app)
+            line = ""
+            for _ in range(100):
+                with open(f"/proc/{pid}/limits", encoding="ascii") as limits:
+                    line = next(x for x in limits if x.startswith("Max address space"))
+                if line.split()[3] != "unlimited":
+                    break
+                time.sleep(0.1)
+            assert line.split()[3] != "unlimited", line
+        baseline = worker_rss(before)
+
+        def watch() -> None:
+            while not stop.is_set():
+                peak[0] = max(peak[0], worker_rss(server.workers()))
+                try:
+                    answer = requests.get(server.url + "/sparql", params={"query": CHEAP}, timeout=3)
+                    if answer.status_code != 200:
+                        failures.append(f"status {answer.status_code}")
+                except requests.RequestException as exc:
+                    failures.append(repr(exc))
+                stop.wait(0.1)
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        started = time.monotonic()
+        response = requests.get(server.url + "/sparql", params={"query": MEMORY_HOG}, timeout=60)
+        took = time.monotonic() - started
+        assert response.status_code == 503, response.text[:300]
+        assert "memory" in response.json()["error"] and response.headers["Retry-After"].isdigit()
+        assert took < 25, took  # the budget, not the 30 s deadline, stopped it
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and (len(server.workers()) != 2 or server.workers() == before):
+            time.sleep(0.2)
+        assert len(server.workers()) == 2 and server.workers() != before  # replaced, not killed
+        time.sleep(1)
+        stop.set()
+        watcher.join(timeout=10)
+        assert not failures, failures[:5]
+        growth = peak[0] - baseline
+        report = os.environ.get("BLACKJANUARY_RELIABILITY_LOG")
+        if report:
+            with open(report, "a", encoding="utf-8") as out:
+                out.write(
+                    f"memory_budget budget={budget >> 20}MiB took={took:.1f}s peak_growth={growth >> 20}MiB\n"
+                )
+        # The budget plus what the engine adds during the grace and the graceful stop (it grows by
+        # 35-130 MB/s here); without the budget it would grow until the 30 s deadline and beyond.
+        assert growth < 1 << 30, growth >> 20
+    finally:
+        stop.set()
+        server.process.stop()
+    died = [line for line in server.stderr if "was sent" in line]
+    assert not died, died
+
+
+@pytest.mark.slow
+def test_the_issue_payloads_repeated_do_not_disturb_the_pages(live: Server, listener: Listener) -> None:
+    """The issue: two clients repeating the crash payload for 20 s failed 47 % of /page/baku requests."""
+    seconds = float(os.environ.get("BLACKJANUARY_PAYLOAD_SOAK_SECONDS", "20"))
+    stop = threading.Event()
+    statuses: Counter[int] = Counter()
+    pages: Counter[str] = Counter()
+
+    def attack(n: int) -> None:
+        payloads = [bypass(listener.url + "/internal", then) for then in ISSUE_PAYLOADS.values()]
+        with requests.Session() as session:
+            while not stop.is_set():
+                response = session.post(
+                    live.url + "/sparql",
+                    data=payloads[n % len(payloads)].encode(),
+                    headers={"Content-Type": "application/sparql-query"},
+                    timeout=30,
+                )
+                statuses[response.status_code] += 1
+                n += 1
+
+    attackers = [threading.Thread(target=attack, args=(i,), daemon=True) for i in range(2)]
+    for thread in attackers:
+        thread.start()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            page = requests.get(live.url + "/page/baku", timeout=5)
+            pages["ok" if page.status_code == 200 else f"status {page.status_code}"] += 1
+        except requests.RequestException as exc:
+            pages[type(exc).__name__] += 1
+    stop.set()
+    for thread in attackers:
+        thread.join(timeout=30)
+    report = os.environ.get("BLACKJANUARY_RELIABILITY_LOG")
+    if report:
+        with open(report, "a", encoding="utf-8") as out:
+            out.write(f"payload soak {seconds:g}s attacks={dict(statuses)} pages={dict(pages)}\n")
+    assert set(statuses) == {400}, statuses
+    assert set(pages) == {"ok"}, pages
+    assert listener.seen == []
+    assert not [line for line in live.stderr if "was sent" in line]

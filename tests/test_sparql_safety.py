@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from blackjanuary.config import Settings
-from blackjanuary.errors import BadRequest, QueryTimeout, ReadOnly
+from blackjanuary.errors import BadGateway, BadRequest, QueryTimeout, ReadOnly
 from blackjanuary.sparql import check_query, nesting_depth, service_targets
 from blackjanuary.store.embedded import EmbeddedStore
 from blackjanuary.web import create_app
@@ -158,7 +158,41 @@ def test_allow_listed_service_passes_the_guard() -> None:
     with pytest.raises(ReadOnly):
         check_query(query, max_depth=100)
     check_query(query, max_depth=100, allowed_services=("https://query.wikidata.org/sparql",))
-    assert service_targets(query) == ["https://query.wikidata.org/sparql"] * 2
+    assert service_targets(query) == ["https://query.wikidata.org/sparql"]
+
+
+def test_the_engine_opens_no_connection_even_for_a_query_the_guard_lets_through(
+    sparql_settings: Settings, listener: tuple[str, list[bytes]]
+) -> None:
+    """Defence in depth: the guard is told to allow the listener, and still nothing reaches it."""
+    url, seen = listener
+    settings = sparql_settings.replace(allowed_service_endpoints=(url + "/sparql",), cache_size=0)
+    store = EmbeddedStore.from_dist(settings)
+    assert store.runner.network_denied  # every engine thread runs under the seccomp filter
+    client = create_app(settings, store=store).test_client()
+    query = f"SELECT * WHERE {{ SERVICE <{url}/sparql> {{ ?s ?p ?o }} }}"
+    response = client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 502, response.get_data(as_text=True)
+    assert "SERVICE" in response.get_json()["error"]
+    silent = client.get("/sparql", query_string={"query": query.replace("SERVICE", "SERVICE SILENT")})
+    assert silent.status_code == 200
+    with pytest.raises(BadGateway):
+        store.select(query)
+    # The engine layer itself, with no guard at all in front of it.
+    engine = store._store  # noqa: SLF001 - the raw pyoxigraph store, on purpose
+    with pytest.raises(PermissionError):
+        store.runner.call(lambda job: list(engine.query(query)), timeout=5, description="raw SERVICE")
+    with pytest.raises(PermissionError):
+        store.runner.call(
+            lambda job: socket.create_connection(("127.0.0.1", 9)), timeout=5, description="tcp"
+        )
+    time.sleep(0.5)
+    assert seen == []
+    # The listener works: the same call from a thread without the filter reaches it.
+    with pytest.raises(OSError):
+        list(engine.query(query))
+    time.sleep(0.5)
+    assert seen, "the listener should have seen the unfiltered call"
 
 
 # Nesting depth: guarded before the engine on every path --------------------------------------------------
@@ -278,3 +312,78 @@ def test_result_size_cap_is_400_with_a_hint(sparql_settings: Settings, store: Em
     construct = client.get("/sparql", query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }"})
     assert construct.status_code == 400
     assert client.get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o } LIMIT 100"}).status_code == 200
+
+
+# Memory: strings doubled through BIND chains -------------------------------------------------------------
+
+DOUBLING = (
+    'SELECT (STRLEN(?b27) AS ?n) WHERE { BIND("ab" AS ?b0) '
+    + " ".join(f"BIND(CONCAT(?b{i}, ?b{i}) AS ?b{i + 1})" for i in range(27))
+    + " }"
+)
+
+
+def test_string_doubling_is_refused_before_the_engine(client: FlaskClient, store: EmbeddedStore) -> None:
+    """The issue's 903-byte GET that took a worker to 3.5 GB: a 400 now, the engine never sees it."""
+    assert len(DOUBLING) < 1_000
+    response = client.get("/sparql", query_string={"query": DOUBLING})
+    assert response.status_code == 400
+    assert "times over" in response.get_json()["error"]
+    with pytest.raises(BadRequest, match="times over"):
+        store.select(DOUBLING)
+    for steps in (3, 8):  # a few doublings of a short string are fine
+        binds = " ".join(f"BIND(CONCAT(?b{i}, ?b{i}) AS ?b{i + 1})" for i in range(steps))
+        fine = f'SELECT (STRLEN(?b{steps}) AS ?n) WHERE {{ BIND("ab" AS ?b0) {binds} }}'
+        answer = client.get(
+            "/sparql", query_string={"query": fine}, headers={"Accept": "application/sparql-results+json"}
+        )
+        assert answer.status_code == 200
+        assert answer.get_json()["results"]["bindings"][0]["n"]["value"] == str(2 * 2**steps)
+
+
+# The engine threads' stack holds whatever the raw bound admits -----------------------------------------
+
+AT_THE_RAW_BOUND = {
+    "braces": "SELECT * WHERE " + "{" * 20_000 + "}" * 20_000,
+    "parentheses": "SELECT * WHERE { FILTER(" + "(" * 19_998 + "1" + ")" * 19_998 + ") }",
+    "nots": "SELECT * WHERE { FILTER(" + "!" * 20_000 + "true) }",
+    "minus chain": "SELECT (" + "-".join(["1"] * 20_000) + " AS ?x) {}",
+    "and chain": "SELECT * WHERE { FILTER(" + "&&".join(["true"] * 10_000) + ") }",
+}
+ENGINE_PROBE = """
+import sys, pyoxigraph as ox
+from blackjanuary.store.execution import Runner
+query = sys.stdin.read()
+runner = Runner(threads=1)
+def run(job):
+    result = ox.Store().query(query)
+    try:
+        return len(list(result))
+    except TypeError:
+        return bool(result)
+print(runner.call(run, timeout=120, description="probe"))
+"""
+
+
+SLOW_AT_THE_BOUND = {"minus chain", "and chain"}  # the soak runs them too; make test runs the rest
+
+
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_AT_THE_BOUND else n for n in AT_THE_RAW_BOUND],
+)
+def test_what_the_raw_bound_admits_runs_on_an_engine_thread_without_a_signal(name: str) -> None:
+    """The raw bound is the guard for the lexer's mistakes: a query right at it, given to an engine
+    thread with no guard at all, must run (or fail cleanly) — never kill the process."""
+    import subprocess
+    import sys
+
+    from blackjanuary.sparql import RAW_LIMITS, check_raw_bounds
+
+    query = AT_THE_RAW_BOUND[name]
+    check_raw_bounds(query)  # admitted …
+    assert max(sum(query.count(c) for c in chars) for chars in RAW_LIMITS) >= 10_000  # … and at the bound
+    probe = subprocess.run(
+        [sys.executable, "-c", ENGINE_PROBE], input=query, capture_output=True, text=True, timeout=300
+    )
+    assert probe.returncode == 0, (probe.returncode, probe.stderr[-500:])

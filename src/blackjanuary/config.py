@@ -76,6 +76,13 @@ class Settings:
     sparql_client_concurrency: int = 3
     reconcile_concurrency: int = 2
     trusted_proxies: tuple[str, ...] = ()
+    query_memory_budget: int = 512 << 20
+    """Bytes a worker's resident memory may grow while engine queries run (counted from the start of
+    the earliest one running); past it they are stopped (503) and, if the engine does not let go, the
+    worker is replaced."""
+    worker_memory_limit: int = -1
+    """RLIMIT_AS of each gunicorn worker, in bytes (the OS's last line); 0: its address space at
+    start-up (engine stacks included) + 4 GiB + twice the query memory budget; -1 (default): none."""
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith("/"):
@@ -142,6 +149,8 @@ _INT_FIELDS = {
     "sparql_concurrency",
     "sparql_client_concurrency",
     "reconcile_concurrency",
+    "query_memory_budget",
+    "worker_memory_limit",
 }
 _LIST_FIELDS = {"allowed_service_endpoints", "trusted_proxies"}
 

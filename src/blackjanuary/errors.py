@@ -63,6 +63,13 @@ class UnsupportedMediaType(PublisherError):
     title = "Unsupported Media Type"
 
 
+class BadGateway(PublisherError):
+    """An allow-listed SERVICE endpoint the query called failed or could not be reached."""
+
+    status = 502
+    title = "Bad Gateway"
+
+
 class ServiceUnavailable(PublisherError):
     """The engine could not answer in time, or a remote store is down: the client may retry."""
 

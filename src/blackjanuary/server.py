@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import resource
 import signal
 from dataclasses import dataclass
 from typing import Any
@@ -58,18 +59,47 @@ class ServerOptions:
 
 
 def _recycle_worker(job: Job) -> None:
-    """A query is stuck in the engine past its deadline: let gunicorn replace this worker process."""
+    """A query is stuck in the engine (past its deadline, or over its memory budget): let gunicorn
+    replace this worker process, gracefully (the other requests in flight are finished first)."""
     log.error("recycling worker %d: an engine thread is stuck in %s", os.getpid(), job.description)
     os.kill(os.getpid(), signal.SIGTERM)
 
 
+def limit_worker_memory(settings: Settings) -> int | None:
+    """Set this process's RLIMIT_AS from ``settings.worker_memory_limit``; return it (None: no limit).
+
+    The OS's last line behind the per-query memory budget of the engine runner: an allocation past it
+    fails instead of growing until the OOM killer picks some process. It counts address space, so the
+    automatic value starts from the size after start-up (8 engine stacks of 256 MiB are ~2 GiB of it,
+    though only their touched pages are memory) and adds room for request threads, malloc arenas and
+    twice the query budget. Off by default (-1): with it, blocking runaways under load left cheap
+    queries waiting past 3 s in tests/test_hostile_sparql.py, even at 20 GiB (docs/adr/0003).
+    """
+    from blackjanuary.store.execution import address_space_bytes
+
+    limit = settings.worker_memory_limit
+    if limit < 0:
+        return None
+    if limit == 0:
+        limit = address_space_bytes() + (4 << 30) + 2 * settings.query_memory_budget
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    log.info("worker %d: address space limited to %d MiB", os.getpid(), limit >> 20)
+    return limit
+
+
 def build_app(settings: Settings, *, recycle_stuck_workers: bool = True) -> Flask:
+    """The app of one server process; under gunicorn (``recycle_stuck_workers``) also the process's
+    guards: a stuck or over-budget engine query recycles the worker, and RLIMIT_AS caps its memory."""
     from blackjanuary.web import STORE_KEY, create_app
 
     app = create_app(settings, admission_control=True)
     runner = getattr(app.extensions[STORE_KEY], "runner", None)
     if recycle_stuck_workers and runner is not None:
         runner.on_stuck = _recycle_worker
+        limit_worker_memory(settings)
     return app
 
 

@@ -3,9 +3,10 @@
 ``parse_protocol`` turns a request's method, content type, parameters and body into one
 :class:`ProtocolRequest` or raises the right :mod:`blackjanuary.errors` class. ``check_query`` is the
 guard in front of every way into the engine: it refuses updates (403), ``SERVICE`` calls that are not
-allow-listed (403), and queries nested deeper than the parser can survive (400) — Oxigraph's
-recursive-descent parser overflows its stack on a few thousand nested groups and takes the whole
-process down, so the depth is measured here, on the text, before the engine ever sees it.
+allow-listed (403), and queries nested or chained deeper than the parser can survive (400) — Oxigraph's
+recursive-descent parser overflows its stack on deep nesting and takes the whole process down, so the
+depth is measured here, on the token stream of :mod:`blackjanuary.sparql_lexer` (which refuses, 400,
+whatever it cannot read), and bounded once more on the raw characters, before the engine sees it.
 
 >>> nesting_depth("SELECT * { { ?s ?p ?o } }")
 2
@@ -18,11 +19,12 @@ process down, so the depth is measured here, on the text, before the engine ever
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
 from blackjanuary.errors import BadRequest, MethodNotAllowed, PayloadTooLarge, ReadOnly, UnsupportedMediaType
+from blackjanuary.sparql_lexer import CLOSERS, OPENERS, Token, tokenize
 
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
@@ -140,180 +142,259 @@ def parse_protocol(
     )
 
 
-# Query text scanning ---------------------------------------------------------------------------------
-
-_STRINGS = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-    r'|"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\'',
-    re.DOTALL,
-)
-_COMMENT = re.compile(r"#[^\n\r]*")
-# Two tokenizers, because "<" is both the start of an IRI and the less-than operator. STRICT reads IRIs
-# exactly as the grammar's IRIREF (so a "#" inside an IRI never starts a comment); in NARROW an IRI may
-# hold no brackets (so brackets after a less-than are never hidden inside a would-be IRI). The guard
-# takes the worst case of both: the deeper nesting, and every SERVICE either of them sees.
-_WORDS_AND_MARKS = r""""{3}|'{3}|"|'|#|[(){}\[\]]|[A-Za-z_][\w-]*"""
-STRICT = re.compile(r"""<[^<>"{}|^`\\\x00-\x20]*>|""" + _WORDS_AND_MARKS)
-NARROW = re.compile(r"""<[^<>"{}|^`\\\x00-\x20()\[\]#]*>|""" + _WORDS_AND_MARKS)
+# Query text scanning: every guard reads the token stream of sparql_lexer --------------------------------
 
 
-def _code_tokens(query: str, pattern: re.Pattern[str] = STRICT) -> Iterable[str]:
-    """The tokens of ``query`` that matter to the guard, skipping strings, comments and IRIs' insides."""
-    pos = 0
-    length = len(query)
-    while pos < length:
-        match = pattern.search(query, pos)
-        if match is None:
-            return
-        piece = match.group(0)
-        if piece in ('"', "'", '"""', "'''"):
-            string = _STRINGS.match(query, match.start())
-            if string is None:  # unterminated: the parser will say so; nothing after it is code
-                return
-            pos = string.end()
-            continue
-        if piece == "#":
-            comment = _COMMENT.match(query, match.start())
-            pos = comment.end() if comment else length
-            continue
-        pos = match.end()
-        yield piece
+def _tokens(query: str | Sequence[Token]) -> Sequence[Token]:
+    return list(tokenize(query)) if isinstance(query, str) else query
 
 
-_OPENING = frozenset("({[")
-_CLOSING = frozenset(")}]")
-
-
-def nesting_depth(query: str) -> int:
-    """The deepest nesting of ``( ) { } [ ]`` outside strings, IRIs and comments (worst of both readings)."""
-    return max(_depth(query, STRICT), _depth(query, NARROW))
-
-
-def _depth(query: str, pattern: re.Pattern[str]) -> int:
+def nesting_depth(query: str | Sequence[Token]) -> int:
+    """The deepest nesting of brackets (``( ) { } [ ]``, ``{| |}``, ``<< >>``) in the query's code."""
     depth = deepest = 0
-    for piece in _code_tokens(query, pattern):
-        if piece in _OPENING:
-            depth += 1
-            deepest = max(deepest, depth)
-        elif piece in _CLOSING:
-            depth = max(depth - 1, 0)
+    for token in _tokens(query):
+        if token.kind == "PUNCT":
+            if token.text in OPENERS:
+                depth += 1
+                deepest = max(deepest, depth)
+            elif token.text in CLOSERS:
+                depth = max(depth - 1, 0)
     return deepest
 
 
 MAX_OPERATORS = 2_000
-"""The most operators and brackets a query may hold (outside strings, IRIs and comments).
+"""The most operators and brackets a query may hold (punctuation tokens of its code).
 
 pyoxigraph 0.5.13 builds and walks left-deep trees recursively, so long *flat* chains overflow its stack
 and take the whole process down just as deep nesting does (measured on the main thread: 10,000
 ``UNION``s, 7,000 ``+``, 10,000 ``&&``, 10,000 path steps, 3,000 ``BIND``s or ``MINUS``es all crash it).
-Every step of such a chain needs at least one of these marks, so a cap well below the smallest crash
-(≈ 6,000 marks) keeps every chain out of the engine. Full ``<IRIs>``, numbers and strings never count.
+Every step of such a chain needs at least one of these tokens, so a cap well below the smallest crash
+(≈ 6,000 on an 8 MiB stack; engine threads have 256 MiB) keeps every chain out of the engine. IRIs,
+names, numbers and strings never count.
 """
-_MARKS = r""""{3}|'{3}|"|'|#|&&|\|\||[(){}\[\].;,|/+*!^=<>-]"""
-_STRICT_MARKS = re.compile(r"""<[^<>"{}|^`\\\x00-\x20]*>|""" + _MARKS)
-_NARROW_MARKS = re.compile(r"""<[^<>"{}|^`\\\x00-\x20()\[\]#]*>|""" + _MARKS)
 
 
-def operator_count(query: str, *, stop_after: int | None = None) -> int:
-    """Operators and brackets outside strings, IRIs and comments (the worse of both readings of ``<``).
+def operator_count(query: str | Sequence[Token], *, stop_after: int | None = None) -> int:
+    """Punctuation tokens (operators and brackets) in the query's code.
 
     Counting stops once ``stop_after`` is exceeded (the answer is then ``stop_after + 1``).
     """
-    return max(_count_marks(query, _STRICT_MARKS, stop_after), _count_marks(query, _NARROW_MARKS, stop_after))
-
-
-def _count_marks(query: str, pattern: re.Pattern[str], stop_after: int | None) -> int:
     count = 0
-    for piece in _code_tokens(query, pattern):
-        if piece[0] != "<" or len(piece) == 1:
+    for token in _tokens(query):
+        if token.kind == "PUNCT":
             count += 1
             if stop_after is not None and count > stop_after:
                 break
     return count
 
 
-def leading_keyword(query: str) -> str | None:
-    """The first keyword after the prologue (PREFIX/BASE declarations and comments), upper-cased."""
-    tokens = iter(_code_tokens(query))
+RAW_LIMITS: dict[str, int] = {"({[": 20_000, "!+-^": 20_000, "|&/*": 20_000}
+"""A second bound on nesting and chains that reads no syntax at all: at most this many of these
+characters anywhere in the text (strings and comments included). Whatever the lexer might get wrong,
+no input can then nest or chain deeper than the engine threads' stack provably survives
+(docs/reliability.md, *Nesting*). A real query needs a fraction of this."""
+
+
+def check_raw_bounds(query: str) -> None:
+    """:raise 400: when the text holds more bracket or operator characters than :data:`RAW_LIMITS`."""
+    for chars, limit in RAW_LIMITS.items():
+        count = sum(query.count(c) for c in chars)
+        if count > limit:
+            shown = " ".join(chars)
+            raise BadRequest(
+                f"the query holds {count} of the characters {shown} (strings and comments included); "
+                f"the limit is {limit}.",
+                hint="Split it into smaller queries. These characters count inside IRIs and strings too: "
+                "write long lists of IRIs with PREFIX names (ex:a instead of <http://example.org/a>).",
+            )
+
+
+def _word(token: Token) -> str:
+    """The keyword-like part of a token: a NAME, or the prefix of a prefixed name (upper-cased)."""
+    if token.kind == "NAME":
+        return token.text.upper()
+    if token.kind == "PNAME":
+        return token.text.split(":", 1)[0].upper()
+    return ""
+
+
+_LEADING = sorted(QUERY_KEYWORDS | UPDATE_KEYWORDS, key=len, reverse=True)
+
+
+def leading_keyword(query: str | Sequence[Token]) -> str | None:
+    """The first keyword after the prologue (PREFIX/BASE declarations and comments), upper-cased.
+
+    Oxigraph reads keywords without a word boundary (``INSERTDATA``, ``SELECTDISTINCT``), so a word that
+    begins with a query or update keyword counts as that keyword.
+    """
+    tokens = iter(_tokens(query))
     for token in tokens:
-        upper = token.upper()
-        if upper == "PREFIX":
+        word = _word(token)
+        if word == "PREFIX":
             for name_or_iri in tokens:
-                if name_or_iri.startswith("<"):
+                if name_or_iri.kind == "IRI":
                     break
-        elif upper == "BASE":
+        elif word == "BASE":
             next(tokens, None)
-        elif token[0].isalpha():
-            return upper
+        elif word:
+            return next((k for k in _LEADING if word.startswith(k)), word if token.kind == "NAME" else None)
         else:
             return None
     return None
 
 
-def service_targets(query: str) -> list[str]:
-    """The endpoint IRIs (or a placeholder for a variable) after each ``SERVICE``, in either reading."""
-    return _service_targets(query, STRICT) + _service_targets(query, NARROW)
+def unescape_iri(token: Token) -> str:
+    """The IRI an ``IRIREF`` token denotes (its ``\\uXXXX`` / ``\\UXXXXXXXX`` escapes decoded)."""
+    return _UCHAR.sub(lambda m: chr(int(m.group(0)[2:], 16)), token.text[1:-1])
 
 
-def _service_targets(query: str, pattern: re.Pattern[str]) -> list[str]:
-    tokens = list(_code_tokens(query, pattern))
+_UCHAR = re.compile(r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}")
+_PN_LOCAL_ESCAPE = re.compile(r"\\(.)")
+GLUED_SERVICE = "(SERVICE written together with other characters)"
+OTHER_SERVICE = "(a variable or prefixed name)"
+
+
+def service_targets(query: str | Sequence[Token]) -> list[str]:
+    """The endpoint IRIs (or a placeholder for anything else) after each ``SERVICE``.
+
+    Oxigraph also reads ``SERVICE`` glued to what follows (``SERVICEex:x``, ``SERVICESILENTex:x``,
+    ``trueSERVICE<…>``), so every name or prefix that contains ``SERVICE`` counts as a call to an
+    endpoint the guard cannot name (refused).
+    """
+    tokens = _tokens(query)
     targets: list[str] = []
     for i, token in enumerate(tokens):
-        if token.upper() == "SERVICE":
-            following = [t for t in tokens[i + 1 : i + 3] if t.upper() != "SILENT"]
-            nxt = following[0] if following else ""
-            targets.append(nxt[1:-1] if nxt.startswith("<") else "(a variable or prefixed name)")
+        word = _word(token)
+        if "SERVICE" not in word:
+            continue
+        if word != "SERVICE" or token.kind != "NAME":
+            targets.append(GLUED_SERVICE)
+            continue
+        following = [t for t in tokens[i + 1 : i + 3] if t.text.upper() != "SILENT"]
+        nxt = following[0] if following else None
+        targets.append(unescape_iri(nxt) if nxt is not None and nxt.kind == "IRI" else OTHER_SERVICE)
     return targets
+
+
+MAX_STRING_GROWTH = 1 << 16
+"""How many times over a query may copy one string into another through ``BIND``/``AS`` chains.
+
+27 × ``BIND(CONCAT(?a, ?a) AS ?b)`` doubles a string 27 times: a 903-byte GET that took one worker to
+3.5 GB (issue 11). Each ``expr AS ?v`` that builds strings (CONCAT, REPLACE, ENCODE_FOR_URI, …) makes
+``?v`` as large as the sum of the variables it reads (REPLACE: their product); the guard follows those
+factors through the query and refuses one whose largest factor, times its longest string literal (at
+least 1 kB), exceeds :data:`MAX_STRING_BYTES`. What the text does not show (a huge GROUP_CONCAT) is
+left to the run-time memory budget."""
+MAX_STRING_BYTES = 64 << 20
+_STRING_BUILDERS = frozenset({"CONCAT", "REPLACE", "ENCODE_FOR_URI", "GROUP_CONCAT", "STRBEFORE", "STRAFTER"})
+
+
+def string_growth(query: str | Sequence[Token]) -> int:
+    """The largest factor by which ``expr AS ?var`` chains multiply a string (1 when nothing grows)."""
+    tokens = _tokens(query)
+    factors: dict[str, int] = {}
+    opens: list[int] = []
+    for i, token in enumerate(tokens):
+        if token.kind != "PUNCT" and not (token.kind == "NAME" and token.text.upper() == "AS"):
+            continue
+        if token.text == "(":
+            opens.append(i)
+        elif token.text == ")" and opens:
+            opens.pop()
+        elif token.kind == "NAME" and opens and i + 1 < len(tokens) and tokens[i + 1].kind == "VAR":
+            expression = tokens[opens[-1] + 1 : i]
+            names = {t.text.upper() for t in expression if t.kind == "NAME"}
+            if not names & _STRING_BUILDERS:
+                continue
+            reads = [factors.get(t.text[1:], 1) for t in expression if t.kind == "VAR"]
+            if "REPLACE" in names:
+                factor = 1
+                for read in reads:
+                    factor = min(factor * (read + 1), 1 << 62)
+            else:
+                factor = min(sum(reads) or 1, 1 << 62)
+            target = tokens[i + 1].text[1:]
+            factors[target] = max(factors.get(target, 1), factor)
+    return max(factors.values(), default=1)
+
+
+def check_string_growth(tokens: Sequence[Token]) -> None:
+    """:raise 400: when ``BIND``/``AS`` chains could build a string beyond :data:`MAX_STRING_BYTES`."""
+    growth = string_growth(tokens)
+    if growth <= 1:
+        return
+    longest = max((len(t.text) for t in tokens if t.kind == "STRING"), default=0)
+    estimate = growth * max(longest, 1024)
+    if estimate > MAX_STRING_BYTES:
+        raise BadRequest(
+            f"the query copies strings into each other {growth:,} times over (through BIND / AS); "
+            f"that could build strings of about {estimate:,} bytes, and the limit is {MAX_STRING_BYTES:,}.",
+            hint="Build long strings in the client, or compute fewer steps from the same variable.",
+        )
 
 
 def check_query(
     query: str, *, max_depth: int, allowed_services: Sequence[str] = (), max_operators: int = MAX_OPERATORS
-) -> None:
-    """The guard in front of the engine: depth, read-only, no outbound requests.
+) -> list[Token]:
+    """The guard in front of the engine: size of nesting and chains, read-only, no outbound requests.
 
-    :raise 400: when the query nests ``( ) { } [ ]`` deeper than ``max_depth``, or holds more than
-        ``max_operators`` operators and brackets (:data:`MAX_OPERATORS`).
+    Returns the query's tokens, for callers that read more of it (dataset clauses, the query form).
+
+    :raise 400: when the text holds more bracket/operator characters than :data:`RAW_LIMITS`, cannot be
+        lexed (the position is named), nests brackets deeper than ``max_depth``, or holds more than
+        ``max_operators`` operators and brackets (:data:`MAX_OPERATORS`), or visibly builds strings
+        beyond :data:`MAX_STRING_BYTES` (:func:`string_growth`).
     :raise 403: for an update sent as a query, or a ``SERVICE`` call to an endpoint not allow-listed.
     """
-    depth = nesting_depth(query)
-    if depth > max_depth:
-        raise BadRequest(
-            f"the query nests brackets {depth} levels deep; the limit is {max_depth}.",
-            hint="Flatten the query (fewer nested groups or sub-expressions).",
-        )
-    operators = operator_count(query, stop_after=max_operators)
-    if operators > max_operators:
-        raise BadRequest(
-            f"the query holds more than {max_operators} operators and brackets; the engine "
-            "cannot take chains that long.",
-            hint="Split it into smaller queries; long lists fit in VALUES with full <IRIs>.",
-        )
-    keyword = leading_keyword(query)
+    check_raw_bounds(query)
+    tokens: list[Token] = []
+    depth = operators = 0
+    for token in tokenize(
+        query
+    ):  # one pass, stopping at the first limit: a hostile text is never lexed whole
+        tokens.append(token)
+        if token.kind != "PUNCT":
+            continue
+        operators += 1
+        if operators > max_operators:
+            raise BadRequest(
+                f"the query holds more than {max_operators} operators and brackets; the engine "
+                "cannot take chains that long.",
+                hint="Split it into smaller queries; long lists fit in VALUES with full <IRIs>.",
+            )
+        if token.text in OPENERS:
+            depth += 1
+            if depth > max_depth:
+                raise BadRequest(
+                    f"the query nests brackets more than {max_depth} levels deep; the limit is {max_depth}.",
+                    hint="Flatten the query (fewer nested groups or sub-expressions).",
+                )
+        elif token.text in CLOSERS:
+            depth = max(depth - 1, 0)
+    check_string_growth(tokens)
+    keyword = leading_keyword(tokens)
     if keyword in UPDATE_KEYWORDS:
         raise ReadOnly(
             f"this endpoint is read-only: {keyword} is a SPARQL Update operation.",
             hint="The data is published from a validated build; it cannot be changed here.",
         )
-    for target in service_targets(query):
+    for target in service_targets(tokens):
         if target not in allowed_services:
             raise ReadOnly(
                 f"SERVICE <{target}> is refused: this endpoint calls no other endpoints.",
                 hint="Operators allow-list endpoints in BLACKJANUARY_ALLOWED_SERVICE_ENDPOINTS.",
             )
+    return tokens
 
 
-_PREFIX_DECLARATION = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>\s]*)>", re.IGNORECASE)
-_FROM_PREFIXED_NAME = re.compile(r"\bFROM\s+(?:NAMED\s+)?([A-Za-z][\w.-]*)?:([\w.-]*)", re.IGNORECASE)
-
-
-def dataset_clause_iris(query: str, base: str = "") -> list[str]:
+def dataset_clause_iris(query: str | Sequence[Token], base: str = "") -> list[str]:
     """The IRIs named in ``FROM`` / ``FROM NAMED`` clauses.
 
     Prefixed names are expanded with the query's ``PREFIX`` declarations; one whose prefix is not
     declared is returned as written, so the caller refuses it as a graph that is not ours.
 
     >>> dataset_clause_iris("PREFIX g: <http://x/graph/> SELECT * FROM g:data FROM NAMED <http://y> {}")
-    ['http://y', 'http://x/graph/data']
+    ['http://x/graph/data', 'http://y']
     >>> dataset_clause_iris("SELECT * FROM e:g { ?s ?p ?o }")
     ['e:g']
 
@@ -325,26 +406,27 @@ def dataset_clause_iris(query: str, base: str = "") -> list[str]:
     >>> dataset_clause_iris("SELECT * FROM <graph/data> {}", base="https://w3id.org/bj/sparql")
     ['https://w3id.org/bj/graph/data']
     """
-    tokens = list(_code_tokens(query))
+    tokens = _tokens(query)
+    namespaces: dict[str, str] = {}
     iris: list[str] = []
-    prefixed = False
     for i, token in enumerate(tokens):
-        upper = token.upper()
-        if upper == "BASE" and tokens[i + 1 : i + 2] and tokens[i + 1].startswith("<"):
-            base = urljoin(base, tokens[i + 1][1:-1])
-        elif upper == "FROM":
+        word = _word(token) if token.kind == "NAME" else ""
+        if word == "BASE" and i + 1 < len(tokens) and tokens[i + 1].kind == "IRI":
+            base = urljoin(base, unescape_iri(tokens[i + 1]))
+        elif word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2].kind == "IRI":
+            namespaces[tokens[i + 1].text[:-1]] = urljoin(base, unescape_iri(tokens[i + 2]))
+        elif word in ("FROM", "FROMNAMED"):
             following = tokens[i + 1 : i + 3]
-            if following and following[0].upper() == "NAMED":
+            if following and following[0].text.upper() == "NAMED":
                 following = following[1:]
-            if following and following[0].startswith("<"):
-                iris.append(urljoin(base, following[0][1:-1]))
-            elif following:
-                prefixed = True
-    if prefixed:
-        declared = _PREFIX_DECLARATION.finditer(query)
-        namespaces = {(m.group(1) or ""): urljoin(base, m.group(2)) for m in declared}
-        for match in _FROM_PREFIXED_NAME.finditer(query):
-            prefix, local = match.group(1) or "", match.group(2)
-            namespace = namespaces.get(prefix)
-            iris.append(namespace + local if namespace is not None else f"{prefix}:{local}")
+            if not following:
+                continue
+            target = following[0]
+            if target.kind == "IRI":
+                iris.append(urljoin(base, unescape_iri(target)))
+            elif target.kind == "PNAME":
+                prefix, local = target.text.split(":", 1)
+                namespace = namespaces.get(prefix)
+                local = _PN_LOCAL_ESCAPE.sub(r"\1", local)
+                iris.append(namespace + local if namespace is not None else target.text)
     return iris

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 from rdflib import Graph
 
 from blackjanuary.config import Settings
-from blackjanuary.errors import BadRequest, BuildError, NotAcceptable, QuerySyntaxError
+from blackjanuary.errors import BadGateway, BadRequest, BuildError, NotAcceptable, QuerySyntaxError
 from blackjanuary.formats import NQUADS, RDF_FORMATS, RESULT_FORMATS, Format
 from blackjanuary.manifest import MANIFEST_NAME, Manifest, read_manifest
-from blackjanuary.sparql import check_query, dataset_clause_iris
+from blackjanuary.sparql import check_query, dataset_clause_iris, leading_keyword, service_targets
+from blackjanuary.sparql_lexer import Token
 from blackjanuary.store import QueryOutcome, QueryType, Row, StoreInfo
 from blackjanuary.store.execution import Job, Runner
 from blackjanuary.store.patterns import TriplePattern, count_from, count_query, page_from, page_query
@@ -27,6 +28,7 @@ from blackjanuary.store.serialize import SelectWriter, boolean_result, graph_res
 from blackjanuary.vocab import Ours
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 COMMIT_BYTES = 256 * 1024
 """A result is sent only once it is complete or this large: errors before that get a proper status."""
@@ -66,7 +68,7 @@ class EmbeddedStore:
         for graph in sorted(store.named_graphs(), key=lambda g: g.value):
             counts[graph.value] = sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
         self.info = StoreInfo(version=version, backend="embedded", graph_triples=counts)
-        self.runner = runner or Runner()
+        self.runner = runner or Runner(memory_budget=settings.query_memory_budget)
 
     # Construction -----------------------------------------------------------------------------------
     @classmethod
@@ -101,7 +103,7 @@ class EmbeddedStore:
         )
 
     def _dataset_options(
-        self, query: str, default_graph_uris: Sequence[str], named_graph_uris: Sequence[str]
+        self, tokens: list[Token], default_graph_uris: Sequence[str], named_graph_uris: Sequence[str]
     ) -> dict[str, Any]:
         known = set(self.info.graph_triples)
         for iri in default_graph_uris:
@@ -111,7 +113,7 @@ class EmbeddedStore:
             if iri not in known:
                 raise self._unknown_graph(iri, "named-graph-uri")
         if not default_graph_uris and not named_graph_uris:
-            if dataset_clause_iris(query, self.query_base):
+            if dataset_clause_iris(tokens, self.query_base):
                 return {}  # the query's own FROM / FROM NAMED define its dataset
             return {"use_default_graph_as_union": True}
         return {
@@ -119,13 +121,18 @@ class EmbeddedStore:
             "named_graphs": [ox.NamedNode(g) for g in named_graph_uris],
         }
 
-    def _evaluate(self, query: str, options: dict[str, Any]) -> Any:
-        check_query(
+    def _check(self, query: str) -> list[Token]:
+        return check_query(
             query,
             max_depth=self.settings.max_query_depth,
             allowed_services=self.settings.allowed_service_endpoints,
         )
-        for iri in dataset_clause_iris(query, self.query_base):
+
+    def _evaluate(self, query: str, options: dict[str, Any], tokens: list[Token] | None = None) -> Any:
+        """Run ``query`` (guarded here, unless the caller passes the tokens its own guard returned)."""
+        if tokens is None:
+            tokens = self._check(query)
+        for iri in dataset_clause_iris(tokens, self.query_base):
             if iri not in self.info.graph_triples:
                 raise self._unknown_graph(iri, "FROM")
         try:
@@ -168,7 +175,9 @@ class EmbeddedStore:
                 rows.append({k: to_rdflib(v) for k, v in zip(names, solution, strict=True) if v is not None})
             return rows
 
-        return self.runner.call(run, timeout=self._timeout(timeout), description=query[:200])
+        return self.runner.call(
+            _service_errors(run, query), timeout=self._timeout(timeout), description=query[:200]
+        )
 
     def ask(self, query: str, *, timeout: float | None = None) -> bool:
         def run(job: Job) -> bool:
@@ -177,7 +186,9 @@ class EmbeddedStore:
                 raise BadRequest("ask() needs an ASK query.")
             return bool(result)
 
-        return self.runner.call(run, timeout=self._timeout(timeout), description=query[:200])
+        return self.runner.call(
+            _service_errors(run, query), timeout=self._timeout(timeout), description=query[:200]
+        )
 
     def construct(self, query: str, *, timeout: float | None = None) -> Graph:
         def run(job: Job) -> Graph:
@@ -193,7 +204,9 @@ class EmbeddedStore:
                 graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
             return graph
 
-        return self.runner.call(run, timeout=self._timeout(timeout), description=query[:200])
+        return self.runner.call(
+            _service_errors(run, query), timeout=self._timeout(timeout), description=query[:200]
+        )
 
     def execute(
         self,
@@ -208,11 +221,12 @@ class EmbeddedStore:
         """Run a read query for the protocol; ``max_results`` (default: the settings') caps rows/triples."""
         limit = self.settings.max_results if max_results is None else max_results
         wanted = [accept] if isinstance(accept, Format) else list(accept)
-        options = self._dataset_options(query, default_graph_uris, named_graph_uris)
+        tokens = self._check(query)  # before anything else reads the text (the dataset clauses below)
+        options = self._dataset_options(tokens, default_graph_uris, named_graph_uris)
         prefixes = self.ours.prefixes()
 
         def produce(job: Job) -> None:
-            result = self._evaluate(query, options)
+            result = self._evaluate(query, options, tokens)
             if isinstance(result, ox.QuerySolutions):
                 fmt = _pick(wanted, RESULT_FORMATS, "SELECT")
                 job.begin(("SELECT", fmt))
@@ -222,7 +236,7 @@ class EmbeddedStore:
                 job.begin(("ASK", fmt))
                 job.end(boolean_result(fmt, bool(result)))
             else:
-                query_type: QueryType = "DESCRIBE" if _is_describe(query) else "CONSTRUCT"
+                query_type: QueryType = "DESCRIBE" if leading_keyword(tokens) == "DESCRIBE" else "CONSTRUCT"
                 fmt = _pick(wanted, RDF_FORMATS, query_type)
                 job.begin((query_type, fmt))
                 triples = []
@@ -235,7 +249,9 @@ class EmbeddedStore:
                 job.end(graph_result(fmt, triples, prefixes))
 
         timeout_s = self._timeout(timeout)
-        (query_type, fmt), chunks = self.runner.stream(produce, timeout=timeout_s, description=query[:200])
+        (query_type, fmt), chunks = self.runner.stream(
+            _service_errors(produce, query), timeout=timeout_s, description=query[:200]
+        )
         return QueryOutcome(query_type=query_type, format=fmt, chunks=chunks)
 
     # Triple pattern lookups (Triple Pattern Fragments: web/fragments.py) ------------------------------
@@ -270,10 +286,25 @@ class EmbeddedStore:
         return None
 
 
-def _is_describe(query: str) -> bool:
-    from blackjanuary.sparql import leading_keyword
+def _service_errors(function: Callable[[Job], T], query: str) -> Callable[[Job], T]:
+    """``function``, with a failing allow-listed SERVICE call turned into a 502 (not a 500).
 
-    return leading_keyword(query) == "DESCRIBE"
+    The engine reports a refused, reset or unreachable endpoint as an ``OSError`` (engine threads may
+    not open sockets at all, see :mod:`blackjanuary.store.no_network`) or a ``RuntimeError``.
+    """
+
+    def wrapped(job: Job) -> T:
+        try:
+            return function(job)
+        except (OSError, RuntimeError) as exc:
+            if not service_targets(query):
+                raise
+            raise BadGateway(
+                f"the query's SERVICE call failed: {exc}.",
+                hint="This server's engine opens no network connections; SERVICE SILENT skips the call.",
+            ) from None
+
+    return wrapped
 
 
 def _pick(wanted: Sequence[Format], offered: Sequence[Format], query_type: str) -> Format:

@@ -6,12 +6,19 @@ product) in time. An operator that must see all its input before the first row (
 over a huge join) cannot be interrupted from Python: the request is still answered 503 on time (the
 caller stops waiting), the thread keeps burning one core, and the watchdog reports it through
 ``on_stuck`` — under gunicorn that restarts the worker process (see docs/adr/0002-query-execution.md).
+
+Engine threads deny themselves the network when they start (:mod:`blackjanuary.store.no_network`): even a
+``SERVICE`` the guard were fooled into letting through cannot open a connection.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import platform
 import queue
+import sys
 import threading
 import time
 import traceback
@@ -19,7 +26,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from blackjanuary.errors import QueryTimeout
+from blackjanuary.errors import QueryTimeout, ServiceUnavailable
+from blackjanuary.store.no_network import deny_network
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +35,33 @@ ENGINE_STACK_BYTES = 256 * 1024 * 1024
 """Stack of each engine thread (virtual; only touched pages cost memory). Oxigraph's parser and
 evaluator recurse once per nested group, operator or chained pattern; with the default 8 MiB a few
 thousand crash the whole process (SIGSEGV). 256 MiB gives a wide margin over what
-:func:`blackjanuary.sparql.check_query` lets through."""
+:func:`blackjanuary.sparql.check_query` lets through (depth 200, 2,000 operators), and holds even what
+its raw character bound admits if the lexer were wrong: 20,000 nested groups or a 20,000-step unary or
+binary chain run (tested at the bound in tests/test_sparql_safety.py), 100,000 crash."""
 
 META, CHUNK, ERROR, DONE, WHOLE = "meta", "chunk", "error", "done", "whole"
+WATCH_EVERY = 0.1
+"""Seconds between two looks of the watchdog at memory (deadlines: every fifth look)."""
+MEMORY_GRACE = 0.5
+"""Seconds a query stopped for memory has to let go before the worker is recycled."""
+
+
+def _statm(field_: int) -> int:
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[field_]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def resident_bytes() -> int:
+    """This process's resident memory (``/proc/self/statm``; 0 where there is none)."""
+    return _statm(1)
+
+
+def address_space_bytes() -> int:
+    """This process's virtual size (engine thread stacks included; 0 where unknown)."""
+    return _statm(0)
 
 
 class Cancelled(Exception):  # noqa: N818 - a signal between threads, not an error to report
@@ -46,6 +78,8 @@ class Job:
     items: queue.Queue[tuple[str, Any]] = field(default_factory=lambda: queue.Queue(maxsize=16))
     cancelled: threading.Event = field(default_factory=threading.Event)
     started: float | None = None
+    resident_at_start: int = 0
+    """The process's resident memory when the job started (the memory budget counts from there)."""
     _meta: Any = None
     _pending: list[bytes] = field(default_factory=list)
     _streaming: bool = False
@@ -115,28 +149,57 @@ class Runner:
     """A fixed pool of daemon threads that run :class:`Job` producers, watched for runaways."""
 
     def __init__(
-        self, threads: int = 8, *, grace: float = 5.0, on_stuck: Callable[[Job], None] | None = None
+        self,
+        threads: int = 8,
+        *,
+        grace: float = 5.0,
+        on_stuck: Callable[[Job], None] | None = None,
+        no_network: bool = True,
+        memory_budget: int | None = None,
     ) -> None:
         self._jobs: queue.SimpleQueue[Job] = queue.SimpleQueue()
+        self._no_network = no_network
+        self._filtered: list[bool] = []
+        self._started = threading.Barrier(threads + 1)
         self._running: set[Job] = set()
         self._lock = threading.Lock()
         self._grace = grace
         self.on_stuck = on_stuck
         self._reported: set[int] = set()
+        self.memory_budget = memory_budget
+        self._over_budget: dict[int, float] = {}
         previous = threading.stack_size(ENGINE_STACK_BYTES)
         try:
             for n in range(threads):
                 threading.Thread(target=self._work, name=f"engine-{n}", daemon=True).start()
         finally:
             threading.stack_size(previous)
+        self._started.wait()
+        if no_network and not self.network_denied:
+            log.warning(
+                "engine threads could not deny themselves the network (%s/%s, seccomp unavailable); "
+                "only the query guard keeps SERVICE calls out",
+                sys.platform,
+                platform.machine(),
+            )
         threading.Thread(target=self._watch, name="engine-watchdog", daemon=True).start()
 
+    @property
+    def network_denied(self) -> bool:
+        """Every engine thread runs under the no-network seccomp filter (:mod:`.no_network`)."""
+        return bool(self._filtered) and all(self._filtered)
+
     def _work(self) -> None:
+        if self._no_network:
+            self._filtered.append(deny_network())
+        self._started.wait()
         while True:
             job = self._jobs.get()
             if job.cancelled.is_set() or time.monotonic() > job.deadline:
                 continue
             job.started = time.monotonic()
+            if self.memory_budget is not None:
+                job.resident_at_start = resident_bytes()
             with self._lock:
                 self._running.add(job)
             try:
@@ -154,20 +217,58 @@ class Runner:
                     self._running.discard(job)
 
     def _watch(self) -> None:
+        tick = 0
         while True:
-            time.sleep(0.5)
+            time.sleep(WATCH_EVERY)
+            tick += 1
+            if self.memory_budget is not None:
+                self._check_memory()
+            if tick % 5:
+                continue
             now = time.monotonic()
             with self._lock:
                 stuck = [
                     j for j in self._running if now > j.deadline + self._grace and id(j) not in self._reported
                 ]
             for job in stuck:
-                self._reported.add(id(job))
-                log.error(
-                    "engine thread stuck %.1f s past its deadline in %s", now - job.deadline, job.description
+                self._report(job, f"engine thread stuck {now - job.deadline:.1f} s past its deadline")
+
+    def _report(self, job: Job, why: str) -> None:
+        if id(job) in self._reported:
+            return
+        self._reported.add(id(job))
+        log.error("%s in %s", why, job.description)
+        if self.on_stuck is not None:
+            self.on_stuck(job)
+
+    def _check_memory(self) -> None:
+        """Past the budget, stop every running query (503 now); one that will not stop recycles us."""
+        assert self.memory_budget is not None
+        now = time.monotonic()
+        with self._lock:
+            running = list(self._running)
+        if not running:
+            return
+        # Growth since the earliest running query started: what the queries in flight have added.
+        over = resident_bytes() - min(j.resident_at_start for j in running) > self.memory_budget
+        for job in running:
+            stopped_at = self._over_budget.get(id(job))
+            if stopped_at is None and over:
+                self._over_budget[id(job)] = now
+                job.cancelled.set()
+                error = ServiceUnavailable(
+                    f"the query needed more memory than this server gives one query (about "
+                    f"{self.memory_budget >> 20} MiB) and was stopped.",
+                    hint="Narrow it down (more specific patterns, a LIMIT, no GROUP_CONCAT over everything).",
                 )
-                if self.on_stuck is not None:
-                    self.on_stuck(job)
+                with contextlib.suppress(queue.Full):
+                    job.items.put_nowait((ERROR, error))
+            elif stopped_at is not None and now - stopped_at > MEMORY_GRACE:
+                self._report(job, "engine thread over the memory budget does not stop")
+        with self._lock:
+            alive = {id(j) for j in self._running}
+        for key in [k for k in self._over_budget if k not in alive]:
+            del self._over_budget[key]
 
     def busy(self) -> int:
         with self._lock:

@@ -36,7 +36,7 @@ class PersistentStore(EmbeddedStore):
         self.settings = settings
         self.ours = Ours(settings.base_iri)
         self.info = info
-        self.runner = runner or Runner()
+        self.runner = runner or Runner(memory_budget=settings.query_memory_budget)
 
     @classmethod
     def open(cls, path: Path, settings: Settings) -> PersistentStore:
