@@ -3,7 +3,7 @@
 Every stored copy is counted: the key (a query may be a megabyte), the body, its gzipped twin and the
 replayable response the middleware keeps. The budget (``BLACKJANUARY_CACHE_BYTES``) is per worker
 process; ``cachetools.LRUCache`` with a ``getsizeof`` does the accounting and the eviction
-(``docs/adr/0003-sec-limits-bounded-work.md``).
+(``docs/adr/0004-bounded-work-at-the-web-layer.md``).
 
 >>> cache = ResultCache(capacity=4, max_bytes=40_000)
 >>> cache.put("q", CachedResult(b"x" * 3_000, "text/csv", "csv", "SELECT", b"y" * 1_000))
