@@ -72,6 +72,7 @@ run: build
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench setup.py
 	$(BIN)/ruff format --check src tests bench setup.py
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests bench
@@ -80,6 +81,7 @@ format: $(STAMP)
 test: $(TESTING) system-deps js-deps
 	$(BIN)/ruff check src tests bench setup.py
 	$(BIN)/ruff format --check src tests bench setup.py
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -m "not slow"
 
 # The W3C suites (tests/conformance/): run them all and write docs/conformance.md from the results.

@@ -132,7 +132,7 @@ def build(settings: Settings, *, show_progress: bool | None = None) -> BuildResu
                     for q in ox.parse(path=str(nq_path), format=ox.RdfFormat.N_QUADS)
                     if q.graph_name == meta_graph
                 ]
-                description = void.describe(meta, triples, files, ours)  # type: ignore[arg-type]
+                description = void.describe(meta, triples, files, ours)
                 _write(tmp / VOID_NAME, void.turtle(description, ours))
                 graphs = {name: stats.graphs.get(name, 0) for name in graph_names}
                 manifest = Manifest(

@@ -25,7 +25,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from json.encoder import encode_basestring as _encode_string  # type: ignore[attr-defined]
+from json.encoder import encode_basestring as _encode_string
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -181,12 +181,12 @@ def _tidy_copy(source: Path, target: Path) -> None:
 
 
 def _triples(path: Path) -> Iterator[ox.Triple]:
-    yield from ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES)  # type: ignore[misc]
+    yield from ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES)
 
 
 def _quads(graph_files: list[tuple[str, Path]]) -> Iterator[ox.Quad]:
     for _, path in graph_files:
-        yield from ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS)  # type: ignore[misc]
+        yield from ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS)
 
 
 def _subject_batches(triples: Iterator[ox.Triple], size: int) -> Iterator[list[ox.Triple]]:

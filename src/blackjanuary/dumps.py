@@ -78,7 +78,10 @@ def iter_quads(dataset: Dataset, base_iri: str, graph_names: Iterable[str]) -> I
         skolem = skolem_map(graph, f"{base_iri}{SKOLEM_SEGMENT}{segment}/")
         g = ox.NamedNode(name)
         for s, p, o in graph:
-            yield ox.Quad(to_ox_term(s, skolem), to_ox_term(p, skolem), to_ox_term(o, skolem), g)
+            # a subject or predicate is never a literal in an rdflib graph parsed from RDF
+            subject: Any = to_ox_term(s, skolem)
+            predicate: Any = to_ox_term(p, skolem)
+            yield ox.Quad(subject, predicate, to_ox_term(o, skolem), g)
 
 
 def sorted_quads(dataset: Dataset, base_iri: str, graph_names: Iterable[str]) -> list[ox.Quad]:
@@ -111,8 +114,8 @@ def serialize(
     if fmt.name == TRIG.name:
         by_graph = sorted(quads, key=lambda q: (str(q.graph_name), _nquads_line(q)))
         used = used_prefixes(prefixes, by_graph)
-        return tidy_prefixes(ox.serialize(by_graph, format=ox_format, prefixes=used))
-    data = ox.serialize(triples, format=ox_format, prefixes=used_prefixes(prefixes, triples))
+        return tidy_prefixes(ox.serialize(by_graph, format=ox_format, prefixes=used) or b"")
+    data = ox.serialize(triples, format=ox_format, prefixes=used_prefixes(prefixes, triples)) or b""
     return tidy_prefixes(data) if fmt.name == TURTLE.name else data
 
 
@@ -127,7 +130,7 @@ def tidy_prefixes(data: bytes) -> bytes:
 
 def jsonld(triples: Sequence[ox.Triple], prefixes: dict[str, str]) -> bytes:
     """Compact-IRI JSON-LD: pyoxigraph's expanded output with a prefix ``@context`` applied."""
-    expanded = json.loads(ox.serialize(triples, format=ox.RdfFormat.JSON_LD))
+    expanded = json.loads(ox.serialize(triples, format=ox.RdfFormat.JSON_LD) or b"[]")
     context = used_prefixes(prefixes, triples)
     compactor = _Compactor(context)
     nodes = [compactor.node(n) for n in (expanded if isinstance(expanded, list) else [expanded])]

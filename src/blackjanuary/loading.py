@@ -133,7 +133,7 @@ def load_store(dist: Path, target: Path) -> LoadReport:
 
 def count_graphs(store: ox.Store) -> dict[str, int]:
     query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-    return {row["g"].value: int(row["n"].value) for row in store.query(query)}  # type: ignore[union-attr,index]
+    return {row["g"].value: int(row["n"].value) for row in store.query(query)}  # type: ignore[union-attr]
 
 
 def _check_counts(counts: dict[str, int], manifest: Manifest, path: Path) -> None:
@@ -321,7 +321,7 @@ def _check_remote(endpoint_url: str, manifest: Manifest, path: Path, timeout: fl
     query = (
         f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }} GROUP BY ?g"
     )
-    counts = {row["g"].value: int(row["n"].value) for row in _query_json(endpoint_url, query, timeout)}  # type: ignore[index]
+    counts = {row["g"].value: int(row["n"].value) for row in _query_json(endpoint_url, query, timeout)}
     if counts != manifest.graphs:
         raise LoadError(
             f"{endpoint_url} holds {counts} after the load, not the manifest's {manifest.graphs}; "
@@ -344,7 +344,7 @@ def _check_wkt(endpoint_url: str, path: Path, timeout: float) -> None:
         f"SELECT ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o FILTER(datatype(?o) = <{virtuoso.GEOMETRY}>) }} }}"
     )
     read = {
-        (row["s"].value, row["p"].value, virtuoso.wkt_literal(row["o"].value).value)  # type: ignore[index]
+        (row["s"].value, row["p"].value, virtuoso.wkt_literal(row["o"].value).value)
         for row in _query_json(endpoint_url, query, timeout)
     }
     lost = sorted(written - read)

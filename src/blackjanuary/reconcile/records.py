@@ -16,7 +16,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from blackjanuary.vocab import WD, WGS84, Ours
+from blackjanuary.vocab import WD, WGS84, Ours, sorted_nodes
 
 LANGUAGES: tuple[str, ...] = ("en", "de", "az", "ru")
 """The four label languages; the first is the default when a client names none of them."""
@@ -140,5 +140,5 @@ def _entity(graph: Graph, subject: URIRef, key: str) -> Entity:
         qid=qid,
         lat=_as_float(graph.value(subject, WGS84.lat)),
         lon=_as_float(graph.value(subject, WGS84.long)),
-        values={p: tuple(sorted(objs)) for p, objs in sorted(values.items())},
+        values={p: tuple(sorted_nodes(objs)) for p, objs in sorted(values.items())},
     )

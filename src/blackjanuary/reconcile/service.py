@@ -19,7 +19,7 @@ from blackjanuary.exports.facts import plain_graph
 from blackjanuary.reconcile.index import NameIndex
 from blackjanuary.reconcile.limits import ReconcileLimits, shown
 from blackjanuary.reconcile.records import ConstructSource, Entity, entities_from_graph, graph_from_store
-from blackjanuary.vocab import Ours
+from blackjanuary.vocab import Ours, sorted_nodes
 
 MAX_BATCH = ReconcileLimits.max_batch
 """Most queries (or ids) one request may carry; more is a 413."""
@@ -46,7 +46,7 @@ def index_from_graph(graph: Graph, ours: Ours, *, version: str = "") -> NameInde
 
 def _labels(graph: Graph, iri: str) -> dict[str, str]:
     out: dict[str, str] = {}
-    for obj in sorted(graph.objects(URIRef(iri), RDFS.label)):
+    for obj in sorted_nodes(graph.objects(URIRef(iri), RDFS.label)):
         if isinstance(obj, Literal):
             out.setdefault(obj.language or "", str(obj))
     return out

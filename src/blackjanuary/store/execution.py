@@ -24,12 +24,14 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from blackjanuary.errors import QueryTimeout, ServiceUnavailable
 from blackjanuary.store.no_network import deny_network
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 ENGINE_STACK_BYTES = 256 * 1024 * 1024
 """Stack of each engine thread (virtual; only touched pages cost memory). Oxigraph's parser and
@@ -291,7 +293,7 @@ class Runner:
             job.cancelled.set()
             raise _timeout_error(job, timeout) from None
 
-    def call(self, function: Callable[[Job], Any], *, timeout: float, description: str) -> Any:
+    def call(self, function: Callable[[Job], T], *, timeout: float, description: str) -> T:
         """Run ``function(job)`` in the pool and return its value; errors and timeouts re-raise here."""
 
         def produce(job: Job) -> None:
@@ -301,7 +303,7 @@ class Runner:
         kind, payload = self.receive(job, timeout)
         if kind == ERROR:
             raise payload
-        return payload
+        return cast(T, payload)  # what ``function`` returned, handed over through the job's queue
 
     def stream(
         self, produce: Callable[[Job], None], *, timeout: float, description: str

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -57,7 +58,7 @@ class TriplePattern:
             for name, term in zip(_VARIABLES, self.terms, strict=True)
         )
 
-    def triple(self, row: Sequence[object]) -> ox.Triple:
+    def triple(self, row: Sequence[Any]) -> ox.Triple:
         """The matched triple from a row of :func:`page_query` (the free positions, in order)."""
         values = iter(row)
         s, p, o = (next(values) if term is None else term for term in self.terms)

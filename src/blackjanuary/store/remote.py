@@ -129,11 +129,7 @@ class RemoteStore:
         counted = self._select_raw(
             "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", dataset=False
         )
-        counts = {
-            str(r["g"]): int(r["n"].toPython())
-            for r in counted  # type: ignore[union-attr]
-            if str(r["g"]).startswith(self.base_iri)
-        }
+        counts = {str(r["g"]): int(str(r["n"])) for r in counted if str(r["g"]).startswith(self.base_iri)}
         foreign = sorted(str(r["g"]) for r in counted if not str(r["g"]).startswith(self.base_iri))
         if not counts:
             raise ServiceUnavailable(

@@ -61,7 +61,7 @@ def to_rdflib(term: object) -> Node:
 
 # Row writers -------------------------------------------------------------------------------------------
 
-_quote = json.encoder.encode_basestring  # type: ignore[attr-defined]  # C-accelerated, keeps non-ASCII
+_quote = json.encoder.encode_basestring  # C-accelerated, keeps non-ASCII
 
 
 def _json_term(term: object) -> str:
@@ -201,7 +201,7 @@ def graph_result(fmt: Format, triples: Sequence[ox.Triple], prefixes: dict[str, 
     rdf_format = RDF_FORMAT_OF[fmt.name]
     if fmt is RDFXML:
         triples = [ox.Triple(_xml_node(t.subject), t.predicate, _xml_node(t.object)) for t in triples]  # type: ignore[arg-type]
-    items: Iterable[ox.Triple | ox.Quad] = triples
+    items: Iterable[ox.Triple] | Iterable[ox.Quad] = triples
     if fmt.kind == "dataset":
         items = (ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
     use_prefixes = used_prefixes(prefixes, triples) if fmt in (TURTLE, TRIG, RDFXML) else None

@@ -107,4 +107,6 @@ def asset(name: str) -> Response:
     response.headers["Cache-Control"] = IMMUTABLE
     response.headers["Vary"] = "Accept-Encoding"
     response.set_etag(found.digest + ("-gzip" if wants_gzip else ""))
-    return response.make_conditional(request)
+    conditional = response.make_conditional(request)
+    assert isinstance(conditional, Response)  # make_conditional returns the response itself
+    return conditional

@@ -106,7 +106,9 @@ def _format_param(value: str, offers: tuple[Format, ...]) -> list[Format]:
 
 
 def _cache() -> ResultCache:
-    return current_app.extensions[CACHE_KEY]
+    cache = current_app.extensions[CACHE_KEY]
+    assert isinstance(cache, ResultCache)
+    return cache
 
 
 def _wants_gzip(environ: dict[str, object]) -> bool:
@@ -206,7 +208,7 @@ def sparql() -> Response:
 
 @lru_cache(maxsize=8)
 def _takes_max_results(store_type: type) -> bool:
-    return "max_results" in inspect.signature(store_type.execute).parameters
+    return "max_results" in inspect.signature(getattr(store_type, "execute")).parameters  # noqa: B009
 
 
 def _execute(

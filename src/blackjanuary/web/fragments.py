@@ -107,6 +107,7 @@ def _counts() -> CountCache:
     cache_ = current_app.extensions.get(_COUNTS_KEY)
     if cache_ is None:
         cache_ = current_app.extensions.setdefault(_COUNTS_KEY, CountCache())
+    assert isinstance(cache_, CountCache)
     return cache_
 
 
@@ -262,13 +263,13 @@ def serialize(fmt: Format, data: list[ox.Triple], meta: list[ox.Triple], page_ir
         if fmt is NQUADS:
             return ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
         return tidy_prefixes(
-            ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=used_prefixes(known, quads))
+            ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=used_prefixes(known, quads)) or b""
         )
     triples = data + meta
     if fmt is NTRIPLES:
         return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
     return tidy_prefixes(
-        ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=used_prefixes(known, triples))
+        ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=used_prefixes(known, triples)) or b""
     )
 
 
@@ -301,6 +302,7 @@ def fragment() -> Response:
     count = max(count, (page - 1) * PAGE_SIZE + len(data) + (1 if more else 0))
     meta = metadata(base, page_iri, raw, pattern, page, count, more)
 
+    body: str | bytes
     if fmt is HTML:
         body = html(data, raw, pattern, page, count, exact, more, base)
     else:

@@ -90,7 +90,8 @@ class Frame:
 
 @lru_cache(maxsize=1)
 def basemap() -> dict[str, object]:
-    return json.loads(BASEMAP.read_text(encoding="utf-8"))
+    data: dict[str, object] = json.loads(BASEMAP.read_text(encoding="utf-8"))
+    return data
 
 
 def close_frame(places: list[Place], focus: Place) -> Frame:

@@ -31,7 +31,8 @@ _CONVERTER = re.compile(r"<(?:[a-z_]+:)?([a-z_]+)>")
 def load_spec() -> dict[str, Any]:
     """The OpenAPI description shipped with the package (parsed once)."""
     text = resources.files("blackjanuary.web").joinpath("openapi.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    spec: dict[str, Any] = json.loads(text)
+    return spec
 
 
 def spec_for(base_url: str) -> dict[str, Any]:

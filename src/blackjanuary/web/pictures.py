@@ -86,8 +86,9 @@ def _all_labels(store: Store, ontology_graph: str) -> dict[str, list[Literal]]:
     )
     found: dict[str, list[Literal]] = {}
     for row in rows:
-        if isinstance(row.get("l"), Literal) and row["l"] not in found.get(str(row["p"]), []):
-            found.setdefault(str(row["p"]), []).append(row["l"])
+        label = row.get("l")
+        if isinstance(label, Literal) and label not in found.get(str(row["p"]), []):
+            found.setdefault(str(row["p"]), []).append(label)
     return found
 
 
@@ -123,8 +124,9 @@ def places(store: Store, iris: Iris, lang: str) -> list[Place]:
             except (KeyError, TypeError, ValueError):
                 continue
             entry = found.setdefault(str(row["s"]), (str(row["s"]), lat, long, []))
-            if isinstance(row.get("l"), Literal):
-                entry[3].append(row["l"])
+            label = row.get("l")
+            if isinstance(label, Literal):
+                entry[3].append(label)
         return list(found.values())
 
     return [

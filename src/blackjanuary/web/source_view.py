@@ -246,10 +246,10 @@ def source_view(
     rows, labels = facts(store, source)
     labeller = Labeller(labels, iris, lang)
     for row in rows:
-        view = views.get(str(row.get("sent")))
-        if view is None:
+        found = views.get(str(row.get("sent")))
+        if found is None:
             continue
-        view.facts.append(
+        found.facts.append(
             FactView(
                 labeller.value(row["subj"]),
                 labeller.value(row["pred"]),
