@@ -19,9 +19,8 @@ Turtle and N-Triples, which have no graphs, carry all three in one graph, as the
 allows. Browsers get an HTML view with the search form. Every representation is cached per data
 version (``ETag``, ``Cache-Control``) like the other documents of a build.
 
-The fragment IRIs are the URLs the client used (scheme, host and port of the request), since clients
-follow the controls: a fragment that named ``https://w3id.org/…`` would send a client on a test host
-to the production site.
+The fragment IRIs start with the deployment's public URL (``serve`` fills it with its own address), since
+clients follow the controls; the request's ``Host`` header never decides them.
 """
 
 from __future__ import annotations
@@ -45,6 +44,7 @@ from blackjanuary.vocab import Ours
 from blackjanuary.web.context import cache, page_context, settings, store, version
 from blackjanuary.web.fragment_terms import POSITIONS, parse_page, parse_pattern
 from blackjanuary.web.http import finish
+from blackjanuary.web.public_url import absolute
 
 bp = Blueprint("fragments", __name__)
 
@@ -137,15 +137,9 @@ def count_matches(pattern: TriplePattern) -> tuple[int, bool]:
 
 # URLs ----------------------------------------------------------------------------------------------------
 def fragments_base() -> str:
-    """``http(s)://host[:port]/fragments`` as the client reached us (the base IRI if that is not an IRI)."""
-    root = request.host_url
-    try:
-        ox.NamedNode(root)
-    except ValueError:
-        root = ""
-    if not request.host or not root:  # werkzeug empties a Host header it cannot use
-        root = settings().base_iri
-    return root + "fragments"
+    """``{public URL}fragments``: clients follow the controls, so they must name this deployment, and
+    never a host the request's ``Host`` header made up (see :mod:`blackjanuary.web.public_url`)."""
+    return absolute("fragments")
 
 
 def fragment_url(base: str, raw: dict[str, str], page: int = 1) -> str:
