@@ -141,7 +141,10 @@ class PageCacheMiddleware:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         if self.cache.max_bytes <= 0 or environ.get("REQUEST_METHOD") != "GET":
             return self.app(environ, start_response)  # type: ignore[no-any-return]
-        key = self.key(environ)
+        try:
+            key = self.key(environ)
+        except Exception:  # noqa: BLE001 - no version (a remote engine down): the app answers, uncached
+            return self.app(environ, start_response)  # type: ignore[no-any-return]
         hit = self.cache.get(key)
         if hit is not None:
             if_none_match = environ.get("HTTP_IF_NONE_MATCH")
