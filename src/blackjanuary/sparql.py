@@ -387,6 +387,24 @@ def check_query(
     return tokens
 
 
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def _resolve(base: str, iri: str) -> str:
+    """``iri`` resolved against ``base`` (RFC 3986); an absolute IRI, or one the resolver cannot read
+    (``http://x]y``), stays as written: the caller refuses it as a graph that is not ours.
+
+    >>> _resolve("http://x/a/b", "../c"), _resolve("http://x/", "urn:x"), _resolve("", "http://w]3.org/")
+    ('http://x/c', 'urn:x', 'http://w]3.org/')
+    """
+    if _SCHEME.match(iri):
+        return iri
+    try:
+        return urljoin(base, iri)
+    except ValueError:
+        return iri
+
+
 def dataset_clause_iris(query: str | Sequence[Token], base: str = "") -> list[str]:
     """The IRIs named in ``FROM`` / ``FROM NAMED`` clauses.
 
@@ -412,9 +430,9 @@ def dataset_clause_iris(query: str | Sequence[Token], base: str = "") -> list[st
     for i, token in enumerate(tokens):
         word = _word(token) if token.kind == "NAME" else ""
         if word == "BASE" and i + 1 < len(tokens) and tokens[i + 1].kind == "IRI":
-            base = urljoin(base, unescape_iri(tokens[i + 1]))
+            base = _resolve(base, unescape_iri(tokens[i + 1]))
         elif word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2].kind == "IRI":
-            namespaces[tokens[i + 1].text[:-1]] = urljoin(base, unescape_iri(tokens[i + 2]))
+            namespaces[tokens[i + 1].text[:-1]] = _resolve(base, unescape_iri(tokens[i + 2]))
         elif word in ("FROM", "FROMNAMED"):
             following = tokens[i + 1 : i + 3]
             if following and following[0].text.upper() == "NAMED":
@@ -423,7 +441,7 @@ def dataset_clause_iris(query: str | Sequence[Token], base: str = "") -> list[st
                 continue
             target = following[0]
             if target.kind == "IRI":
-                iris.append(urljoin(base, unescape_iri(target)))
+                iris.append(_resolve(base, unescape_iri(target)))
             elif target.kind == "PNAME":
                 prefix, local = target.text.split(":", 1)
                 namespace = namespaces.get(prefix)
