@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import socket
+from collections import deque
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -467,10 +468,10 @@ SKIP_CRAWL = (
 def crawl(base: str, start: list[str], limit: int = 2_000) -> tuple[dict[str, requests.Response], list[str]]:
     seen: dict[str, requests.Response] = {}
     problems: list[str] = []
-    queue = list(start)
+    queue = deque(start)  # breadth first: every start path is fetched before the links they lead to
     with requests.Session() as session:
         while queue and len(seen) < limit:
-            path = queue.pop()
+            path = queue.popleft()
             if path in seen:
                 continue
             response = session.get(base + path, headers={"Accept": "text/html"}, timeout=30)
