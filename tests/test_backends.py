@@ -235,16 +235,23 @@ class CountingStore:
 
 
 @pytest.mark.parametrize("backend", ["remote", VIRTUOSO])
-@pytest.mark.parametrize(("path", "budget"), [("/page/baku", 3), ("/data/baku.ttl", 3), ("/id/baku", 1)])
+# a page: known? / everything about it / incoming links, then (for "What links here" in words) the facts
+# of incoming statement nodes and the labels of the linking terms
+@pytest.mark.parametrize(("path", "budget"), [("/page/baku", 5), ("/data/baku.ttl", 3), ("/id/baku", 1)])
 def test_a_resource_costs_a_few_queries(
     app_for: Callable[[str], Flask], built_settings: Settings, path: str, budget: int, backend: str
 ) -> None:
-    """Each query is a round trip to a remote store: a page or data document asks at most three
-    (known? / everything about it / incoming links), whatever the resource."""
+    """Each query is a round trip to a remote store: a data document asks at most three (known? /
+    everything about it / incoming links), a page five, whatever the resource. What a build version
+    needs once (property names, the places on the maps) is looked up by the first page and kept, so
+    another page is rendered first; the page cache would answer a repeat of the same page itself."""
     remote = app_for(backend)
     counting = CountingStore(remote.extensions["blackjanuary.store"])
     app = create_app(remote.config[SETTINGS_KEY], store=counting)  # type: ignore[arg-type]
-    response = app.test_client().get(path, headers={"Accept": "text/html"})
+    client = app.test_client()
+    assert client.get("/page/alley-of-martyrs", headers={"Accept": "text/html"}).status_code == 200
+    counting.queries.clear()
+    response = client.get(path, headers={"Accept": "text/html"})
     assert response.status_code in (200, 303), response.get_data(as_text=True)[:300]
     assert len(counting.queries) <= budget, counting.queries
 

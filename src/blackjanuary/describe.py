@@ -125,7 +125,9 @@ def facts(store: Store, iri: str, limit: int = OWN_LIMIT) -> Graph:
 def incoming_labelled(
     store: Store, iri: str, *, limit: int = INCOMING_LIMIT, offset: int = 0
 ) -> list[tuple[Incoming, list[Literal]]]:
-    """Links to the resource from other resources (statements' ``rdf:subject`` left out), each with
+    """Links to the resource from other resources (statements' ``rdf:subject`` and ``rdf:object`` and
+    text segments' ``oa:hasSource`` left out: plumbing, each segment is reached through the sentence it
+    is ``dcterms:isPartOf``), each with
     the linking resource's labels, in one query.
 
     Returns up to ``limit`` + 1 links, so callers can tell whether another page exists. There is no
@@ -135,7 +137,7 @@ def incoming_labelled(
     rows = store.select(
         _PREFIXES + "SELECT ?s ?p ?l WHERE { "
         f"{{ SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {iri_term(iri)} FILTER(isIRI(?s)) "
-        "FILTER(?p NOT IN (rdf:subject, rdf:object)) } "
+        "FILTER(?p NOT IN (rdf:subject, rdf:object, <http://www.w3.org/ns/oa#hasSource>)) } "
         f"LIMIT {int(limit) + 1} OFFSET {int(offset)} }} OPTIONAL {{ ?s rdfs:label ?l }} }}"
     )
     links: dict[Incoming, list[Literal]] = {}
