@@ -479,7 +479,13 @@ def test_complete_bodies_waiting_for_a_thread_count_against_the_budget(built_set
     until a thread takes them (found in review: 300 such bodies grew a worker by 300 MiB)."""
     from conftest import ServeProcess, rss_mib, worker_pids
 
-    env = {"BLACKJANUARY_QUERY_TIMEOUT": "60", "BLACKJANUARY_MAX_RESULTS": "1000000000"}
+    env = {
+        "BLACKJANUARY_QUERY_TIMEOUT": "60",
+        "BLACKJANUARY_MAX_RESULTS": "1000000000",
+        # every pool thread must be held by an endless query, so admission (ADR 0004) lets all 8 in
+        "BLACKJANUARY_SPARQL_CONCURRENCY": "8",
+        "BLACKJANUARY_SPARQL_CLIENT_CONCURRENCY": "8",
+    }
     server = ServeProcess(built_settings, args=("--no-build",), workers=1, env=env).start()
     sockets: list[socket.socket] = []
     readers: list[socket.socket] = []
