@@ -8,8 +8,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# A path that climbs out of the checkout into a sibling ``shared`` folder, written as a string
-# ("../shared/…"), as a pathlib chain (`.parent / "shared"`) or as a bare "shared/<subfolder>" mention.
+# A path that climbs out of the checkout into the sibling folder of the team's notes: written as a
+# relative string, as a pathlib chain from a parent, or as a bare mention of one of its sub-folders.
 OUTSIDE = re.compile(
     r"""\.\./shared\b|parent\s*/\s*["']shared["']|\bshared/(?:source|reference|DESIGN|STYLE|hooks)\b"""
 )
