@@ -48,7 +48,7 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }
 
 # The tests' JavaScript, pinned by tests/js/package-lock.json: axe-core (injected by the browser tests)
-# and Comunica (the Triple Pattern Fragments client of tests/test_fragments_comunica.py).
+# and Comunica (the Triple Pattern Fragments client of tests/live/test_fragments_comunica.py).
 tests/js/node_modules/.package-lock.json: tests/js/package.json tests/js/package-lock.json
 	npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
 	touch $@
@@ -73,6 +73,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench setup.py
 	$(BIN)/ruff format --check src tests bench setup.py
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests bench
@@ -82,6 +83,7 @@ test: $(TESTING) system-deps js-deps
 	$(BIN)/ruff check src tests bench setup.py
 	$(BIN)/ruff format --check src tests bench setup.py
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 -m "not slow"
 
 # The W3C suites (tests/conformance/): run them all and write docs/conformance.md from the results.

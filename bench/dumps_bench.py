@@ -3,7 +3,7 @@
 
 Each writer runs in its own process, and its peak RSS is the kernel's ``ru_maxrss`` for that process
 (``os.wait4``). Ours reads the synthetic N-Quads of ``bench.generate``, turns each quad into its
-N-Quads line as the build does, and writes every format with :func:`blackjanuary.dump_writer.
+N-Quads line as the build does, and writes every format with :func:`blackjanuary.publish.dump_writer.
 write_dumps`; the *sort* column is the shared pass (parse, external sort, merge, written straight out
 as N-Quads and N-Triples), each other format is one more pass over the sorted N-Triples (per-graph
 files for TriG), and ``.gz`` is the gzip (level 9) of the plain file. A format on its own costs the
@@ -63,9 +63,9 @@ def child_ours(nq: Path, out: Path, run_mib: int) -> None:
     """In a child process: every format with the streaming writer; timings as JSON on stdout."""
     import pyoxigraph as ox
 
-    from blackjanuary import dump_writer
-    from blackjanuary.formats import NQUADS, NTRIPLES, RDF_FORMATS
-    from blackjanuary.vocab import Ours
+    from blackjanuary.publish import dump_writer
+    from blackjanuary.rdf.formats import NQUADS, NTRIPLES, RDF_FORMATS
+    from blackjanuary.rdf.vocab import Ours
 
     prefixes = Ours().prefixes()
     names = {f.name: out / f"ours.{f.extension}" for f in RDF_FORMATS}
@@ -96,12 +96,12 @@ def child_ours(nq: Path, out: Path, run_mib: int) -> None:
 
 
 def child_in_memory(nq: Path, out: Path) -> None:
-    """In a child process: the in-memory writers of ``blackjanuary.dumps`` (the reference), for memory."""
+    """In a child process: the in-memory writers of ``blackjanuary.publish.dumps`` (the reference)."""
     import pyoxigraph as ox
 
-    from blackjanuary import dumps
-    from blackjanuary.formats import RDF_FORMATS
-    from blackjanuary.vocab import Ours
+    from blackjanuary.publish import dumps
+    from blackjanuary.rdf.formats import RDF_FORMATS
+    from blackjanuary.rdf.vocab import Ours
 
     prefixes = Ours().prefixes()
     timings: dict[str, float] = {}

@@ -93,8 +93,8 @@ def server(command: list[str], url: str, env: dict[str, str] | None = None) -> I
 
 
 def build_data(work: Path) -> Path:
-    from blackjanuary.build import build
     from blackjanuary.config import Settings
+    from blackjanuary.publish.build import build
 
     settings = Settings.from_env(root=ROOT).replace(dist_dir=work / "dist")
     build(settings)

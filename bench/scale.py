@@ -8,7 +8,7 @@ the resident memory (RSS of the whole process tree, after loading and after the 
 probe, requests/s, p50 and p99 under a bounded loopback load (``bench.loadgen``). Our app runs with
 its answer cache off (``BLACKJANUARY_CACHE_SIZE=0``) and every probe varies its IRI or constant, so
 all servers evaluate every request. Also measured: the build's dump writers on the same data, and
-SHACL validation (pyshacl through ``blackjanuary.validation.run_shacl``) with the project's shapes.
+SHACL validation (pyshacl through ``blackjanuary.publish.shacl.gate.run_shacl``) with the project's shapes.
 """
 
 from __future__ import annotations
@@ -39,9 +39,9 @@ from bench import loadgen
 from bench.generate import BJ, ID, RDFS, SDO, generate, parse_size
 from bench.loadgen import Probe
 from blackjanuary.config import Settings
-from blackjanuary.manifest import DistFile, Manifest
 from blackjanuary.progress import progress
-from blackjanuary.testing import OxigraphServer, free_port, oxigraph_binary
+from blackjanuary.publish.manifest import DistFile, Manifest
+from blackjanuary.testing.servers import OxigraphServer, free_port, oxigraph_binary
 
 log = logging.getLogger("bench.scale")
 
@@ -422,9 +422,9 @@ def bench_ours(
 # Dumps and SHACL ----------------------------------------------------------------------------------------
 def bench_dumps(nq: Path, work: Path) -> dict[str, float]:
     """The build's own writers (``dumps.serialize`` + gzip) on the synthetic quads, one format at a time."""
-    from blackjanuary import dumps
-    from blackjanuary.build import DUMP_FORMATS
-    from blackjanuary.vocab import Ours
+    from blackjanuary.publish import dumps
+    from blackjanuary.publish.build import DUMP_FORMATS
+    from blackjanuary.rdf.vocab import Ours
 
     started = time.perf_counter()
     with nq.open("rb") as stream:
@@ -453,8 +453,8 @@ def bench_shacl(nq: Path, limit_s: float) -> tuple[float | None, str]:
         "import sys, time, json\n"
         "from rdflib import Dataset, Graph\n"
         "from blackjanuary.config import Settings\n"
-        "from blackjanuary.dataset import load\n"
-        "from blackjanuary.validation import run_shacl, shapes_graph\n"
+        "from blackjanuary.publish.sources import load\n"
+        "from blackjanuary.publish.shacl.gate import run_shacl, shapes_graph\n"
         "s = Settings(root=__import__('pathlib').Path(sys.argv[2]))\n"
         "shapes = shapes_graph(load(s, graphs=['shapes']), s)\n"
         "t = time.perf_counter(); ds = Dataset(); ds.parse(sys.argv[1], format='nquads')\n"

@@ -1,6 +1,6 @@
 """Mixed-workload soak test: N concurrent keep-alive clients for D seconds, with the server's RSS sampled.
 
-Used by ``tests/test_load.py`` (quick and soak) and runnable by hand against any running server::
+Used by ``tests/live/test_load.py`` (quick and soak) and runnable by hand against any running server::
 
     python -m bench.soak http://127.0.0.1:8080 --clients 64 --seconds 60 [--pid GUNICORN_MASTER_PID]
 

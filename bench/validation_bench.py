@@ -1,8 +1,8 @@
 """SHACL validation time: the real data and synthetic graphs, with the fast engine and plain pySHACL.
 
 Each (data, engine) pair runs in a child process with a time limit; the data is loaded into an
-Oxigraph store first (timed apart), then ``blackjanuary.validation.run_shacl`` validates it against the
-project's shapes. The real data is validated through ``validation.validate`` (files, then the report).
+Oxigraph store first (timed apart), then ``blackjanuary.publish.shacl.gate.run_shacl`` validates it
+against the project's shapes. The real data is validated through ``gate.validate`` (files, then report).
 
     python -m bench.validation_bench --sizes real,10k,100k,1M --pyshacl real,10k
 """
@@ -27,8 +27,8 @@ def measure(size: str, engine: str, repeat: int) -> dict[str, object]:
     import pyoxigraph
 
     from blackjanuary.config import Settings
-    from blackjanuary.dataset import load
-    from blackjanuary.validation import data_graph, load_input, run_shacl, shapes_graph, validate
+    from blackjanuary.publish.shacl.gate import data_graph, load_input, run_shacl, shapes_graph, validate
+    from blackjanuary.publish.sources import load
 
     settings = Settings(root=ROOT)
     started = time.perf_counter()

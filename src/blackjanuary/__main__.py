@@ -1,4 +1,4 @@
-from blackjanuary.cli import main
+from blackjanuary.cli.main import main
 
 if __name__ == "__main__":
     main()

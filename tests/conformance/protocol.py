@@ -63,7 +63,7 @@ def protocol_quads() -> list[ox.Quad]:
 
 def write_protocol_dist(dist: Path) -> None:
     """A servable build (N-Quads and its manifest) holding :func:`protocol_quads`."""
-    from blackjanuary.manifest import DistFile, Manifest
+    from blackjanuary.publish.manifest import DistFile, Manifest
 
     quads = protocol_quads()
     data = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
@@ -97,7 +97,7 @@ def write_protocol_dist(dist: Path) -> None:
 @contextmanager
 def live_server(dist: Path, timeout: float = 60.0) -> Iterator[str]:
     """``python -m blackjanuary serve`` (gunicorn, one worker) on ``dist``; yields its base URL."""
-    from blackjanuary.testing import free_port
+    from blackjanuary.testing.servers import free_port
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"

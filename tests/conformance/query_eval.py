@@ -27,9 +27,9 @@ from flask import Flask
 from rdflib import Graph
 
 from blackjanuary.config import Settings
-from blackjanuary.formats import RDF_FORMATS, RESULT_FORMATS, Format
+from blackjanuary.rdf.formats import RDF_FORMATS, RESULT_FORMATS, Format
 from blackjanuary.store.embedded import EmbeddedStore
-from blackjanuary.web import create_app
+from blackjanuary.web.app import create_app
 
 from .results import (
     Answer,

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from importlib.metadata import version
 from pathlib import Path
 
-from blackjanuary.formats import RDF_FORMATS, RESULT_FORMATS
+from blackjanuary.rdf.formats import RDF_FORMATS, RESULT_FORMATS
 
 from .protocol import ProtocolOutcome, live_server, run_protocol, write_protocol_dist
 from .query_eval import Outcome, run_http, run_pyoxigraph
@@ -275,10 +275,10 @@ def syntax_section(results: dict[str, list[SyntaxOutcome]]) -> tuple[list[str], 
         "",
         "Positive tests (and the inputs of evaluation tests) read by pyoxigraph, written by each of our",
         "code paths, read back and compared under blank-node isomorphism: `dump:*` is the build's dump",
-        "writer (`blackjanuary.dumps`), `doc:*` the `/data/` document writer (`blackjanuary.web.context`).",
-        "Negative tests go to the Turtle loader of `validate` and `build`",
-        "(`blackjanuary.dataset.parse_file`), which must refuse them with an error naming the file and the",
-        "line. Cells: passed/run · failed · not applicable (n/a).",
+        "writer (`blackjanuary.publish.dumps`), `doc:*` the `/data/` document writer",
+        "(`blackjanuary.web.context`). Negative tests go to the Turtle loader of `validate` and `build`",
+        "(`blackjanuary.publish.sources.parse_file`), which must refuse them with an error naming the file",
+        "and the line. Cells: passed/run · failed · not applicable (n/a).",
         "",
         "| suite | " + " | ".join(checks) + " |",
         "|---|" + "---|" * len(checks),

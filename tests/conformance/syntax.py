@@ -4,8 +4,8 @@ Positive tests (``…PositiveSyntax`` and the inputs of ``…Eval`` tests): the 
 pyoxigraph (the reference reader), written by each of our code paths, read back by pyoxigraph and
 compared with the input under blank-node isomorphism (RDFC-1.0 canonical forms):
 
-- ``dump:<format>`` — :func:`blackjanuary.dumps.serialize`, the build's writer for the six dump
-  formats, fed as the build feeds it (:func:`~blackjanuary.dumps.sorted_quads`: every graph a named
+- ``dump:<format>`` — :func:`blackjanuary.publish.dumps.serialize`, the build's writer for the six dump
+  formats, fed as the build feeds it (:func:`~blackjanuary.publish.dumps.sorted_quads`: every graph a named
   graph, blank nodes skolemized; the skolem IRIs are turned back into blank nodes before comparing,
   and the test's default graph travels as one named graph);
 - ``doc:<format>`` — :func:`blackjanuary.web.context.serialize`, the writer of the ``/data/``
@@ -15,7 +15,7 @@ Graph formats carry the union of the input's graphs; dataset formats carry every
 
 Negative tests (``…NegativeSyntax``, ``…NegativeEval``) go to the loader ``blackjanuary validate``
 and ``build`` use for the Turtle files of ``graph/``, ``ontology/`` and ``shapes/``
-(:func:`blackjanuary.dataset.parse_file`), which must refuse them with a DataLoadError naming the file
+(:func:`blackjanuary.publish.sources.parse_file`), which must refuse them with a DataLoadError naming the file
 and the line. The project reads no other syntax, so the negative tests of the other suites do not apply.
 """
 
@@ -29,11 +29,11 @@ import pyoxigraph as ox
 from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.term import Node
 
-from blackjanuary import dumps
-from blackjanuary.dataset import parse_file
 from blackjanuary.errors import DataLoadError
-from blackjanuary.formats import JSONLD, NQUADS, NTRIPLES, RDF_GRAPH_FORMATS, RDFXML, TRIG, TURTLE, Format
-from blackjanuary.vocab import Ours
+from blackjanuary.publish import dumps
+from blackjanuary.publish.sources import parse_file
+from blackjanuary.rdf.formats import JSONLD, NQUADS, NTRIPLES, RDF_GRAPH_FORMATS, RDFXML, TRIG, TURTLE, Format
+from blackjanuary.rdf.vocab import Ours
 
 from .suites import Entry, Suite, local_path, syntax_tests
 

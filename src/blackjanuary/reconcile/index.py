@@ -1,6 +1,6 @@
 """The matching core shared by both API versions: an in-memory name index and explained scores.
 
-Built once per build version from :class:`~blackjanuary.reconcile.records.Entity` records. Every
+Built once per build version from :class:`~blackjanuary.publish.entities.Entity` records. Every
 name of a thing (labels in de/en/az/ru, alternative labels, the key) is compared with the query in
 three ways of decreasing strictness — exact (case-insensitive), folded (diacritics, Cyrillic and
 Azerbaijani letters, German umlauts) and by sound key (tsch/ch/sh, kh/x, w/v …) — plus word overlap
@@ -20,10 +20,10 @@ from rapidfuzz import fuzz
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
+from blackjanuary.publish.entities import QID_PATTERN, SDO, Entity
+from blackjanuary.rdf.vocab import WD, Ours
 from blackjanuary.reconcile.limits import Deadline
 from blackjanuary.reconcile.normalize import fold, folds, skeletons
-from blackjanuary.reconcile.records import QID_PATTERN, SDO, Entity
-from blackjanuary.vocab import WD, Ours
 
 log = logging.getLogger(__name__)
 

@@ -15,11 +15,11 @@ from rdflib.namespace import RDFS, XSD
 from rdflib.term import Node
 
 from blackjanuary.errors import BadRequest, PayloadTooLarge, ResourceNotFound
-from blackjanuary.exports.facts import plain_graph
+from blackjanuary.publish.entities import ConstructSource, Entity, entities_from_graph, graph_from_store
+from blackjanuary.publish.exports.facts import plain_graph
+from blackjanuary.rdf.vocab import Ours, sorted_nodes
 from blackjanuary.reconcile.index import NameIndex
 from blackjanuary.reconcile.limits import ReconcileLimits, shown
-from blackjanuary.reconcile.records import ConstructSource, Entity, entities_from_graph, graph_from_store
-from blackjanuary.vocab import Ours, sorted_nodes
 
 MAX_BATCH = ReconcileLimits.max_batch
 """Most queries (or ids) one request may carry; more is a 413."""

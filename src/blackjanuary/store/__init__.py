@@ -14,7 +14,7 @@ from typing import Literal, Protocol
 from rdflib import Graph
 from rdflib.term import Node
 
-from blackjanuary.formats import Format
+from blackjanuary.rdf.formats import Format
 
 QueryType = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
 Row = dict[str, Node]

@@ -1,7 +1,7 @@
 """The embedded backend: Oxigraph in memory, bulk-loaded from the validated build's N-Quads in dist/.
 
-Every query passes :func:`blackjanuary.sparql.check_query` (depth, read-only, no outbound calls) before
-the engine sees it, whichever way it came in (the endpoint, entity pages, reconciliation).
+Every query passes :func:`blackjanuary.query.protocol.check_query` (depth, read-only, no outbound
+calls) before the engine sees it, whichever way it came in (the endpoint, entity pages, reconciliation).
 """
 
 from __future__ import annotations
@@ -17,15 +17,16 @@ from rdflib import Graph
 
 from blackjanuary.config import Settings
 from blackjanuary.errors import BadGateway, BadRequest, BuildError, NotAcceptable, QuerySyntaxError
-from blackjanuary.formats import NQUADS, RDF_FORMATS, RESULT_FORMATS, Format
-from blackjanuary.manifest import MANIFEST_NAME, Manifest, read_manifest
-from blackjanuary.sparql import check_query, dataset_clause_iris, leading_keyword, service_targets
-from blackjanuary.sparql_lexer import Token
+from blackjanuary.publish.manifest import MANIFEST_NAME, Manifest, read_manifest
+from blackjanuary.query.lexer import Token
+from blackjanuary.query.protocol import check_query, dataset_clause_iris, leading_keyword, service_targets
+from blackjanuary.query.serialize import SelectWriter, boolean_result, graph_result
+from blackjanuary.rdf.formats import NQUADS, RDF_FORMATS, RESULT_FORMATS, Format
+from blackjanuary.rdf.oxigraph import to_rdflib
+from blackjanuary.rdf.vocab import Ours
 from blackjanuary.store import QueryOutcome, QueryType, Row, StoreInfo
 from blackjanuary.store.execution import Job, Runner
 from blackjanuary.store.patterns import TriplePattern, count_from, count_query, page_from, page_query
-from blackjanuary.store.serialize import SelectWriter, boolean_result, graph_result, to_rdflib
-from blackjanuary.vocab import Ours
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

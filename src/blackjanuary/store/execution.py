@@ -37,9 +37,9 @@ ENGINE_STACK_BYTES = 256 * 1024 * 1024
 """Stack of each engine thread (virtual; only touched pages cost memory). Oxigraph's parser and
 evaluator recurse once per nested group, operator or chained pattern; with the default 8 MiB a few
 thousand crash the whole process (SIGSEGV). 256 MiB gives a wide margin over what
-:func:`blackjanuary.sparql.check_query` lets through (depth 200, 2,000 operators), and holds even what
+:func:`blackjanuary.query.protocol.check_query` lets through (depth 200, 2,000 operators), and holds even what
 its raw character bound admits if the lexer were wrong: 20,000 nested groups or a 20,000-step unary or
-binary chain run (tested at the bound in tests/test_sparql_safety.py), 100,000 crash."""
+binary chain run (tested at the bound in tests/app/test_sparql_safety.py), 100,000 crash."""
 
 META, CHUNK, ERROR, DONE, WHOLE = "meta", "chunk", "error", "done", "whole"
 WATCH_EVERY = 0.1

@@ -16,11 +16,11 @@ import pyoxigraph as ox
 
 from blackjanuary.config import Settings
 from blackjanuary.errors import BuildError
-from blackjanuary.loading import STORE_RECORD, read_store_record
+from blackjanuary.rdf.vocab import Ours
 from blackjanuary.store import StoreInfo
 from blackjanuary.store.embedded import EmbeddedStore
 from blackjanuary.store.execution import Runner
-from blackjanuary.vocab import Ours
+from blackjanuary.store.loading import STORE_RECORD, read_store_record
 
 log = logging.getLogger(__name__)
 

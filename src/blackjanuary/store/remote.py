@@ -35,12 +35,13 @@ from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionErro
 
 from blackjanuary.config import Settings
 from blackjanuary.errors import BadRequest, NotAcceptable, QuerySyntaxError, QueryTimeout, ServiceUnavailable
-from blackjanuary.formats import NTRIPLES, RDF_FORMATS, RESULT_FORMATS, SPARQL_JSON, Format, by_media_type
-from blackjanuary.sparql import QUERY_KEYWORDS, check_query, dataset_clause_iris, leading_keyword
+from blackjanuary.query.protocol import QUERY_KEYWORDS, check_query, dataset_clause_iris, leading_keyword
+from blackjanuary.query.serialize import SelectWriter, boolean_result, graph_result
+from blackjanuary.rdf.formats import NTRIPLES, RDF_FORMATS, RESULT_FORMATS, SPARQL_JSON, Format, by_media_type
+from blackjanuary.rdf.oxigraph import to_rdflib
+from blackjanuary.rdf.vocab import Ours
 from blackjanuary.store import QueryOutcome, QueryType, Row, StoreInfo, virtuoso
 from blackjanuary.store.patterns import TriplePattern, count_from, count_query, page_from, page_query
-from blackjanuary.store.serialize import SelectWriter, boolean_result, graph_result, to_rdflib
-from blackjanuary.vocab import Ours
 
 log = logging.getLogger(__name__)
 

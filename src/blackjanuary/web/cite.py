@@ -12,9 +12,9 @@ import json
 from flask import Blueprint, Response
 from rdflib import URIRef
 
-from blackjanuary.describe import PREFIXES, iri_term
 from blackjanuary.errors import ResourceNotFound
-from blackjanuary.iris import Ref, is_key
+from blackjanuary.query.describe import PREFIXES, iri_term
+from blackjanuary.rdf.iris import Ref, is_key
 from blackjanuary.web.citation import FORMATS, Citable, to_bibtex, to_csl, to_ris
 from blackjanuary.web.context import cache, iris, language, store, version
 from blackjanuary.web.entity_view import Labeller, statement_title

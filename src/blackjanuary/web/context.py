@@ -1,6 +1,6 @@
 """Request-scoped helpers shared by the linked-data blueprints (resources, pages, downloads).
 
-Thin accessors over :func:`blackjanuary.web.current_settings` / :func:`current_store`, the reader's
+Thin accessors over :func:`blackjanuary.web.current.current_settings` / :func:`current_store`, the reader's
 language, the common template context, and the ``Link`` header.
 """
 
@@ -15,16 +15,16 @@ from flask import Response, render_template, request
 from rdflib import BNode, Graph
 from rdflib.term import Node
 
-from blackjanuary.describe import iri_term, with_prefixes
-from blackjanuary.dumps import jsonld, to_ox_term
 from blackjanuary.errors import NotAcceptable, ResourceNotFound
-from blackjanuary.formats import HTML, JSONLD, RDF_GRAPH_FORMATS, Format, by_extension
-from blackjanuary.iris import Iris
-from blackjanuary.negotiation import negotiate, page_by_default
+from blackjanuary.publish.dumps import jsonld, to_ox_term
+from blackjanuary.query.describe import iri_term, with_prefixes
+from blackjanuary.query.serialize import graph_result
+from blackjanuary.rdf.formats import HTML, JSONLD, RDF_GRAPH_FORMATS, Format, by_extension
+from blackjanuary.rdf.iris import Iris
+from blackjanuary.rdf.negotiation import negotiate, page_by_default
+from blackjanuary.rdf.vocab import Ours
 from blackjanuary.store import Store
-from blackjanuary.store.serialize import graph_result
-from blackjanuary.vocab import Ours
-from blackjanuary.web import current_settings, current_store
+from blackjanuary.web.current import current_settings, current_store
 from blackjanuary.web.http import finish
 from blackjanuary.web.i18n import COOKIE, LANGUAGE_NAMES, LANGUAGES, choose_language, message
 

@@ -15,10 +15,17 @@ from rdflib import Graph
 from werkzeug.wrappers import Response as BaseResponse
 
 from blackjanuary.errors import NotAcceptable, ResourceNotFound, ServiceUnavailable
-from blackjanuary.formats import HTML, JSON, RDF_GRAPH_FORMATS, TURTLE, Format, by_extension, by_name
-from blackjanuary.manifest import SUMS_NAME, VOID_NAME, DistFile, Manifest, ManifestError, read_manifest
-from blackjanuary.negotiation import negotiate, prefers_html
-from blackjanuary.vocab import Ours
+from blackjanuary.publish.manifest import (
+    SUMS_NAME,
+    VOID_NAME,
+    DistFile,
+    Manifest,
+    ManifestError,
+    read_manifest,
+)
+from blackjanuary.rdf.formats import HTML, JSON, RDF_GRAPH_FORMATS, TURTLE, Format, by_extension, by_name
+from blackjanuary.rdf.negotiation import negotiate, prefers_html
+from blackjanuary.rdf.vocab import Ours
 from blackjanuary.web.context import alternates_header, cache, language, page_context, serialize, settings
 from blackjanuary.web.entity_view import safe_json
 from blackjanuary.web.formatting import format_number, human_size

@@ -20,7 +20,8 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from blackjanuary.config import Settings
 from blackjanuary.errors import NotAcceptable
-from blackjanuary.formats import (
+from blackjanuary.query.protocol import FORM, parse_protocol
+from blackjanuary.rdf.formats import (
     JSONLD,
     NQUADS,
     NTRIPLES,
@@ -36,11 +37,10 @@ from blackjanuary.formats import (
     Format,
     by_media_type,
 )
-from blackjanuary.negotiation import prefers_html, rank
-from blackjanuary.sparql import FORM, parse_protocol
+from blackjanuary.rdf.negotiation import prefers_html, rank
+from blackjanuary.rdf.vocab import Ours, sparql_prefix_block
 from blackjanuary.store import QueryOutcome, Store
-from blackjanuary.vocab import Ours, sparql_prefix_block
-from blackjanuary.web import current_settings, current_store
+from blackjanuary.web.current import current_settings, current_store
 from blackjanuary.web.http import CORS_HEADERS, compress, etag_value, finish, not_modified
 from blackjanuary.web.public_url import absolute
 from blackjanuary.web.result_cache import CACHE_KEY, CACHEABLE, CachedResult, ResultCache

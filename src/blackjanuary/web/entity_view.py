@@ -1,6 +1,6 @@
 """What an entity page shows, computed from a description graph (no Flask, no store).
 
-:func:`entity_view` turns the graph that :func:`blackjanuary.describe.describe` returns into plain
+:func:`entity_view` turns the graph that :func:`blackjanuary.query.describe.describe` returns into plain
 values for the template: label and description in the reader's language, types, facts with their
 statements and quoted sentences, the map point and the neighbourhood.
 """
@@ -16,9 +16,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, VOID, XSD
 from rdflib.term import Node
 
-from blackjanuary import segments
-from blackjanuary.iris import Iris
-from blackjanuary.vocab import OA, SDO, WD, WGS84, WIKIBASE, Ours, sorted_nodes
+from blackjanuary.rdf import segments
+from blackjanuary.rdf.iris import Iris
+from blackjanuary.rdf.vocab import OA, SDO, WD, WGS84, WIKIBASE, Ours, sorted_nodes
 from blackjanuary.web.formatting import format_literal, word_value
 from blackjanuary.web.i18n import pick_literal
 from blackjanuary.web.svg import Neighbour

@@ -34,13 +34,13 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 
-from blackjanuary.dumps import compact_jsonld, tidy_prefixes
 from blackjanuary.errors import NotAcceptable, QueryTimeout
-from blackjanuary.formats import HTML, JSONLD, NQUADS, NTRIPLES, TRIG, TURTLE, Format
-from blackjanuary.negotiation import negotiate, prefers_html
+from blackjanuary.publish.dumps import compact_jsonld, tidy_prefixes
+from blackjanuary.rdf.formats import HTML, JSONLD, NQUADS, NTRIPLES, TRIG, TURTLE, Format
+from blackjanuary.rdf.negotiation import negotiate, prefers_html
+from blackjanuary.rdf.oxigraph import used_prefixes
+from blackjanuary.rdf.vocab import Ours
 from blackjanuary.store.patterns import TriplePattern
-from blackjanuary.store.serialize import used_prefixes
-from blackjanuary.vocab import Ours
 from blackjanuary.web.context import cache, page_context, settings, store, version
 from blackjanuary.web.fragment_terms import POSITIONS, parse_page, parse_pattern
 from blackjanuary.web.http import finish

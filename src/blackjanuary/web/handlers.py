@@ -13,8 +13,8 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from blackjanuary.errors import PublisherError
-from blackjanuary.formats import HTML, JSON
-from blackjanuary.negotiation import format_quality, prefers_html
+from blackjanuary.rdf.formats import HTML, JSON
+from blackjanuary.rdf.negotiation import format_quality, prefers_html
 from blackjanuary.web.error_pages import render_error_page
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from rdflib import Graph, Literal, URIRef
 
-from blackjanuary.describe import PREFIXES, Incoming, iri_term
+from blackjanuary.query.describe import PREFIXES, Incoming, iri_term
 from blackjanuary.store import Store
 from blackjanuary.web.entity_view import Labeller, Value, is_mirror
 

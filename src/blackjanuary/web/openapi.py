@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response
 
-from blackjanuary.formats import JSON
+from blackjanuary.rdf.formats import JSON
 from blackjanuary.web.http import finish
 from blackjanuary.web.public_url import public_url
 

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from blackjanuary.formats import RDF_FORMATS
+from blackjanuary.rdf.formats import RDF_FORMATS
 
 DEFAULT_BYTES = 16 * 1024 * 1024
 ENV = "BLACKJANUARY_PAGE_CACHE_BYTES"

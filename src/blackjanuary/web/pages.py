@@ -16,14 +16,14 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL
 from werkzeug.wrappers import Response as BaseResponse
 
-from blackjanuary.describe import PREFIXES, count, describe, iri_term, with_prefixes
 from blackjanuary.errors import ResourceNotFound
-from blackjanuary.formats import HTML, RDF_GRAPH_FORMATS
-from blackjanuary.iris import SOURCE_NAME, sparql_link
-from blackjanuary.manifest import DistFile, ManifestError, read_manifest
-from blackjanuary.sparql import leading_keyword
-from blackjanuary.stats import is_wikidata_link
-from blackjanuary.vocab import Ours
+from blackjanuary.publish.manifest import DistFile, ManifestError, read_manifest
+from blackjanuary.publish.stats import is_wikidata_link
+from blackjanuary.query.describe import PREFIXES, count, describe, iri_term, with_prefixes
+from blackjanuary.query.protocol import leading_keyword
+from blackjanuary.rdf.formats import HTML, RDF_GRAPH_FORMATS
+from blackjanuary.rdf.iris import SOURCE_NAME, sparql_link
+from blackjanuary.rdf.vocab import Ours
 from blackjanuary.web.cite import cite_links, dataset_title_and_issued
 from blackjanuary.web.context import (
     alternates,

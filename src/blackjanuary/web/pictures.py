@@ -13,10 +13,10 @@ import threading
 from markupsafe import Markup
 from rdflib import Literal
 
-from blackjanuary.describe import PREFIXES
-from blackjanuary.iris import Iris
+from blackjanuary.query.describe import PREFIXES
+from blackjanuary.rdf.iris import Iris
+from blackjanuary.rdf.vocab import Ours
 from blackjanuary.store import Store
-from blackjanuary.vocab import Ours
 from blackjanuary.web.entity_view import EntityView
 from blackjanuary.web.i18n import pick_literal
 from blackjanuary.web.svg import Neighbour, Place, neighbourhood, osm_link, place_map

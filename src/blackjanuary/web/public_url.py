@@ -29,7 +29,7 @@ def public_url_of(settings: Settings) -> str:
 
 def public_url() -> str:
     """The public URL of the application handling the current request."""
-    from blackjanuary.web import current_settings
+    from blackjanuary.web.current import current_settings
 
     return public_url_of(current_settings())
 

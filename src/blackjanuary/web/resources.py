@@ -15,9 +15,9 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from blackjanuary.describe import INCOMING_LIMIT, describe, description, mentioned, standing
 from blackjanuary.errors import NotAcceptable, ResourceNotFound
-from blackjanuary.formats import (
+from blackjanuary.query.describe import INCOMING_LIMIT, describe, description, mentioned, standing
+from blackjanuary.rdf.formats import (
     HTML,
     JSONLD,
     NTRIPLES,
@@ -27,9 +27,9 @@ from blackjanuary.formats import (
     Format,
     by_extension,
 )
-from blackjanuary.iris import Ref, data_path, id_path, is_key, page_path, parse_data_name
-from blackjanuary.negotiation import negotiate, prefers_html
-from blackjanuary.vocab import Ours
+from blackjanuary.rdf.iris import Ref, data_path, id_path, is_key, page_path, parse_data_name
+from blackjanuary.rdf.negotiation import negotiate, prefers_html
+from blackjanuary.rdf.vocab import Ours
 from blackjanuary.web.cite import cite_links
 from blackjanuary.web.context import (
     alternates_header,

@@ -19,15 +19,15 @@ from html import escape
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from blackjanuary import segments
-from blackjanuary.describe import PREFIXES
 from blackjanuary.errors import BadRequest, NotAcceptable
-from blackjanuary.formats import HTML, JSON
-from blackjanuary.negotiation import negotiate, prefers_html
+from blackjanuary.query.describe import PREFIXES
+from blackjanuary.rdf import segments
+from blackjanuary.rdf.formats import HTML, JSON
+from blackjanuary.rdf.negotiation import negotiate, prefers_html
+from blackjanuary.rdf.vocab import Ours
 from blackjanuary.reconcile.index import MatchQuery, NameIndex
 from blackjanuary.reconcile.normalize import fold, folds
 from blackjanuary.reconcile.service import index_for
-from blackjanuary.vocab import Ours
 from blackjanuary.web.context import cache, iris, page_context, settings, store, version
 from blackjanuary.web.http import finish
 from blackjanuary.web.i18n import message

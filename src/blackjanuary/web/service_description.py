@@ -5,9 +5,9 @@ from __future__ import annotations
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, VOID, XSD
 
-from blackjanuary.formats import RDF_FORMATS, RESULT_FORMATS
+from blackjanuary.rdf.formats import RDF_FORMATS, RESULT_FORMATS
+from blackjanuary.rdf.vocab import SD, Ours, bind_prefixes
 from blackjanuary.store import StoreInfo
-from blackjanuary.vocab import SD, Ours, bind_prefixes
 
 
 def service_description(endpoint_url: str, info: StoreInfo, ours: Ours) -> Graph:

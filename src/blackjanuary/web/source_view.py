@@ -21,10 +21,10 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
-from blackjanuary.describe import PREFIXES, iri_term
-from blackjanuary.iris import SOURCE_NAME, Iris, char_fragment, parse_char_fragment
+from blackjanuary.query.describe import PREFIXES, iri_term
+from blackjanuary.rdf.iris import SOURCE_NAME, Iris, char_fragment, parse_char_fragment
+from blackjanuary.rdf.vocab import Ours
 from blackjanuary.store import Store
-from blackjanuary.vocab import Ours
 from blackjanuary.web.entity_view import Labeller, Value, int_value
 
 FACT_LIMIT = 5_000

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from blackjanuary.vocab import CANONICAL, Ours
+from blackjanuary.rdf.vocab import CANONICAL, Ours
 
 DATA = Path(__file__).parent / "data" / "terms.json"
 OTHER = "other"

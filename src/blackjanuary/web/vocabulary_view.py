@@ -12,10 +12,10 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.term import Node
 
-from blackjanuary.describe import iri_term
-from blackjanuary.iris import Iris
+from blackjanuary.query.describe import iri_term
+from blackjanuary.rdf.iris import Iris
+from blackjanuary.rdf.vocab import sorted_nodes
 from blackjanuary.store import Store
-from blackjanuary.vocab import sorted_nodes
 from blackjanuary.web.entity_view import Labeller, Value
 from blackjanuary.web.i18n import pick_literal
 

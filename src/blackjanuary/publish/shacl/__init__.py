@@ -1,0 +1,1 @@
+"""The SHACL gate: invalid data is never published."""

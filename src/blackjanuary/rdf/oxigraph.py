@@ -1,0 +1,52 @@
+"""pyoxigraph beside rdflib: term conversion, our formats as Oxigraph's, the prefixes statements use."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pyoxigraph as ox
+from rdflib import BNode, URIRef
+from rdflib import Literal as RdfLiteral
+from rdflib.term import Node
+
+from blackjanuary.rdf.formats import JSONLD, NQUADS, NTRIPLES, RDFXML, TRIG, TURTLE
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+RDF_FORMAT_OF: dict[str, ox.RdfFormat] = {
+    TURTLE.name: ox.RdfFormat.TURTLE,
+    NTRIPLES.name: ox.RdfFormat.N_TRIPLES,
+    JSONLD.name: ox.RdfFormat.JSON_LD,
+    RDFXML.name: ox.RdfFormat.RDF_XML,
+    TRIG.name: ox.RdfFormat.TRIG,
+    NQUADS.name: ox.RdfFormat.N_QUADS,
+}
+
+
+def to_rdflib(term: object) -> Node:
+    """A pyoxigraph term as the equivalent rdflib term."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return RdfLiteral(term.value, lang=term.language)
+        datatype = term.datatype.value
+        return RdfLiteral(term.value, datatype=None if datatype == XSD_STRING else URIRef(datatype))
+    raise TypeError(f"unsupported term {term!r}")
+
+
+def used_prefixes(
+    prefixes: dict[str, str], statements: Sequence[ox.Triple] | Sequence[ox.Quad]
+) -> dict[str, str]:
+    """Only the prefixes whose namespace occurs in an IRI of ``statements`` (a tidy header)."""
+    iris: set[str] = set()
+    for st in statements:
+        for term in (st.subject, st.predicate, st.object, getattr(st, "graph_name", None)):
+            if isinstance(term, ox.NamedNode):
+                iris.add(term.value)
+            elif isinstance(term, ox.Literal):
+                iris.add(term.datatype.value)
+    namespaces = sorted(prefixes.items(), key=lambda kv: kv[0])
+    return {p: ns for p, ns in namespaces if any(iri.startswith(ns) for iri in iris)}

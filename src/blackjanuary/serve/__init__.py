@@ -1,0 +1,1 @@
+"""Serving the app: the gunicorn server and its worker."""

@@ -1,0 +1,150 @@
+"""The production server: gunicorn, prefork + threads (``gthread``), running ``create_app``.
+
+Why gunicorn (and not waitress): it forks several worker processes, so both cores serve and a worker
+that dies (or must be recycled after a runaway query, see docs/adr/0002-query-execution.md) is
+replaced by the arbiter while the others keep answering; ``gthread`` adds threads per worker so a slow
+query does not block fast ones. waitress is a single process: one bad query could take it all down.
+
+The same app runs under any WSGI server::
+
+    gunicorn --worker-class blackjanuary.serve.worker.HeadFirstThreadWorker --workers 2 --threads 8 \
+        --bind 127.0.0.1:8080 'blackjanuary.serve.server:wsgi_app()'
+
+(``blackjanuary.serve.worker.HeadFirstThreadWorker`` is ``gthread`` reading request heads in its poller, so
+slow clients cannot tie up threads; plain ``gthread`` works too, without that protection.)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import resource
+import signal
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from blackjanuary.config import Settings
+from blackjanuary.store.execution import Job
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 2
+    threads: int = 8
+    access_log: bool = False
+
+    def gunicorn_config(self) -> dict[str, Any]:
+        return {
+            "bind": f"{self.host}:{self.port}",
+            "workers": self.workers,
+            "threads": self.threads,
+            "worker_class": "blackjanuary.serve.worker.HeadFirstThreadWorker",  # heads read in the poller
+            "timeout": 60,
+            "graceful_timeout": 5,
+            "keepalive": 5,
+            "limit_request_line": 8190,  # gunicorn's maximum: long GET queries; the app caps at 413
+            "accesslog": "-" if self.access_log else None,
+            "errorlog": "-",
+            "loglevel": "info",
+            "proc_name": "blackjanuary",
+            "control_socket_disable": True,  # gunicorn ≥ 23: one shared ~/.gunicorn socket would collide
+        }
+
+
+def _recycle_worker(job: Job) -> None:
+    """A query is stuck in the engine (past its deadline, or over its memory budget): let gunicorn
+    replace this worker process, gracefully (the other requests in flight are finished first)."""
+    log.error("recycling worker %d: an engine thread is stuck in %s", os.getpid(), job.description)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def limit_worker_memory(settings: Settings) -> int | None:
+    """Set this process's RLIMIT_AS from ``settings.worker_memory_limit``; return it (None: no limit).
+
+    The OS's last line behind the per-query memory budget of the engine runner: an allocation past it
+    fails instead of growing until the OOM killer picks some process. It counts address space, so the
+    automatic value starts from the size after start-up (8 engine stacks of 256 MiB are ~2 GiB of it,
+    though only their touched pages are memory) and adds room for request threads, malloc arenas and
+    twice the query budget. Off by default (-1): with it, blocking runaways under load left cheap
+    queries waiting past 3 s in tests/live/test_hostile_sparql.py, even at 20 GiB (docs/adr/0003).
+    """
+    from blackjanuary.store.execution import address_space_bytes
+
+    limit = settings.worker_memory_limit
+    if limit < 0:
+        return None
+    if limit == 0:
+        limit = address_space_bytes() + (4 << 30) + 2 * settings.query_memory_budget
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    log.info("worker %d: address space limited to %d MiB", os.getpid(), limit >> 20)
+    return limit
+
+
+def build_app(settings: Settings, *, recycle_stuck_workers: bool = True) -> Flask:
+    """The app of one server process; under gunicorn (``recycle_stuck_workers``) also the process's
+    guards: a stuck or over-budget engine query recycles the worker, and RLIMIT_AS caps its memory."""
+    from blackjanuary.web.app import create_app
+    from blackjanuary.web.current import STORE_KEY
+
+    app = create_app(settings, admission_control=True)
+    runner = getattr(app.extensions[STORE_KEY], "runner", None)
+    if recycle_stuck_workers and runner is not None:
+        runner.on_stuck = _recycle_worker
+        limit_worker_memory(settings)
+    return app
+
+
+def wsgi_app() -> Flask:
+    """The application for an external WSGI server, configured from ``BLACKJANUARY_*`` variables."""
+    return build_app(Settings.from_env())
+
+
+class GunicornServer(BaseApplication):  # type: ignore[misc]
+    """gunicorn embedded: each worker builds its own app (and loads its own in-memory store)."""
+
+    def __init__(self, settings: Settings, options: ServerOptions) -> None:
+        self.settings = settings
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.gunicorn_config().items():
+            if value is not None and key in self.cfg.settings:
+                self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return build_app(self.settings)
+
+
+def run(settings: Settings, options: ServerOptions) -> None:
+    """Serve until interrupted (blocks)."""
+    GunicornServer(settings, options).run()
+
+
+def ensure_servable(settings: Settings, *, build_if_stale: bool = True, echo: Any = log.info) -> None:
+    """Make sure ``settings.dist`` holds a conforming build of the current inputs.
+
+    Builds first (through the SHACL gate) when dist/ is missing or stale and ``build_if_stale``;
+    raises :class:`~blackjanuary.publish.build.ValidationFailed` or another BuildError when it cannot serve.
+    """
+    from blackjanuary.publish.manifest import is_stale
+    from blackjanuary.store.embedded import checked_manifest
+
+    if settings.backend != "embedded":
+        return
+    if build_if_stale and is_stale(settings):
+        from blackjanuary.publish.build import build
+
+        echo(f"{settings.dist} is missing or stale: building it first (with the SHACL gate) …")
+        build(settings)
+    checked_manifest(settings.dist)

@@ -1,0 +1,1 @@
+"""Local servers for the tests and the benchmarks (never used when serving)."""

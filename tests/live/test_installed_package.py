@@ -1,0 +1,115 @@
+"""The installed package publishes on its own: a wheel in a fresh venv, run from a directory that holds
+no checkout, serves the dataset it carries (``blackjanuary serve``, ``build``, ``validate``).
+
+The venv gets the wheel only; the dependencies come from this test run's environment through a plain
+path line (a ``.pth`` entry, whose own ``.pth`` files are not processed, so the editable install of the
+checkout stays out of sight).
+"""
+
+from __future__ import annotations
+
+import os
+import site
+import subprocess
+import sys
+import venv
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from blackjanuary.testing.servers import free_port, wait_until_up
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, str]]]:
+    tmp = tmp_path_factory.mktemp("installed")
+    wheels = tmp / "wheels"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels), str(ROOT)],
+        check=True,
+        cwd=tmp,
+    )
+    wheel = next(wheels.glob("blackjanuary-*.whl"))
+    env_dir = tmp / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)  # ensurepip: offline, from the interpreter's wheels
+    python = env_dir / "bin" / "python"
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)], check=True
+    )
+    target = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    (Path(target) / "zz-test-dependencies.pth").write_text(
+        "\n".join(p for p in site.getsitepackages() if "site-packages" in p) + "\n", encoding="utf-8"
+    )
+    work = tmp / "elsewhere"
+    work.mkdir()
+    env = {
+        "PATH": f"{env_dir / 'bin'}:{os.environ.get('PATH', '')}",
+        "HOME": str(tmp / "home"),
+        "XDG_CACHE_HOME": str(tmp / "cache"),
+        "PYTHONNOUSERSITE": "1",
+    }
+    yield work, env
+
+
+def run(installed: tuple[Path, dict[str, str]], *args: str) -> subprocess.CompletedProcess[str]:
+    work, env = installed
+    return subprocess.run(
+        ["blackjanuary", *args], cwd=work, env=env, capture_output=True, text=True, timeout=240
+    )
+
+
+def test_the_wheel_carries_its_data_and_says_both_versions(installed: tuple[Path, dict[str, str]]) -> None:
+    result = run(installed, "--version")
+    assert result.returncode == 0, result.stderr
+    assert "blackjanuary " in result.stdout and "(data " in result.stdout
+    assert "bundled" in result.stdout, result.stdout  # not the checkout this test runs from
+    assert str(ROOT) not in result.stdout
+
+
+def test_validate_and_build_from_any_directory(installed: tuple[Path, dict[str, str]]) -> None:
+    validated = run(installed, "validate")
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    built = run(installed, "build")
+    assert built.returncode == 0, built.stdout + built.stderr
+    _, env = installed
+    assert list((Path(env["XDG_CACHE_HOME"]) / "blackjanuary" / "dist").glob("*.nq*"))
+
+
+def test_serve_answers_sparql_iris_and_downloads(installed: tuple[Path, dict[str, str]]) -> None:
+    work, env = installed
+    port = free_port()
+    process = subprocess.Popen(
+        ["blackjanuary", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+        cwd=work,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url + "/", timeout=180, process=process)
+        ask = requests.get(
+            url + "/sparql",
+            params={"query": "ASK { ?s ?p ?o }"},
+            headers={"Accept": "application/sparql-results+json"},
+            timeout=30,
+        )
+        assert ask.status_code == 200 and ask.json()["boolean"] is True
+        iri = requests.get(
+            url + "/id/baku", headers={"Accept": "text/turtle"}, allow_redirects=False, timeout=30
+        )
+        assert iri.status_code == 303 and iri.headers["Location"].endswith("/data/baku.ttl")
+        downloads = requests.get(url + "/downloads", timeout=30)
+        assert downloads.status_code == 200 and ".nq" in downloads.text
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
