@@ -34,6 +34,7 @@ def progress(title: str, total: int | None, *, enabled: bool | None = None) -> I
     if not show:
         yield _Quiet()
         return
+    # lazy: rich costs ~0.1 s to import and is needed only on a terminal
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 

@@ -13,6 +13,7 @@ from blackjanuary.errors import BuildError
 
 def _render(obj: Any, *names: str) -> list[str]:
     """The named export files of the current data, rendered once, after the SHACL gate (like a build)."""
+    # lazy: `blackjanuary --help` should not load rdflib and pyshacl (see cli/main.py)
     from blackjanuary.cli.output import render_violations
     from blackjanuary.publish.exports import render_exports
     from blackjanuary.publish.shacl.gate import validate

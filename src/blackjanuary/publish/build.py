@@ -8,9 +8,6 @@ either the previous complete build or the new one. Equal inputs give byte-identi
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import errno
 import fcntl
 import logging
 import os
@@ -31,6 +28,7 @@ from blackjanuary.errors import BuildError
 from blackjanuary.progress import Step, progress
 from blackjanuary.publish import dump_writer as dumps_stream
 from blackjanuary.publish import dumps, void
+from blackjanuary.publish.atomic import exchange
 from blackjanuary.publish.exports import EXPORT_KINDS, render_exports, wikibase_graph, wikibase_graph_iri
 from blackjanuary.publish.manifest import (
     MANIFEST_NAME,
@@ -41,6 +39,7 @@ from blackjanuary.publish.manifest import (
     Manifest,
     input_sha256,
 )
+from blackjanuary.publish.shacl.gate import validate
 from blackjanuary.publish.shacl.report import ValidationReport
 from blackjanuary.publish.sources import load
 from blackjanuary.rdf.formats import NQUADS, NTRIPLES, RDF_DATASET_FORMATS, RDF_GRAPH_FORMATS, Format
@@ -94,8 +93,6 @@ def dump_name(version: str, fmt: Format, *, compressed: bool = False) -> str:
 
 def build(settings: Settings, *, show_progress: bool | None = None) -> BuildResult:
     """Build ``settings.dist``; raises DataLoadError, ValidationFailed or another BuildError."""
-    from blackjanuary.publish.shacl.gate import validate
-
     ours = Ours(settings.base_iri)
     dist = settings.dist.absolute()
     total = 5 + 2 * len(DUMP_FORMATS)
@@ -332,27 +329,6 @@ def recover(dist: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically exchange two paths (Linux ``renameat2(RENAME_EXCHANGE)``); False where unsupported."""
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
-    if result == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
-        return False
-    raise OSError(err, os.strerror(err), str(b))
-
-
 def _swap(new: Path, dist: Path) -> None:
     """Put ``new`` in place of ``dist``; ``new`` is gone afterwards."""
     if dist.exists() and not dist.is_dir():
@@ -364,7 +340,7 @@ def _swap(new: Path, dist: Path) -> None:
         )
     if not dist.exists():
         os.rename(new, dist)
-    elif _exchange(new, dist):
+    elif exchange(new, dist):
         # ``new`` now holds the previous build
         shutil.rmtree(new)
     else:

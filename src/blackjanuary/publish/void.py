@@ -18,8 +18,10 @@ import pyoxigraph as ox
 from rdflib import Namespace
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, SKOS, VOID, XSD
 
+from blackjanuary.publish.dumps import tidy_prefixes
 from blackjanuary.publish.manifest import DistFile
 from blackjanuary.rdf.formats import by_name
+from blackjanuary.rdf.oxigraph import used_prefixes
 from blackjanuary.rdf.vocab import SD, SPDX, WD, Ours
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
@@ -235,9 +237,6 @@ def _distribution(out: _Triples, ds: ox.NamedNode, f: DistFile, base: str) -> No
 
 def turtle(triples: Sequence[ox.Triple], ours: Ours) -> bytes:
     """The description as Turtle with our prefixes (only those used)."""
-    from blackjanuary.publish.dumps import tidy_prefixes
-    from blackjanuary.rdf.oxigraph import used_prefixes
-
     prefixes = used_prefixes(ours.prefixes(), triples)
     data = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
     assert data is not None  # no output file given: the bytes are returned

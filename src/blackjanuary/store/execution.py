@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
-from blackjanuary.errors import QueryTimeout, ServiceUnavailable
+from blackjanuary.errors import PublisherError, QueryTimeout, ServiceUnavailable
 from blackjanuary.store.no_network import deny_network
 
 log = logging.getLogger(__name__)
@@ -127,8 +127,6 @@ def _release_frames(exc: BaseException) -> None:
     carries them to the request thread (in its traceback) would drop them there. Unexpected errors are
     logged with their traceback first.
     """
-    from blackjanuary.errors import PublisherError
-
     if not isinstance(exc, PublisherError):
         log.error("engine error", exc_info=exc)
     seen: set[int] = set()

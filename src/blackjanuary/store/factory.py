@@ -1,7 +1,6 @@
 """``open_store(settings)``: the one place that turns settings into a Store backend.
 
-Backends register a constructor in :data:`BACKEND_OPENERS`; the persistent and remote backends are
-added there by their own modules without touching the callers.
+Each backend has a constructor in :data:`BACKEND_OPENERS`.
 """
 
 from __future__ import annotations
@@ -10,30 +9,14 @@ from collections.abc import Callable
 
 from blackjanuary.config import Settings
 from blackjanuary.store import Store
-
-
-def _open_embedded(settings: Settings) -> Store:
-    from blackjanuary.store.embedded import EmbeddedStore
-
-    return EmbeddedStore.from_dist(settings)
-
-
-def _open_persistent(settings: Settings) -> Store:
-    from blackjanuary.store.persistent import open_persistent
-
-    return open_persistent(settings)
-
-
-def _open_remote(settings: Settings) -> Store:
-    from blackjanuary.store.remote import open_remote
-
-    return open_remote(settings)
-
+from blackjanuary.store.embedded import EmbeddedStore
+from blackjanuary.store.persistent import open_persistent
+from blackjanuary.store.remote import open_remote
 
 BACKEND_OPENERS: dict[str, Callable[[Settings], Store]] = {
-    "embedded": _open_embedded,
-    "persistent": _open_persistent,
-    "remote": _open_remote,
+    "embedded": EmbeddedStore.from_dist,
+    "persistent": open_persistent,
+    "remote": open_remote,
 }
 
 

@@ -34,6 +34,7 @@ from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 
 from blackjanuary.errors import BuildError
 from blackjanuary.progress import progress
+from blackjanuary.publish.atomic import exchange
 from blackjanuary.publish.manifest import Manifest, read_manifest
 from blackjanuary.rdf.formats import NTRIPLES
 from blackjanuary.store import virtuoso
@@ -155,9 +156,7 @@ def _swap(staging: Path, target: Path) -> None:
     previous = target.with_name(f".{target.name}.previous")
     if target.exists():
         shutil.rmtree(previous, ignore_errors=True)
-        from blackjanuary.publish.build import _exchange
-
-        if _exchange(staging, target):  # atomic: a crash never leaves the target missing
+        if exchange(staging, target):  # atomic: a crash never leaves the target missing
             os.replace(staging, previous)  # staging now holds the old store
             return
         os.replace(target, previous)

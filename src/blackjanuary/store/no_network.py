@@ -22,6 +22,7 @@ import errno
 import platform
 import struct
 import sys
+import threading
 
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_SECCOMP = 22
@@ -90,8 +91,6 @@ def deny_network() -> bool:
 
 def thread_is_filtered() -> bool:
     """Whether the calling thread runs under a seccomp filter (``Seccomp: 2`` in its status)."""
-    import threading
-
     try:
         path = f"/proc/self/task/{threading.get_native_id()}/status"
         with open(path, encoding="ascii") as status:

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 
 import requests
+from werkzeug.serving import make_server
 
 log = logging.getLogger(__name__)
 
@@ -127,8 +128,6 @@ class AppServer:
     """A WSGI app served by werkzeug on a thread, on a free loopback port (for real-HTTP tests)."""
 
     def __init__(self, app: object) -> None:
-        from werkzeug.serving import make_server
-
         self.server = make_server("127.0.0.1", 0, app, threaded=True)  # type: ignore[arg-type]
         self.port = int(self.server.server_port)
         self.thread = threading.Thread(target=self.server.serve_forever, name=f"app-{self.port}", daemon=True)

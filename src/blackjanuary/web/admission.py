@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from flask import request
 from werkzeug.wsgi import ClosingIterator
 
 from blackjanuary.errors import ServiceUnavailable
@@ -218,8 +219,6 @@ def _released_at_end(body: Iterable[bytes], ticket: Ticket) -> Iterator[bytes]:
 
 def refuse_marked_requests() -> None:
     """``before_request``: answer a request the middleware refused (503 with ``Retry-After``)."""
-    from flask import request
-
     message = request.environ.get(REFUSAL_KEY)
     if message is not None:
         raise Overloaded(message, hint="wait for the Retry-After seconds, then send the request again")

@@ -11,6 +11,7 @@ from flask import Blueprint, Flask
 
 from blackjanuary.config import Settings
 from blackjanuary.store import Store
+from blackjanuary.store.factory import open_store
 from blackjanuary.web import (
     admission,
     assets,
@@ -59,8 +60,6 @@ def create_app(
     """
     settings = settings or Settings.from_env()
     if store is None:
-        from blackjanuary.store.factory import open_store
-
         store = open_store(settings)
     app = Flask(__name__)
     app.config[SETTINGS_KEY] = settings

@@ -18,6 +18,7 @@ a cache in front of the server that keys without ``Host`` cannot be fed someone 
 from __future__ import annotations
 
 from blackjanuary.config import Settings
+from blackjanuary.web.current import current_settings
 
 WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 - names, not a bind
 
@@ -29,8 +30,6 @@ def public_url_of(settings: Settings) -> str:
 
 def public_url() -> str:
     """The public URL of the application handling the current request."""
-    from blackjanuary.web.current import current_settings
-
     return public_url_of(current_settings())
 
 

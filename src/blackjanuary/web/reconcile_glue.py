@@ -7,28 +7,22 @@ from typing import Any
 
 from flask import Response, current_app, request
 
-from blackjanuary.config import Settings
+from blackjanuary.errors import PayloadTooLarge, UnsupportedMediaType
 from blackjanuary.rdf.formats import HTML, JSON
 from blackjanuary.rdf.vocab import Ours
 from blackjanuary.reconcile import jsonbody
 from blackjanuary.reconcile.index import NameIndex
 from blackjanuary.reconcile.limits import ReconcileLimits
 from blackjanuary.reconcile.service import index_for
+from blackjanuary.web.current import current_settings, current_store
 from blackjanuary.web.i18n import choose_language
+from blackjanuary.web.public_url import public_url
 
 PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *"
 """The preview is meant to be framed by OpenRefine and other clients (this CSP overrides X-Frame-Options)."""
 
 
-def current_settings() -> Settings:
-    from blackjanuary.web.current import current_settings as settings_of_app
-
-    return settings_of_app()
-
-
 def current_index() -> NameIndex:
-    from blackjanuary.web.current import current_store
-
     store = current_store()
     return index_for(store, Ours(current_settings().base_iri), store.info.version)
 
@@ -39,8 +33,6 @@ def current_limits() -> ReconcileLimits:
 
 def root_url() -> str:
     """The configured public URL of this server, without a trailing slash (never the request's Host)."""
-    from blackjanuary.web.public_url import public_url
-
     return public_url().rstrip("/")
 
 
@@ -86,8 +78,6 @@ def param(name: str) -> str | None:
 
 def json_body() -> Any:
     """The JSON body of a request; anything but JSON is a 415."""
-    from blackjanuary.errors import UnsupportedMediaType
-
     if request.mimetype != "application/json":
         raise UnsupportedMediaType(
             f"expected a JSON body (Content-Type: application/json), got {request.mimetype or 'none'!r}."
@@ -95,8 +85,6 @@ def json_body() -> Any:
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     data = request.get_data(as_text=True)
     if limit and request.content_length is None and len(data.encode()) >= limit:  # chunked, cut at the cap
-        from blackjanuary.errors import PayloadTooLarge
-
         raise PayloadTooLarge(f"the request body is larger than {limit} bytes.", hint="send smaller batches")
     return parse_json(data, "body")
 

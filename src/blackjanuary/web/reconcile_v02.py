@@ -18,10 +18,10 @@ from blackjanuary.rdf.vocab import Ours
 from blackjanuary.reconcile import service
 from blackjanuary.reconcile.index import Candidate, MatchQuery, NameIndex, PropertyCondition
 from blackjanuary.reconcile.limits import BatchBudget, ReconcileLimits, shown
+from blackjanuary.web.current import current_settings
 from blackjanuary.web.reconcile_glue import (
     current_index,
     current_limits,
-    current_settings,
     html_response,
     json_body,
     json_response,

@@ -16,6 +16,7 @@ import json
 import re
 from dataclasses import asdict, dataclass
 from html import escape
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, render_template, request
 
@@ -231,8 +232,6 @@ def query_tag() -> str:
 
 
 def _urlencode(args: dict[str, str]) -> str:
-    from urllib.parse import urlencode
-
     return urlencode(args)
 
 
