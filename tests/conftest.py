@@ -23,6 +23,7 @@ from support.variants import BACKEND_VARIANTS, SITE_VARIANTS
 
 if TYPE_CHECKING:
     from flask import Flask
+    from flask.testing import FlaskClient
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_TEXT = ROOT / "graph" / "source" / "black-january-1990.de.txt"
@@ -154,12 +155,24 @@ def backend_app(request: pytest.FixtureRequest, app_for: Callable[[str], Flask])
     return app_for(request.param)
 
 
-@pytest.fixture(scope="module", params=SITE_VARIANTS)
-def site_app(request: pytest.FixtureRequest, app_for: Callable[[str], Flask]) -> Flask:
-    """The app on the session's real build, once per backend: the linked-data suites (dereferencing,
-    pages, downloads, VoID) run against embedded, persistent, remote (a real oxigraph serve) and remote
-    on Virtuoso alike."""
-    return app_for(request.param)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Modules marked ``every_backend`` get their ``app`` (and so ``client``) once per backend variant."""
+    if "app" in metafunc.fixturenames and metafunc.definition.get_closest_marker("every_backend"):
+        metafunc.parametrize("app", SITE_VARIANTS, indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
+def app(request: pytest.FixtureRequest, app_for: Callable[[str], Flask]) -> Flask:
+    """The app on the session's real build: the embedded store, or, in a module marked
+    ``every_backend``, each of embedded, persistent, remote (a real oxigraph serve) and Virtuoso. A
+    module whose tests need other data or settings defines its own ``app``."""
+    return app_for(getattr(request, "param", "embedded"))
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    """A test client of the module's ``app``."""
+    return app.test_client()
 
 
 @pytest.fixture(scope="session")

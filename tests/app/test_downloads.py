@@ -6,7 +6,6 @@ import gzip
 import hashlib
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
 from blackjanuary.config import Settings
@@ -14,15 +13,7 @@ from blackjanuary.publish.manifest import Manifest, read_manifest
 from blackjanuary.rdf.formats import by_name
 from blackjanuary.web.downloads import latest_name
 
-
-@pytest.fixture(scope="module")
-def app(site_app: Flask) -> Flask:
-    return site_app  # one run per backend (tests/conftest.py)
-
-
-@pytest.fixture()
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+pytestmark = pytest.mark.every_backend  # app and client once per backend (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")

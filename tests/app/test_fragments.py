@@ -14,6 +14,8 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+pytestmark = pytest.mark.every_backend  # app and client once per backend (tests/conftest.py)
+
 PUBLIC = "https://w3id.org/blackjanuary/"
 """The public URL of the test client's app (no BLACKJANUARY_PUBLIC_URL: the base IRI)."""
 
@@ -23,16 +25,6 @@ RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 BAKU = "https://w3id.org/blackjanuary/id/baku"
 PRIMARY_TOPIC = "http://xmlns.com/foaf/0.1/primaryTopic"
-
-
-@pytest.fixture(scope="module")
-def app(site_app: Flask) -> Flask:
-    return site_app  # one run per backend (tests/conftest.py)
-
-
-@pytest.fixture()
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def q(value: str) -> str:

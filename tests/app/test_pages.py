@@ -23,20 +23,12 @@ from blackjanuary.rdf import segments
 from blackjanuary.rdf.iris import Iris
 from blackjanuary.web.app import create_app
 
+pytestmark = pytest.mark.every_backend  # app and client once per backend (tests/conftest.py)
+
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 HTML_HEADERS = {"Accept": BROWSER}
 LINK = re.compile(r'(?:href|src)="([^"]+)"')
 IDS = re.compile(r'\bid="([^"]+)"')
-
-
-@pytest.fixture(scope="module")
-def app(site_app: Flask) -> Flask:
-    return site_app  # one run per backend (tests/conftest.py)
-
-
-@pytest.fixture()
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 @pytest.fixture(scope="module")

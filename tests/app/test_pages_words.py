@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
@@ -23,16 +21,6 @@ from blackjanuary.web.i18n import LANGUAGES, messages
 from blackjanuary.web.terms import term_names
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-
-
-@pytest.fixture(scope="module")
-def app(app_for: Callable[[str], Flask]) -> Flask:
-    return app_for("embedded")
-
-
-@pytest.fixture()
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def html(client: FlaskClient, path: str, lang: str | None = None, status: int = 200) -> str:

@@ -9,10 +9,8 @@ from __future__ import annotations
 import doctest
 import random
 import re
-from collections.abc import Callable
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
 from blackjanuary.web import dates, graph_picture, layout, map, pictures, svg, timeline
@@ -20,12 +18,6 @@ from blackjanuary.web.graph_picture import Neighbour
 from blackjanuary.web.layout import Box, any_overlap
 from blackjanuary.web.map import Frame, Place, panel, place_map
 from blackjanuary.web.timeline import AXIS_Y, WIDTH, TimelineEvent, timeline_picture
-
-
-@pytest.fixture(scope="module")
-def client(app_for: Callable[[str], Flask]) -> FlaskClient:
-    return app_for("embedded").test_client()
-
 
 REAL_EVENTS = [
     TimelineEvent("Mass demonstrations in Azerbaijan (1989–1990)", "/page/a", "1989", begun_by=True),

@@ -4,12 +4,10 @@ official JSON Schemas of its version (vendored in tests/fixtures/reconciliation-
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from jsonschema import Draft7Validator
 from rdflib import Dataset, Literal, URIRef
@@ -56,16 +54,6 @@ def test_schema_harness_rejects_invalid_documents() -> None:
         check("0.2", "manifest", {"name": "no versions"})
     with pytest.raises(AssertionError):
         check("1.0-draft", "reconciliation-result-batch", {"results": [{"candidates": [{"id": "x"}]}]})
-
-
-@pytest.fixture(scope="module")
-def app(app_for: Callable[[str], Flask]) -> Flask:
-    return app_for("embedded")
-
-
-@pytest.fixture()
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -28,16 +26,6 @@ from blackjanuary.reconcile.normalize import fold
 from blackjanuary.web.app import create_app
 
 CITY = "http://schema.org/City"
-
-
-@pytest.fixture(scope="module")
-def app(app_for: Callable[[str], Flask]) -> Flask:
-    return app_for("embedded")
-
-
-@pytest.fixture()
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def post02(client: FlaskClient, queries: Any) -> Any:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import DCTERMS, FOAF, VOID
@@ -16,17 +15,9 @@ from blackjanuary.publish.manifest import read_manifest
 from blackjanuary.rdf.formats import RDF_GRAPH_FORMATS, TURTLE, Format
 from blackjanuary.rdf.iris import Iris
 
+pytestmark = pytest.mark.every_backend  # app and client once per backend (tests/conftest.py)
+
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-
-
-@pytest.fixture(scope="module")
-def app(site_app: Flask) -> Flask:
-    return site_app  # one run per backend (tests/conftest.py)
-
-
-@pytest.fixture()
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def _dump(settings: Settings, extension: str) -> Path:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import doctest
 import html
 import re
-from collections.abc import Callable
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
 from blackjanuary.config import Settings
@@ -19,11 +17,6 @@ PAGE = "/source/black-january-1990.de"
 HTML = {"Accept": "text/html"}
 PIECE = re.compile(r'<span class="piece( quote-target)?" data-s="(\d+)" data-e="(\d+)">(.*?)</span>', re.S)
 SENTENCE = re.compile(r'<p class="sentence" lang="de" id="char=(\d+),(\d+)">')
-
-
-@pytest.fixture(scope="module")
-def client(app_for: Callable[[str], Flask]) -> FlaskClient:
-    return app_for("embedded").test_client()
 
 
 def test_doctests() -> None:

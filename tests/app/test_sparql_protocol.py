@@ -33,11 +33,6 @@ def app(sparql_settings: Settings) -> Iterator[Flask]:
     yield application
 
 
-@pytest.fixture()
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
 def count_of(response: object) -> int:
     data = json.loads(response.data)  # type: ignore[attr-defined]
     return int(data["results"]["bindings"][0]["n"]["value"])

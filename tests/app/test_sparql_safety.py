@@ -35,11 +35,6 @@ def app(sparql_settings: Settings, store: EmbeddedStore) -> Flask:
     return create_app(sparql_settings.replace(cache_size=0), store=store)
 
 
-@pytest.fixture()
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
 # Read-only -----------------------------------------------------------------------------------------------
 
 UPDATES = [

@@ -21,11 +21,6 @@ def app(sparql_settings: Settings) -> Iterator[Flask]:
     yield create_app(sparql_settings)
 
 
-@pytest.fixture()
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
 def test_a_query_link_opens_the_ui_with_the_query(client: FlaskClient) -> None:
     response = client.get("/sparql", query_string={"query": SELECT}, headers={"Accept": BROWSER})
     assert response.status_code == 200 and response.mimetype == "text/html"

@@ -15,17 +15,9 @@ from rdflib.namespace import DCAT, RDF, SKOS, VOID
 from blackjanuary.config import Settings
 from blackjanuary.rdf.vocab import SPDX
 
+pytestmark = pytest.mark.every_backend  # app and client once per backend (tests/conftest.py)
+
 SHAPES = Path(__file__).resolve().parents[1] / "fixtures" / "void-dcat-shapes.ttl"
-
-
-@pytest.fixture(scope="module")
-def app(site_app: Flask) -> Flask:
-    return site_app  # one run per backend (tests/conftest.py)
-
-
-@pytest.fixture()
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 @pytest.fixture(scope="module")

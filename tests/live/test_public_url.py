@@ -7,8 +7,6 @@ in front keys without Host and serves those links to everyone.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 import requests
 from flask import Flask
@@ -40,11 +38,6 @@ def leaks(response_headers: dict[str, str], body: str) -> list[str]:
         at = body.index(EVIL)
         found.append("body: …" + body[max(0, at - 80) : at + 40])
     return found
-
-
-@pytest.fixture(scope="module")
-def app(app_for: Callable[[str], Flask]) -> Flask:
-    return app_for("embedded")
 
 
 @pytest.mark.parametrize("accept", ACCEPTS)
