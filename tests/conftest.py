@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from rdflib import Dataset, Graph
 
 from blackjanuary.config import Settings
 from blackjanuary.publish.build import build
+from blackjanuary.publish.sources import graph_of, load
 from blackjanuary.store.loading import load_store, push_endpoint
 from blackjanuary.testing.servers import AppServer, OxigraphServer
 from blackjanuary.testing.virtuoso import DBA_PASSWORD, VirtuosoServer
@@ -38,6 +40,24 @@ def source_text() -> str:
 def project_settings() -> Settings:
     """The real project files, untouched; nothing may be written through these settings."""
     return Settings(root=ROOT, source_text=SOURCE_TEXT)
+
+
+@pytest.fixture(scope="module")
+def dataset(project_settings: Settings) -> Dataset:
+    """The project's files loaded into their named graphs (ontology, data, shapes, meta), once per module."""
+    return load(project_settings)
+
+
+@pytest.fixture(scope="module")
+def data(dataset: Dataset, project_settings: Settings) -> Graph:
+    """The data graph of :func:`dataset`."""
+    return graph_of(dataset, "data", project_settings)
+
+
+@pytest.fixture(scope="module")
+def ontology(dataset: Dataset, project_settings: Settings) -> Graph:
+    """The ontology graph of :func:`dataset`."""
+    return graph_of(dataset, "ontology", project_settings)
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,6 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
 from blackjanuary.config import Settings
-from blackjanuary.publish.sources import load
 from blackjanuary.reconcile.service import MAX_BATCH
 from support.reference_data import named_rows
 
@@ -54,11 +53,6 @@ def test_schema_harness_rejects_invalid_documents() -> None:
         check("0.2", "manifest", {"name": "no versions"})
     with pytest.raises(AssertionError):
         check("1.0-draft", "reconciliation-result-batch", {"results": [{"candidates": [{"id": "x"}]}]})
-
-
-@pytest.fixture(scope="module")
-def dataset(project_settings: Settings) -> Dataset:
-    return load(project_settings)
 
 
 def graph_label(dataset: Dataset, key: str, lang: str, base: str) -> str:

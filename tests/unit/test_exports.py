@@ -174,11 +174,6 @@ def test_strict_parser_rejects_malformed_lines(line: str) -> None:
 
 # Fixtures ---------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def dataset(project_settings: Settings) -> Dataset:
-    return load(project_settings)
-
-
-@pytest.fixture(scope="module")
 def facts(dataset: Dataset, project_settings: Settings) -> list[Fact]:
     return read_facts(dataset, Ours(project_settings.base_iri))
 

@@ -8,12 +8,10 @@ import re
 from pathlib import Path
 
 import pytest
-from rdflib import Dataset, Graph, Literal, Namespace, URIRef
+from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from blackjanuary.config import Settings
-from blackjanuary.publish.sources import graph_of, load
 from blackjanuary.rdf.vocab import CANONICAL, OA, SEM
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,21 +22,6 @@ SOURCE = URIRef(str(CANONICAL.SOURCE) + "black-january-1990.de")
 RFC5147 = URIRef("http://tools.ietf.org/rfc/rfc5147")
 SELECTOR_CLASSES = {OA.Selector, OA.TextQuoteSelector, OA.TextPositionSelector, OA.FragmentSelector}
 COUNTRIES = ("germany", "georgia", "israel", "united-kingdom", "united-states", "turkey")
-
-
-@pytest.fixture(scope="module")
-def dataset(project_settings: Settings) -> Dataset:
-    return load(project_settings)
-
-
-@pytest.fixture(scope="module")
-def data(dataset: Dataset, project_settings: Settings) -> Graph:
-    return graph_of(dataset, "data", project_settings)
-
-
-@pytest.fixture(scope="module")
-def ontology(dataset: Dataset, project_settings: Settings) -> Graph:
-    return graph_of(dataset, "ontology", project_settings)
 
 
 @pytest.fixture(scope="module")

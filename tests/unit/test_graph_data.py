@@ -8,12 +8,11 @@ import re
 from pathlib import Path
 
 import pytest
-from rdflib import Dataset, Graph, Literal, Namespace, URIRef
+from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from blackjanuary.config import Settings
-from blackjanuary.publish.sources import graph_of, load
 from blackjanuary.rdf.vocab import CANONICAL, GEO, OA, SEM, WD, WGS84
 from support.reference_data import LABELLED_AS_THE_TEXT_FRAMES_IT
 
@@ -52,21 +51,6 @@ DESCRIPTIVE = {
     WGS84.long,
     GEO.hasGeometry,
 }
-
-
-@pytest.fixture(scope="module")
-def dataset(project_settings: Settings) -> Dataset:
-    return load(project_settings)
-
-
-@pytest.fixture(scope="module")
-def data(dataset: Dataset, project_settings: Settings) -> Graph:
-    return graph_of(dataset, "data", project_settings)
-
-
-@pytest.fixture(scope="module")
-def ontology(dataset: Dataset, project_settings: Settings) -> Graph:
-    return graph_of(dataset, "ontology", project_settings)
 
 
 @pytest.fixture(scope="module")

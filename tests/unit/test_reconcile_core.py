@@ -9,7 +9,6 @@ from rdflib import Dataset, URIRef
 
 from blackjanuary.config import Settings
 from blackjanuary.publish.entities import LANGUAGES
-from blackjanuary.publish.sources import load
 from blackjanuary.rdf.vocab import Ours
 from blackjanuary.reconcile import normalize
 from blackjanuary.reconcile.index import (
@@ -23,11 +22,6 @@ from blackjanuary.reconcile.service import index_from_graph
 from support.reference_data import named_rows
 
 SCHEMA = "http://schema.org/"
-
-
-@pytest.fixture(scope="module")
-def dataset(project_settings: Settings) -> Dataset:
-    return load(project_settings)
 
 
 @pytest.fixture(scope="module")
