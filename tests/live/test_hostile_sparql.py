@@ -27,7 +27,8 @@ from support.processes import ServeProcess
 
 TIMEOUT_S = 1  # the server's per-query timeout in this module
 CHEAP = "SELECT ?s WHERE { ?s a ?t } LIMIT 1"
-CHEAP_DEADLINE_S = 3.0  # a cheap query must be answered within this, even right after a hostile one
+CHEAP_DEADLINE_S = 10.0  # a cheap query is answered within this, even on a busy machine; a starved one
+# waited for every runaway ahead of it (>15 s before issue 11); the speed itself is measured by make soak
 MUTATIONS = int(os.environ.get("BLACKJANUARY_SPARQL_MUTATIONS", "100"))
 SOAK_MUTATIONS = int(os.environ.get("BLACKJANUARY_SPARQL_SOAK_MUTATIONS", "3000"))
 PREFIXES = (
@@ -196,8 +197,10 @@ def tally() -> Tally:
 
 @pytest.fixture
 def canary(server: str, tally: Tally) -> Iterator[None]:
-    """A thread asking the cheap query every 0.2 s while the test runs; each answer 200 within 3 s."""
+    """A thread asking the cheap query every 0.2 s while the test runs; each answer 200 within the deadline.
+    The tally is the module's; only this test's failures fail this test."""
     stop = threading.Event()
+    earlier = len(tally.canary_failures)
 
     def ask() -> None:
         with requests.Session() as session:
@@ -224,7 +227,7 @@ def canary(server: str, tally: Tally) -> Iterator[None]:
     yield
     stop.set()
     thread.join(timeout=10)
-    assert not tally.canary_failures, tally.canary_failures[:5]
+    assert not tally.canary_failures[earlier:], tally.canary_failures[earlier:][:5]
 
 
 def send(server: str, query: str, how: str, tally: Tally, *, accept: str = "*/*") -> int:
