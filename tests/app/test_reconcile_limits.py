@@ -19,10 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from blackjanuary.config import Settings
-from blackjanuary.reconcile.index import _cover, _word_match, _Words
 from blackjanuary.reconcile.jsonbody import loads, nesting_error
 from blackjanuary.reconcile.limits import ReconcileLimits
 from blackjanuary.reconcile.normalize import fold
+from blackjanuary.reconcile.scoring import Words, cover, word_match
 from blackjanuary.web.app import create_app
 
 CITY = "http://schema.org/City"
@@ -161,8 +161,8 @@ def quadratic_cover(query: str, name: str) -> tuple[float, float]:
     q_words, n_words = fold(query).split(), fold(name).split()
     if not q_words or not n_words:
         return 0.0, 0.0
-    q_hit = sum(max(_word_match(q, n) for n in n_words) for q in q_words)
-    n_hit = sum(max(_word_match(q, n) for q in q_words) for n in n_words)
+    q_hit = sum(max(word_match(q, n) for n in n_words) for q in q_words)
+    n_hit = sum(max(word_match(q, n) for q in q_words) for n in n_words)
     return q_hit / len(q_words), n_hit / len(n_words)
 
 
@@ -199,7 +199,7 @@ NAMEISH = st.lists(
 @settings(max_examples=150, deadline=None)
 @given(NAMEISH, NAMEISH)
 def test_the_linear_cover_equals_the_quadratic_one(query: str, name: str) -> None:
-    fast = _cover(_Words.of(fold(query)), _Words.of(fold(name)))
+    fast = cover(Words.of(fold(query)), Words.of(fold(name)))
     assert fast == pytest.approx(quadratic_cover(query, name))
 
 
