@@ -181,6 +181,18 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("app", SITE_VARIANTS, indirect=True, scope="module")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A ``whole_site`` test (a walk over every page or resource) runs on the embedded store in
+    ``make test`` and on the other backends in ``make soak``: the pages are the same bytes on every
+    backend, which tests/live/test_backends.py checks on a sample of them in ``make test``."""
+    for item in items:
+        params = getattr(item, "callspec", None)
+        backend = params.params.get("app", "embedded") if params is not None else "embedded"
+        if item.get_closest_marker("whole_site") and backend != "embedded":
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="module")
 def app(request: pytest.FixtureRequest, app_for: Callable[[str], Flask]) -> Flask:
     """The app on the session's real build: the embedded store, or, in a module marked

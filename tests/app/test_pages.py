@@ -153,6 +153,7 @@ def test_examples_run(client: FlaskClient, built_settings: Settings) -> None:
     assert rows > 0
 
 
+@pytest.mark.whole_site
 def test_two_clicks_from_landing_to_every_quoted_fact(
     client: FlaskClient, union: Graph, built_settings: Settings
 ) -> None:
@@ -278,6 +279,7 @@ def test_ontology_and_shapes(client: FlaskClient) -> None:
     assert client.get("/shapes.nt").mimetype == "application/n-triples"
 
 
+@pytest.mark.whole_site
 def test_crawl_the_whole_site(client: FlaskClient) -> None:
     """Every internal link of every page resolves (redirects followed), checked as a browser would."""
     seen: set[str] = set()

@@ -92,6 +92,7 @@ def test_every_resource_answers_303_by_accept(
             assert response.headers["Location"] == f"/data/{suffix}.{fmt.extension}"
 
 
+@pytest.mark.whole_site
 @pytest.mark.parametrize("fmt", RDF_GRAPH_FORMATS, ids=lambda f: f.extension)
 def test_every_data_document_holds_its_triples(
     client: FlaskClient, union: Graph, built_settings: Settings, fmt: Format
@@ -113,6 +114,7 @@ def test_every_data_document_holds_its_triples(
         assert (doc, VOID.inDataset, URIRef(built_settings.base_iri + "dataset")) in parsed
 
 
+@pytest.mark.whole_site
 @pytest.mark.parametrize("accept", [BROWSER, "text/turtle"], ids=["html", "turtle"])
 def test_every_iri_of_ours_in_the_dumps_resolves(
     client: FlaskClient, quads: Dataset, built_settings: Settings, accept: str
