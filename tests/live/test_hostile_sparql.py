@@ -517,7 +517,7 @@ def test_a_query_over_its_memory_budget_is_503_and_its_worker_is_replaced_cleanl
         "BLACKJANUARY_QUERY_TIMEOUT": "30",
         "BLACKJANUARY_QUERY_MEMORY_BUDGET": str(budget),
         "BLACKJANUARY_CACHE_SIZE": "0",
-        "BLACKJANUARY_WORKER_MEMORY_LIMIT": "0",  # the automatic address-space limit, opt-in
+        "BLACKJANUARY_WORKER_MEMORY_LIMIT": "0",  # the automatic address-space limit (the default)
     }
     server = start_server(built_settings, env)
     failures: list[str] = []

@@ -144,8 +144,9 @@ def limit_worker_memory(settings: Settings) -> int | None:
     fails instead of growing until the OOM killer picks some process. It counts address space, so the
     automatic value starts from the size after start-up (8 engine stacks of 256 MiB are ~2 GiB of it,
     though only their touched pages are memory) and adds room for request threads, malloc arenas and
-    twice the query budget. Off by default (-1): with it, blocking runaways under load left cheap
-    queries waiting past 3 s in tests/live/test_hostile_sparql.py, even at 20 GiB (docs/adr/0003).
+    twice the query budget. On by default (0). The cheap queries that waited past 3 s when it was
+    first tried were not its doing: the same wait came without it, from both workers recycling at
+    once (fixed by :class:`Handover`; docs/adr/0010).
     """
     from blackjanuary.store.execution import address_space_bytes
 
