@@ -82,6 +82,7 @@ class Handover:
     """Held by the worker handing over; released by the master when that worker has exited."""
     holder: Any = field(default_factory=lambda: multiprocessing.Value("l", 0))
     """The pid of the worker holding ``turn`` (0: none)."""
+    master: int = field(default_factory=os.getpid)
     started: bool = False
 
     def worker_ready(self, worker: Any) -> None:
@@ -116,10 +117,12 @@ class Handover:
         # One handover at a time: two SIGTTINs sent together arrive as one (the kernel does not queue
         # a pending signal twice), and both stuck workers would leave on a single replacement.
         while waiting():
+            if os.getppid() != self.master:  # the master is gone: nobody to hand over to
+                break
             if self.turn.acquire(timeout=0.1):
                 self.holder.value = os.getpid()
                 seen = self.ready.value
-                os.kill(os.getppid(), signal.SIGTTIN)
+                os.kill(self.master, signal.SIGTTIN)
                 while waiting() and self.ready.value <= seen:
                     time.sleep(0.1)
                 break
