@@ -66,7 +66,7 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 9
         try:
             requests.get(url, params={"query": "ASK {}"}, headers={"Accept": ACCEPT}, timeout=5)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up yet, or still loading
             time.sleep(0.2)
     raise RuntimeError(f"{url} did not come up within {timeout} s")
 

@@ -80,9 +80,9 @@ class Settings:
     """Bytes a worker's resident memory may grow while engine queries run (counted from the start of
     the earliest one running); past it they are stopped (503) and, if the engine does not let go, the
     worker is replaced."""
-    worker_memory_limit: int = -1
-    """RLIMIT_AS of each gunicorn worker, in bytes (the OS's last line); 0: its address space at
-    start-up (engine stacks included) + 4 GiB + twice the query memory budget; -1 (default): none."""
+    worker_memory_limit: int = 0
+    """RLIMIT_AS of each ``serve`` worker, in bytes (the OS's last line); 0 (default): its address
+    space at start-up (engine stacks included) + 4 GiB + twice the query memory budget; -1: none."""
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith("/"):

@@ -520,7 +520,7 @@ def test_a_query_over_its_memory_budget_is_503_and_its_worker_is_replaced_cleanl
         "BLACKJANUARY_QUERY_TIMEOUT": "30",
         "BLACKJANUARY_QUERY_MEMORY_BUDGET": str(budget),
         "BLACKJANUARY_CACHE_SIZE": "0",
-        "BLACKJANUARY_WORKER_MEMORY_LIMIT": "0",  # the automatic address-space limit, opt-in
+        "BLACKJANUARY_WORKER_MEMORY_LIMIT": "0",  # the automatic address-space limit (the default)
     }
     server = start_server(built_settings, env)
     failures: list[str] = []
@@ -626,3 +626,19 @@ def test_the_issue_payloads_repeated_do_not_disturb_the_pages(live: Server, list
     assert set(pages) == {"ok"}, pages
     assert listener.seen == []
     assert not [line for line in live.stderr if "was sent" in line]
+
+
+def test_workers_have_an_address_space_limit_by_default(live: Server) -> None:
+    """The OS's last line is on without configuration (ADR 0010): this module's server sets no
+    ``BLACKJANUARY_WORKER_MEMORY_LIMIT``, and each worker runs under a finite RLIMIT_AS."""
+    workers = live.workers()
+    assert workers
+    for pid in workers:
+        line = ""
+        for _ in range(300):  # set once the worker has built its app: one may still be loading
+            with open(f"/proc/{pid}/limits", encoding="ascii") as limits:
+                line = next(x for x in limits if x.startswith("Max address space"))
+            if line.split()[3] != "unlimited":
+                break
+            time.sleep(0.1)
+        assert line.split()[3] != "unlimited" and int(line.split()[3]) > 2**31, line
