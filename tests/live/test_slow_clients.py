@@ -21,7 +21,7 @@ import pytest
 import requests
 
 from blackjanuary.config import Settings
-from blackjanuary.serve.worker import (
+from blackjanuary.serve.framing import (
     BODY_TIMEOUT,
     HEAD_TIMEOUT,
     MAX_BUFFERED_BODIES,

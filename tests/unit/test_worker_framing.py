@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from blackjanuary.serve.worker import MAX_BODY_BUFFER, BodyFrame, BodyRefused, body_frame, chunked_end
+from blackjanuary.serve.framing import MAX_BODY_BUFFER, BodyFrame, BodyRefused, body_frame, chunked_end
 
 POST = b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
 
