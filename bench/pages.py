@@ -14,13 +14,12 @@ import argparse
 import logging
 import os
 import platform
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from bench import loadgen
-from bench.run import ROOT, build_data, free_port, gunicorn, server
+from bench.run import ROOT, build_data, free_port, gunicorn, serve_command, server
 
 log = logging.getLogger("bench.pages")
 
@@ -44,23 +43,7 @@ def run(seconds: float, pages: list[str], uncached: bool) -> dict[str, dict[str,
             variants["blackjanuary (page cache off)"] = {"BLACKJANUARY_PAGE_CACHE_BYTES": "0"}
         for name, env in variants.items():
             port = free_port()
-            command = [
-                sys.executable,
-                "-m",
-                "blackjanuary",
-                "--root",
-                str(ROOT),
-                "serve",
-                "--dist",
-                str(dist),
-                "--no-build",
-                "--workers",
-                "2",
-                "--threads",
-                "8",
-                "--port",
-                str(port),
-            ]
+            command = serve_command(dist, port)
             log.info("measuring %s", name)
             with server(command, f"http://127.0.0.1:{port}/sparql", env):
                 base = f"http://127.0.0.1:{port}"

@@ -92,6 +92,19 @@ def server(command: list[str], url: str, env: dict[str, str] | None = None) -> I
             process.wait()
 
 
+def serve_command(dist: Path, port: int) -> list[str]:
+    """``blackjanuary serve`` on ``dist`` as a user runs it: 2 workers × 8 threads, on ``port``."""
+    return [sys.executable, "-m", "blackjanuary", "--root", str(ROOT), "serve", "--dist", str(dist)] + [
+        "--no-build",
+        "--workers",
+        "2",
+        "--threads",
+        "8",
+        "--port",
+        str(port),
+    ]
+
+
 def build_data(work: Path) -> Path:
     from blackjanuary.config import Settings
     from blackjanuary.publish.build import build
@@ -155,30 +168,14 @@ def run(seconds: float) -> dict[str, object]:
             capture_output=True,
         )
         ports = {name: free_port() for name in ("ours", "ours-nocache", "oxigraph", "rdflib", "bare")}
-        ours_cmd = [
-            sys.executable,
-            "-m",
-            "blackjanuary",
-            "--root",
-            str(ROOT),
-            "serve",
-            "--dist",
-            str(dist),
-            "--no-build",
-            "--workers",
-            "2",
-            "--threads",
-            "8",
-            "--port",
-        ]
         servers = {
             "blackjanuary (cache on)": (
-                ours_cmd + [str(ports["ours"])],
+                serve_command(dist, ports["ours"]),
                 f"http://127.0.0.1:{ports['ours']}/sparql",
                 {},
             ),
             "blackjanuary (cache off)": (
-                ours_cmd + [str(ports["ours-nocache"])],
+                serve_command(dist, ports["ours-nocache"]),
                 f"http://127.0.0.1:{ports['ours-nocache']}/sparql",
                 {"BLACKJANUARY_CACHE_SIZE": "0"},
             ),
