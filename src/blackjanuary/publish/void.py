@@ -20,6 +20,7 @@ from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, SKOS, VOID, XSD
 
 from blackjanuary.publish.manifest import DistFile
 from blackjanuary.rdf.formats import by_name
+from blackjanuary.rdf.iris import Iris
 from blackjanuary.rdf.vocab import SD, SPDX, WD, Ours
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
@@ -211,7 +212,7 @@ def _fragments(out: _Triples, ds: ox.NamedNode, base: str) -> None:
 
 def _distribution(out: _Triples, ds: ox.NamedNode, f: DistFile, base: str) -> None:
     dist = f"{base}dataset/dist/{f.name}"
-    url = f"{base}downloads/{f.name}"
+    url = Iris(base).download(f.name)
     fmt = by_name(f.format)
     out.add(ds, DCAT.distribution, dist)
     out.add(ds, VOID.dataDump, url)

@@ -4,8 +4,9 @@ The client's q-values decide first; among equal q-values the *server's* order de
 listed best first). A media range's quality comes from the most specific range that matches it
 (``text/turtle`` beats ``text/*`` beats ``*/*``), as RFC 9110 §12.5.1 says: werkzeug's ``MIMEAccept``
 parses, orders and matches the ranges (its ``quality()``; its ``best_match`` lets a wildcard outrank a
-lower exact q, so the ranking here is ours). Parameters other than ``q`` are ignored. Aliases declared on a :class:`~blackjanuary.rdf.formats.Format` (``application/json``
-for SPARQL JSON, …) match when named exactly, never through a wildcard.
+lower exact q, so the ranking here is ours). Parameters other than ``q`` are ignored. Aliases declared
+on a :class:`~blackjanuary.rdf.formats.Format` (``application/json`` for SPARQL JSON, …) match when
+named exactly, never through a wildcard.
 
 >>> from blackjanuary.rdf.formats import RESULT_FORMATS, TURTLE, JSONLD
 >>> negotiate("text/csv;q=0.5, application/sparql-results+json", RESULT_FORMATS).name
@@ -124,7 +125,9 @@ def page_by_default(accept: str | None, rdf: Sequence[Format]) -> bool:
     return prefers_html(accept, rdf)
 
 
-def offered(formats: Sequence[Format], url: Callable[[Format], str | None] | None = None) -> tuple[Offer, ...]:
+def offered(
+    formats: Sequence[Format], url: Callable[[Format], str | None] | None = None
+) -> tuple[Offer, ...]:
     """What a 406 lists: each format's media type and, through ``url``, where it answers without
     negotiation (a suffix URL), if anywhere.
 

@@ -9,12 +9,14 @@ from flask import Response, current_app, request
 
 from blackjanuary.config import Settings
 from blackjanuary.rdf.formats import HTML, JSON
+from blackjanuary.rdf.iris import Ref, page_path
 from blackjanuary.rdf.vocab import Ours
 from blackjanuary.reconcile import jsonbody
 from blackjanuary.reconcile.index import NameIndex
 from blackjanuary.reconcile.limits import ReconcileLimits
 from blackjanuary.reconcile.service import index_for
 from blackjanuary.web.i18n import choose_language
+from blackjanuary.web.public_url import absolute
 
 PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *"
 """The preview is meant to be framed by OpenRefine and other clients (this CSP overrides X-Frame-Options)."""
@@ -35,13 +37,6 @@ def current_index() -> NameIndex:
 
 def current_limits() -> ReconcileLimits:
     return ReconcileLimits.from_settings(current_settings())
-
-
-def root_url() -> str:
-    """The configured public URL of this server, without a trailing slash (never the request's Host)."""
-    from blackjanuary.web.public_url import public_url
-
-    return public_url().rstrip("/")
 
 
 def language(explicit: str | None = None) -> str:
@@ -102,4 +97,4 @@ def json_body() -> Any:
 
 
 def page_url(key: str) -> str:
-    return f"{root_url()}/page/{key}"
+    return absolute(page_path(Ref(key)))
