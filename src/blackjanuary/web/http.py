@@ -10,7 +10,7 @@
   (large SPARQL results, downloads) and bodies that already have a ``Content-Encoding`` are left alone;
 - conditional requests through werkzeug's ``Response.make_conditional``: a ``200`` that carries an
   ``ETag`` answers ``304`` to a matching ``If-None-Match`` (weak comparison, ``*``), after compression
-  so that the compared tag is the one the client was sent;
+  so that the compared tag is the one the client was sent (``…:br``, ``W/…:gzip``);
 - the security headers of an HTML page.
 
 A view calls :func:`finish` to state its ``Vary`` and its version ``ETag``; the rest is done here.
@@ -106,6 +106,11 @@ def _security_headers(response: Response) -> Response:
 
 def _conditional(response: Response) -> Response:
     if response.status_code == 200 and "ETag" in response.headers:
+        tag, weak = response.get_etag()
+        if tag and not weak and response.headers.get("Content-Encoding") == "gzip":
+            # gzip writes the time into its header: the same content is not the same bytes twice, so
+            # the tag is weak (as nginx makes it); brotli's output is byte-stable and keeps a strong one.
+            response.set_etag(tag, weak=True)
         response.make_conditional(request)
         # The WSGI server writes Date; gunicorn would send werkzeug's as a second one.
         response.headers.pop("Date", None)
