@@ -104,13 +104,20 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
+CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE")
+
+
 def _conditional(response: Response) -> Response:
-    if response.status_code == 200 and "ETag" in response.headers:
+    if response.status_code != 200 or "ETag" not in response.headers:
+        return response
+    if response.headers.get("Content-Encoding") == "gzip":
         tag, weak = response.get_etag()
-        if tag and not weak and response.headers.get("Content-Encoding") == "gzip":
+        if tag and not weak:
             # gzip writes the time into its header: the same content is not the same bytes twice, so
             # the tag is weak (as nginx makes it); brotli's output is byte-stable and keeps a strong one.
             response.set_etag(tag, weak=True)
+    environ = request.environ
+    if any(name in environ for name in CONDITIONAL_HEADERS):  # the common request skips werkzeug's work
         response.make_conditional(request)
         # The WSGI server writes Date; gunicorn would send werkzeug's as a second one.
         response.headers.pop("Date", None)
