@@ -179,7 +179,7 @@ def json_post(index: NameIndex, lang: str, limits: ReconcileLimits) -> dict[str,
 
 
 @bp.route("", methods=["GET", "POST"])
-@bp.route("/", methods=["GET", "POST"])
+@bp.route("/", methods=["GET", "POST"], endpoint="root_with_slash")
 def root() -> Response:
     index = current_index()
     lang = language()
