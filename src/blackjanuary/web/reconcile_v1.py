@@ -226,7 +226,8 @@ def extend() -> Response:
 def propose() -> Response:
     index, lang = current_index(), language()
     type_id = param("type")
-    type_iri = service.resolve_types(index, [type_id], "the 'type' parameter")[0] if type_id else None
+    resolved = service.resolve_types(index, [type_id or ""], "the 'type' parameter")
+    type_iri = resolved[0] if resolved else None  # a blank type (whitespace, control characters) is none
     limit = service.as_int(param("limit"), "limit", 0)
     body: dict[str, Any] = {
         "type": type_id or "",
