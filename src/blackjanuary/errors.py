@@ -6,7 +6,8 @@ class. The web layer renders them all through one handler; the CLI maps them to 
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Sequence
+from typing import ClassVar, NamedTuple
 
 
 class PublisherError(Exception):
@@ -44,13 +45,52 @@ class ResourceNotFound(PublisherError):
 
 
 class MethodNotAllowed(PublisherError):
+    """The URL exists but not for this method; the answer's ``Allow`` comes from the route map."""
+
     status = 405
     title = "Method Not Allowed"
 
 
+class Offer(NamedTuple):
+    """One representation a resource is offered in, and where it answers without negotiation."""
+
+    media_type: str
+    url: str | None = None
+    """A URL that gives this representation whatever ``Accept`` says (``/data/baku.ttl``), if any."""
+
+
 class NotAcceptable(PublisherError):
+    """None of the representations the client accepts is offered; ``offered`` lists those that are.
+
+    Build it with :meth:`for_resource`, which writes the one message every 406 shares.
+    """
+
     status = 406
     title = "Not Acceptable"
+
+    def __init__(self, message: str, *, hint: str | None = None, offered: Sequence[Offer] = ()) -> None:
+        super().__init__(message, hint=hint)
+        self.offered = tuple(offered)
+
+    @classmethod
+    def for_resource(
+        cls, resource: str, offered: Sequence[Offer], accept: str | None, *, hint: str | None = None
+    ) -> NotAcceptable:
+        """``resource`` (a path) is offered as ``offered``, and ``accept`` matches none of them.
+
+        >>> NotAcceptable.for_resource("/void", [Offer("text/turtle", "/void.ttl")], "image/png").message
+        '/void is available as text/turtle (/void.ttl); none matches Accept: image/png'
+        """
+        types = ", ".join(o.media_type + (f" ({o.url})" if o.url else "") for o in offered)
+        with_urls = any(o.url for o in offered)
+        default_hint = "send one of these types in Accept" + (
+            ", or follow the URL given for it" if with_urls else ""
+        )
+        return cls(
+            f"{resource} is available as {types}; none matches Accept: {accept or '(none)'}",
+            hint=hint or default_hint,
+            offered=offered,
+        )
 
 
 class PayloadTooLarge(PublisherError):

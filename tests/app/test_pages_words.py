@@ -8,6 +8,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
@@ -16,8 +17,10 @@ from blackjanuary.config import Settings
 from blackjanuary.publish.stats import compute
 from blackjanuary.rdf.iris import Iris
 from blackjanuary.rdf.vocab import Ours
+from blackjanuary.web.current import SETTINGS_KEY
 from blackjanuary.web.entity_view import Labeller
 from blackjanuary.web.i18n import LANGUAGES, messages
+from blackjanuary.web.public_url import public_url_of
 from blackjanuary.web.terms import term_names
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -199,7 +202,7 @@ def test_search_is_bounded(client: FlaskClient) -> None:
     assert "Enter a name" in empty
 
 
-def test_opensearch_is_offered(client: FlaskClient) -> None:
+def test_opensearch_is_offered(app: Flask, client: FlaskClient) -> None:
     page = html(client, "/page/baku")
     assert '<link rel="search" type="application/opensearchdescription+xml" href="/opensearch.xml"' in page
     assert '<form class="search" role="search" action="/search"' in page
@@ -207,7 +210,11 @@ def test_opensearch_is_offered(client: FlaskClient) -> None:
     assert response.mimetype == "application/opensearchdescription+xml"
     root = ET.fromstring(response.data)
     templates = [u.get("template") for u in root.iter("{http://a9.com/-/spec/opensearch/1.1/}Url")]
-    assert "http://localhost/search?q={searchTerms}" in templates
+    # the configured public URL, never the request's Host header (blackjanuary.web.public_url)
+    public = public_url_of(app.config[SETTINGS_KEY])
+    assert f"{public}search?q={{searchTerms}}" in templates
+    assert all(t.startswith(public) for t in templates)
+    assert client.get("/opensearch.xml", headers={"Host": "evil.example"}).data == response.data
     suggest = client.get("/search/suggest?q=Bak").get_json()
     assert suggest[0] == "Bak" and "Baku" in suggest[1]
 

@@ -325,6 +325,8 @@ def test_propose_properties_both_versions(client: FlaskClient) -> None:
     ).get_json()
     check("1.0-draft", "data-extension-property-proposal", body1)
     assert len(body1["properties"]) == 3 and body1["limit"] == 3
+    blank = client.get("/reconcile/v1/extend/propose", query_string={"type": "\x1e"})  # found by the fuzzer
+    assert blank.status_code == 200 and blank.get_json()["properties"]
 
 
 # CORS, limits and errors --------------------------------------------------------------------------

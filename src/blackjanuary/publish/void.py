@@ -21,6 +21,7 @@ from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, SKOS, VOID, XSD
 from blackjanuary.publish.dumps import tidy_prefixes
 from blackjanuary.publish.manifest import DistFile
 from blackjanuary.rdf.formats import by_name
+from blackjanuary.rdf.iris import Iris
 from blackjanuary.rdf.oxigraph import used_prefixes
 from blackjanuary.rdf.vocab import SD, SPDX, WD, Ours
 
@@ -213,7 +214,7 @@ def _fragments(out: _Triples, ds: ox.NamedNode, base: str) -> None:
 
 def _distribution(out: _Triples, ds: ox.NamedNode, f: DistFile, base: str) -> None:
     dist = f"{base}dataset/dist/{f.name}"
-    url = f"{base}downloads/{f.name}"
+    url = Iris(base).download(f.name)
     fmt = by_name(f.format)
     out.add(ds, DCAT.distribution, dist)
     out.add(ds, VOID.dataDump, url)

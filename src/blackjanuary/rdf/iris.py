@@ -19,13 +19,20 @@ True
 '/data/baku.ttl'
 >>> parse_data_name("baku.jsonld")
 ('baku', 'jsonld')
+>>> document_path("void", "ttl"), download_path("black-january.nt.gz"), cite_path(None, "bib")
+('/void.ttl', '/downloads/black-january.nt.gz', '/cite/dataset.bib')
+>>> with_query("/search", {"q": "Bakı 1990", "format": "json"})
+'/search?q=Bak%C4%B1%201990&format=json'
+>>> with_query("/search", {"q": "{searchTerms}"}, template=True)
+'/search?q={searchTerms}'
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 KEY_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 """Every minted key matches this (DESIGN.md); a shape enforces it on the data too."""
@@ -69,6 +76,29 @@ def parse_data_name(name: str) -> tuple[str, str | None]:
     """Split ``key.ext`` into key and extension (keys never hold a dot); no dot → no extension."""
     key, dot, extension = name.partition(".")
     return key, (extension if dot else None)
+
+
+def document_path(name: str, extension: str | None = None) -> str:
+    """A document at the root (``/void``, ``/ontology``, ``/shapes``), ``.ext`` for one format."""
+    return f"/{name}" + (f".{extension}" if extension else "")
+
+
+def download_path(name: str) -> str:
+    """A file of the build under ``/downloads/``."""
+    return f"/downloads/{name}"
+
+
+def cite_path(ref: Ref | None, extension: str) -> str:
+    """The citation of ``ref`` (of the dataset when ``None``) in one format."""
+    return f"/cite/{'dataset' if ref is None else ref.suffix}.{extension}"
+
+
+def with_query(path: str, params: Mapping[str, str], *, template: bool = False) -> str:
+    """``path`` with ``params`` as its query string (none when empty), percent-encoded (RFC 3986: a
+    space is ``%20``); ``template`` keeps ``{…}`` placeholders (OpenSearch, reconciliation) as they are."""
+    if not params:
+        return path
+    return path + "?" + urlencode(params, safe="{}" if template else "", quote_via=quote)
 
 
 def source_path(fragment: str | None = None) -> str:
@@ -126,6 +156,10 @@ class Iris:
     @property
     def dataset(self) -> str:
         return f"{self.base}dataset"
+
+    def download(self, name: str) -> str:
+        """The permanent IRI of a file of the build (the w3id rules redirect it to the deployment)."""
+        return self.document(download_path(name))
 
     def document(self, path: str) -> str:
         """The canonical IRI of a document served at ``path`` (``/data/baku.ttl`` …)."""

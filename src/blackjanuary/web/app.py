@@ -7,7 +7,7 @@ the settings on ``app.config["BLACKJANUARY"]`` (:func:`current_settings`).
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, Response
 
 from blackjanuary.config import Settings
 from blackjanuary.store import Store
@@ -49,6 +49,16 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
 """Every interface's blueprint, registered in this order."""
 
 
+class Publisher(Flask):
+    """Flask, answering ``OPTIONS`` (a CORS preflight or not) ``204 No Content`` with the ``Allow`` of
+    the route map; flask-cors adds the preflight headers (:mod:`blackjanuary.web.http`)."""
+
+    def make_default_options_response(self) -> Response:
+        response = super().make_default_options_response()
+        response.status_code = 204
+        return response
+
+
 def create_app(
     settings: Settings | None = None, *, store: Store | None = None, admission_control: bool = False
 ) -> Flask:
@@ -61,7 +71,7 @@ def create_app(
     settings = settings or Settings.from_env()
     if store is None:
         store = open_store(settings)
-    app = Flask(__name__)
+    app = Publisher(__name__)
     app.config[SETTINGS_KEY] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.config["JSON_SORT_KEYS"] = False

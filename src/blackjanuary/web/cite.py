@@ -14,7 +14,7 @@ from rdflib import URIRef
 
 from blackjanuary.errors import ResourceNotFound
 from blackjanuary.query.describe import PREFIXES, iri_term
-from blackjanuary.rdf.iris import Ref, is_key
+from blackjanuary.rdf.iris import Ref, cite_path, is_key
 from blackjanuary.web.citation import FORMATS, Citable, to_bibtex, to_csl, to_ris
 from blackjanuary.web.context import cache, iris, language, store, version
 from blackjanuary.web.entity_view import Labeller, statement_title
@@ -27,8 +27,7 @@ AUTHOR = "blackjanuary contributors"
 
 def cite_links(ref: Ref | None) -> list[tuple[str, str]]:
     """(format name, path) for the "cite this" line of a page (the dataset's when ``ref`` is None)."""
-    stem = "/cite/dataset" if ref is None else f"/cite/{ref.suffix}"
-    return [(name, f"{stem}.{ext}") for ext, (name, _) in FORMATS.items()]
+    return [(name, cite_path(ref, ext)) for ext, (name, _) in FORMATS.items()]
 
 
 def dataset_title_and_issued(lang: str) -> tuple[str, str]:

@@ -21,7 +21,7 @@ from blackjanuary.query.describe import iri_term, with_prefixes
 from blackjanuary.query.serialize import graph_result
 from blackjanuary.rdf.formats import HTML, JSONLD, RDF_GRAPH_FORMATS, Format, by_extension
 from blackjanuary.rdf.iris import Iris
-from blackjanuary.rdf.negotiation import negotiate, page_by_default
+from blackjanuary.rdf.negotiation import negotiate, offered, page_by_default
 from blackjanuary.rdf.vocab import Ours
 from blackjanuary.store import Store
 from blackjanuary.web.current import current_settings, current_store
@@ -130,8 +130,11 @@ def _ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     return to_ox_term(term)
 
 
-def choose(path_ext: str | None) -> tuple[Format, bool]:
-    """HTML or one RDF format: by extension (explicit) or by ``Accept`` (negotiated)."""
+def choose(path_ext: str | None, doc_path: str | None = None) -> tuple[Format, bool]:
+    """HTML or one RDF format: by extension (explicit) or by ``Accept`` (negotiated).
+
+    ``doc_path``: where the document answers as ``{doc_path}.{ext}`` (listed by a 406), if it does.
+    """
     if path_ext is not None:
         fmt = by_extension(path_ext)
         if fmt is None or fmt not in RDF_GRAPH_FORMATS:
@@ -145,10 +148,9 @@ def choose(path_ext: str | None) -> tuple[Format, bool]:
     offers = (HTML, *RDF_GRAPH_FORMATS) if page_first else (*RDF_GRAPH_FORMATS, HTML)
     fmt = negotiate(accept, offers)
     if fmt is None:
-        raise NotAcceptable(
-            f"{request.path} is available as text/html, "
-            + ", ".join(f.media_type for f in RDF_GRAPH_FORMATS)
-            + f"; none matches Accept: {accept}"
+        suffixed = {f: f"{doc_path}.{f.extension}" for f in RDF_GRAPH_FORMATS} if doc_path else {}
+        raise NotAcceptable.for_resource(
+            request.path, offered((HTML, *RDF_GRAPH_FORMATS), suffixed.get), accept
         )
     return fmt, True
 

@@ -24,7 +24,8 @@ from blackjanuary.publish.manifest import (
     read_manifest,
 )
 from blackjanuary.rdf.formats import HTML, JSON, RDF_GRAPH_FORMATS, TURTLE, Format, by_extension, by_name
-from blackjanuary.rdf.negotiation import negotiate, prefers_html
+from blackjanuary.rdf.iris import Iris, document_path, download_path
+from blackjanuary.rdf.negotiation import negotiate, offered, prefers_html
 from blackjanuary.rdf.vocab import Ours
 from blackjanuary.web.context import alternates_header, cache, language, page_context, serialize, settings
 from blackjanuary.web.entity_view import safe_json
@@ -99,7 +100,9 @@ def send_dist_file(name: str) -> Response:
     response.headers.pop("Content-Encoding", None)
     # Set whole, after send_file: given a text/* mimetype, werkzeug appends its own charset parameter.
     response.content_type = mimetype
-    response.headers["Link"] = alternates_header([("/void.ttl", "describedby", TURTLE.media_type)])
+    response.headers["Link"] = alternates_header(
+        [(document_path("void", TURTLE.extension), "describedby", TURTLE.media_type)]
+    )
     return response
 
 
@@ -112,7 +115,7 @@ def download(name: str) -> BaseResponse:
             raise ResourceNotFound(
                 f"no file for {name}", hint="try latest.ttl, latest.nt.gz, … (see /downloads)"
             )
-        response = redirect(f"/downloads/{target}", code=302)
+        response = redirect(download_path(target), code=302)
         response.headers["Cache-Control"] = "no-cache"
         return response
     return send_dist_file(name)
@@ -124,7 +127,7 @@ def downloads() -> Response:
     accept = request.headers.get("Accept")
     fmt = negotiate(accept, (HTML, JSON) if prefers_html(accept, (JSON,)) else (JSON, HTML))
     if fmt is None:
-        raise NotAcceptable(f"/downloads is available as text/html, application/json; none matches {accept}")
+        raise NotAcceptable.for_resource("/downloads", offered((HTML, JSON)), accept)
     if fmt is JSON:
         response = Response(m.to_json(), content_type=JSON.content_type)
     else:
@@ -184,17 +187,17 @@ def _latest_aliases(m: Manifest) -> list[tuple[str, str]]:
 
 def catalog_jsonld(m: Manifest) -> dict[str, object]:
     """The build as a schema.org Dataset with one DataDownload per dump (for JSON-LD islands)."""
-    base = settings().base_iri
+    ours = Iris(settings().base_iri)
     return {
         "@context": "https://schema.org/",
         "@type": "Dataset",
-        "@id": base + "dataset",
+        "@id": ours.dataset,
         "version": m.version,
         "distribution": [
             {
                 "@type": "DataDownload",
                 "name": f.name,
-                "contentUrl": f"{base}downloads/{f.name}",
+                "contentUrl": ours.download(f.name),
                 "encodingFormat": content_type(f).split(";")[0],
                 "contentSize": str(f.bytes),
             }
@@ -218,12 +221,12 @@ def void_graph() -> Graph:
 
 
 def void_links() -> list[tuple[str, str, str | None]]:
-    return [(f"/void.{f.extension}", "alternate", f.media_type) for f in RDF_GRAPH_FORMATS]
+    return [(document_path("void", f.extension), "alternate", f.media_type) for f in RDF_GRAPH_FORMATS]
 
 
 @bp.get("/.well-known/void")
 def well_known_void() -> BaseResponse:
-    response = redirect("/void.ttl", code=302)
+    response = redirect(document_path("void", TURTLE.extension), code=302)
     response.headers["Cache-Control"] = cache()
     return response
 
@@ -251,7 +254,8 @@ def void_negotiated() -> Response:
     accept = request.headers.get("Accept")
     fmt = negotiate(accept, RDF_GRAPH_FORMATS)
     if fmt is None:
-        raise NotAcceptable(f"/void is available as {', '.join(f.media_type for f in RDF_GRAPH_FORMATS)}")
+        offers = offered(RDF_GRAPH_FORMATS, lambda f: document_path("void", f.extension))
+        raise NotAcceptable.for_resource("/void", offers, accept)
     return _void_response(fmt, negotiated=True)
 
 
@@ -262,7 +266,7 @@ def _void_response(fmt: Format, *, negotiated: bool) -> Response:
     response.headers["Link"] = alternates_header(void_links())
     response.headers["Cache-Control"] = cache()
     if negotiated:
-        response.headers["Content-Location"] = f"/void.{fmt.extension}"
+        response.headers["Content-Location"] = document_path("void", fmt.extension)
     return finish(
         response, etag=f"{manifest().version}-void-{fmt.extension}", vary=("Accept",) if negotiated else ()
     )

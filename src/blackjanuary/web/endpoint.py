@@ -2,7 +2,7 @@
 and the query UI for browsers.
 
 Route table: ``GET|HEAD|POST /sparql`` (query, or the service description / query UI without one),
-``OPTIONS /sparql`` (CORS preflight, answered by :mod:`blackjanuary.web.http`),
+``OPTIONS /sparql`` (CORS preflight: :mod:`blackjanuary.web.http` and the route map),
 ``GET /sparql/ui-config.json`` (the UI's endpoint, prefixes and example queries).
 """
 
@@ -41,7 +41,7 @@ from blackjanuary.rdf.negotiation import prefers_html, rank
 from blackjanuary.rdf.vocab import Ours, sparql_prefix_block
 from blackjanuary.store import QueryOutcome, Store
 from blackjanuary.web.current import current_settings, current_store
-from blackjanuary.web.http import CORS_HEADERS, compress, etag_value, finish, not_modified
+from blackjanuary.web.http import etag_value, finish
 from blackjanuary.web.public_url import absolute
 from blackjanuary.web.result_cache import CACHE_KEY, CACHEABLE, CachedResult, ResultCache
 from blackjanuary.web.service_description import service_description
@@ -111,30 +111,13 @@ def _cache() -> ResultCache:
     return cache
 
 
-def _wants_gzip(environ: dict[str, object]) -> bool:
-    encodings = str(environ.get("HTTP_ACCEPT_ENCODING", ""))
-    return "gzip" in encodings and request.accept_encodings["gzip"] > 0
-
-
 def _from_cache(item: CachedResult, version: str) -> Response:
-    """The response for a cached result, headers written out in one go (the hot path of repeated queries)."""
-    environ = request.environ
-    use_gzip = item.gzipped is not None and _wants_gzip(environ)
-    tag = etag_value(version, item.format_name + ("-gzip" if use_gzip else ""))
-    headers = [
-        ("Content-Type", item.content_type),
-        ("Vary", "Accept, Accept-Encoding" if item.gzipped is not None else "Accept"),
-        *CORS_HEADERS,
-    ]
-    if use_gzip:
-        headers.append(("Content-Encoding", "gzip"))
-    if request.method in ("GET", "HEAD"):
-        headers.append(("ETag", f'"{tag}"'))
-        if_none_match = environ.get("HTTP_IF_NONE_MATCH")
-        if if_none_match and not_modified(request, tag):
-            return Response(status=304, headers=[h for h in headers if h[0] in ("ETag", "Vary")])
+    """A complete result, its headers written in one go (the hot path of repeated queries); compression,
+    CORS and ``304`` are added by :mod:`blackjanuary.web.http`."""
     request.environ[CACHEABLE] = True  # the whole response may be replayed (ResponseCacheMiddleware)
-    return Response(item.gzipped if use_gzip else item.body, headers=headers)
+    tag = etag_value(version, item.format_name)
+    headers = [("Content-Type", item.content_type), ("Vary", "Accept"), ("ETag", f'"{tag}"')]
+    return Response(item.body, headers=headers)
 
 
 @lru_cache(maxsize=256)
@@ -192,16 +175,14 @@ def sparql() -> Response:
         if close is not None:
             close()
         if second is None:
-            cache.put(key, CachedResult(first, fmt.content_type, fmt.name, outcome.query_type, None))
+            cache.put(key, CachedResult(first, fmt.content_type, fmt.name, outcome.query_type))
         return query_ui(initial_query=proto.query)
     if second is not None:  # a large result: stream it, uncompressed and uncached
         response = Response(
             chain((first, second), outcome.chunks), content_type=fmt.content_type, direct_passthrough=True
         )
-        return finish(response, etag=None, gzip_body=False)
-    worth_it = len(first) >= 1024 and (cache.capacity > 0 or _wants_gzip(request.environ))
-    gzipped = compress(first) if worth_it else None
-    item = CachedResult(first, fmt.content_type, fmt.name, outcome.query_type, gzipped)
+        return finish(response, etag=None)
+    item = CachedResult(first, fmt.content_type, fmt.name, outcome.query_type)
     cache.put(key, item)
     return _from_cache(item, store.info.version)
 

@@ -29,15 +29,15 @@ import hashlib
 import threading
 from collections import OrderedDict
 from typing import Any
-from urllib.parse import quote
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from blackjanuary.errors import NotAcceptable, QueryTimeout
 from blackjanuary.publish.dumps import compact_jsonld, tidy_prefixes
 from blackjanuary.rdf.formats import HTML, JSONLD, NQUADS, NTRIPLES, TRIG, TURTLE, Format
-from blackjanuary.rdf.negotiation import negotiate, prefers_html
+from blackjanuary.rdf.iris import with_query
+from blackjanuary.rdf.negotiation import negotiate, offered, prefers_html
 from blackjanuary.rdf.oxigraph import used_prefixes
 from blackjanuary.rdf.vocab import Ours
 from blackjanuary.store.patterns import TriplePattern
@@ -139,15 +139,13 @@ def count_matches(pattern: TriplePattern) -> tuple[int, bool]:
 def fragments_base() -> str:
     """``{public URL}fragments``: clients follow the controls, so they must name this deployment, and
     never a host the request's ``Host`` header made up (see :mod:`blackjanuary.web.public_url`)."""
-    return absolute("fragments")
+    return absolute(url_for("fragments.fragment"))
 
 
 def fragment_url(base: str, raw: dict[str, str], page: int = 1) -> str:
     """The canonical URL of a page: the pattern parameters as given, in template order."""
-    params = [f"{name}={quote(raw[name], safe='')}" for name in POSITIONS if raw.get(name)]
-    if page > 1:
-        params.append(f"page={page}")
-    return base + ("?" + "&".join(params) if params else "")
+    params = {name: raw[name] for name in POSITIONS if raw.get(name)}
+    return with_query(base, params | ({"page": str(page)} if page > 1 else {}))
 
 
 def request_url(base: str, raw: dict[str, str], page: int) -> str:
@@ -273,10 +271,7 @@ def choose_format() -> Format:
     offers = (HTML, *RDF_OFFERS) if prefers_html(accept, RDF_OFFERS) else (*RDF_OFFERS, HTML)
     fmt = negotiate(accept, offers)
     if fmt is None:
-        raise NotAcceptable(
-            f"/fragments is available as {', '.join(f.media_type for f in (*RDF_OFFERS, HTML))}; "
-            f"none matches Accept: {accept}"
-        )
+        raise NotAcceptable.for_resource("/fragments", offered((*RDF_OFFERS, HTML)), accept)
     return fmt
 
 
@@ -358,7 +353,7 @@ def _cell(term: object, position: str, known: list[tuple[str, str]], ours: str) 
         return {
             "text": short or term.value,
             "title": term.value,
-            "fragment": f"/fragments?{position}={quote(term.value, safe='')}",
+            "fragment": with_query(url_for("fragments.fragment"), {position: term.value}),
             "href": "/" + term.value[len(ours) :]
             if term.value.startswith(ours)
             else (term.value if term.value.startswith(("http://", "https://")) else None),

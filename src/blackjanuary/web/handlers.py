@@ -1,81 +1,126 @@
-"""The one error handler: every :class:`PublisherError` (and any other failure) as JSON, text or HTML.
+"""The one error handler: every failure becomes a :class:`PublisherError`, rendered as JSON, text or HTML.
 
-The client's ``Accept`` picks the rendering: a browser gets a page, everyone else the canonical JSON
-shape ``{"ok": false, "error": …, "status": …}`` (plain text when only text is accepted). Unexpected
-exceptions are logged with their traceback and answered 500 without internals.
+werkzeug's own exceptions (routing's 404 and 405, ``MAX_CONTENT_LENGTH``'s 413, a malformed form's
+400, a range's 416 …) are mapped into our hierarchy at the edge (:func:`from_werkzeug`), so one
+renderer answers everything. The client's ``Accept`` picks the rendering: a browser gets a page in its
+language, everyone else the canonical JSON shape ``{"ok": false, "error": …, "status": …}`` (plain
+text when only text is accepted). A 405's ``Allow`` lists what the route map allows for the URL; a
+406 lists what is offered. Unexpected exceptions are logged with their traceback and answered 500
+without internals. A redirect werkzeug raises (``RequestRedirect``, a missing trailing slash) is
+no error and goes out as werkzeug's own response.
 """
 
 from __future__ import annotations
 
 import logging
+from functools import cache
+from typing import cast
 
-from flask import Flask, Response, request
+from flask import Flask, Response, json, request
+from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
+from werkzeug.wrappers import Response as BaseResponse
 
-from blackjanuary.errors import PublisherError
+from blackjanuary.errors import NotAcceptable, PublisherError
 from blackjanuary.rdf.formats import HTML, JSON
 from blackjanuary.rdf.negotiation import format_quality, prefers_html
+from blackjanuary.web.context import language
 from blackjanuary.web.error_pages import render_error_page
 
 log = logging.getLogger(__name__)
 
 
-def error_response(
-    status: int, title: str, message: str, hint: str | None = None, headers: dict[str, str] | None = None
-) -> Response:
-    """Render an error in the representation the client prefers."""
+def _classes(base: type[PublisherError]) -> list[type[PublisherError]]:
+    found = [base]
+    for sub in base.__subclasses__():
+        found += _classes(sub)
+    return found
+
+
+@cache
+def error_class(status: int) -> type[PublisherError]:
+    """Our class for ``status``: the most general one of :mod:`blackjanuary.errors` that has it, or,
+    for a status we never raise ourselves (416, 408 …), a class made once for it."""
+    for cls in _classes(PublisherError)[1:]:
+        if cls.status == status:
+            return cls
+    made = type(f"HTTP{status}", (PublisherError,), {"status": status, "title": _title(status)})
+    return cast(type[PublisherError], made)
+
+
+def _title(status: int) -> str:
+    from werkzeug.http import HTTP_STATUS_CODES  # only for statuses we have no class of our own for
+
+    return HTTP_STATUS_CODES.get(status, "Error")
+
+
+def from_werkzeug(exc: HTTPException) -> PublisherError:
+    """werkzeug's exception as ours: same status, its description as the message."""
+    return error_class(exc.code or 500)(exc.description or exc.name)
+
+
+def allowed_methods() -> list[str]:
+    """The methods the route map allows for the requested URL (what werkzeug's 405 carries)."""
+    adapter = request_ctx.url_adapter
+    if adapter is None:
+        return []
+    exc = request.routing_exception
+    if isinstance(exc, WerkzeugMethodNotAllowed) and exc.valid_methods:
+        return sorted(exc.valid_methods)
+    return sorted(adapter.allowed_methods())
+
+
+def error_response(error: PublisherError) -> Response:
+    """Render ``error`` in the representation the client prefers, with the headers its status needs."""
+    status, title, message, hint = error.status, error.title, error.message, error.hint
     body: dict[str, object] = {"ok": False, "error": message, "status": status}
     if hint:
         body["hint"] = hint
+    if isinstance(error, NotAcceptable) and error.offered:
+        body["offered"] = [{"type": o.media_type, "url": o.url} for o in error.offered]
     accept = request.headers.get("Accept")
     if prefers_html(accept, (JSON,)):
-        html = render_error_page(status, message, hint)
-        response = Response(html, status=status, content_type=HTML.content_type)
+        response = Response(
+            render_error_page(status, message, hint), status=status, content_type=HTML.content_type
+        )
+        response.vary.add("Accept-Language")
+        response.headers["Content-Language"] = language()
     elif accept and format_quality(accept, JSON) == 0 and "text/" in accept:
         text = f"{status} {title}: {message}" + (f"\nHint: {hint}" if hint else "") + "\n"
         response = Response(text, status=status, content_type="text/plain; charset=utf-8")
     else:
-        from flask import json
-
         response = Response(json.dumps(body), status=status, content_type=JSON.content_type)
     response.vary.add("Accept")
-    if response.mimetype == "text/html":
-        from blackjanuary.web.context import language
-
-        response.vary.add("Accept-Language")
-        response.headers["Content-Language"] = language()
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    if status == 405:
+        response.allow.update(allowed_methods())
     return response
 
 
 def handle_publisher_error(exc: PublisherError) -> Response:
-    headers: dict[str, str] = {}
-    retry_after = getattr(exc, "retry_after", None)
-    if retry_after is not None:
-        headers["Retry-After"] = str(retry_after)
-    if exc.status == 405:
-        headers["Allow"] = "GET, HEAD, POST, OPTIONS"
     if exc.status >= 500:
         log.warning("%s %s → %d: %s", request.method, request.path, exc.status, exc)
-    return error_response(exc.status, exc.title, exc.message, exc.hint, headers)
+    return error_response(exc)
 
 
-def handle_http_exception(exc: HTTPException) -> Response:
-    headers = {k: v for k, v in exc.get_headers() if k.lower() in ("allow", "location", "retry-after")}
-    status = exc.code or 500
-    return error_response(status, exc.name, exc.description or exc.name, None, headers)
+def handle_http_exception(exc: HTTPException) -> BaseResponse:
+    if exc.code is not None and exc.code < 400:
+        return exc.get_response()  # a redirect (a missing trailing slash …), not an error
+    return handle_publisher_error(from_werkzeug(exc))
 
 
-def handle_unexpected(exc: Exception) -> Response:
+def handle_unexpected(exc: Exception) -> BaseResponse:
     if isinstance(exc, HTTPException):
         return handle_http_exception(exc)
     log.exception("unhandled error on %s %s", request.method, request.path)
     return error_response(
-        500,
-        "Internal Server Error",
-        "the server failed to answer this request.",
-        "This is a bug in the publisher, not in your request; it has been logged.",
+        PublisherError(
+            "the server failed to answer this request.",
+            hint="This is a bug in the publisher, not in your request; it has been logged.",
+        )
     )
 
 

@@ -1,78 +1,126 @@
-"""HTTP helpers every blueprint shares: CORS (with preflight), security headers, Vary, ETag/304, gzip.
+"""HTTP behaviour every response shares, carried by libraries (``docs/adr/0011-http-libraries.md``).
 
-``init_app(app)`` wires CORS, preflight and the security headers for the whole application; a view
-calls :func:`finish` (or the smaller helpers) to add ``Vary``, a version ``ETag`` (answering 304 to a
-matching ``If-None-Match``) and gzip for a large body.
+``init_app(app)`` wires, for the whole application:
+
+- CORS through flask-cors: ``Access-Control-Allow-Origin: *`` and the exposed headers on every
+  response, the preflight headers on ``OPTIONS`` (its status and ``Allow`` come from the route map,
+  :meth:`blackjanuary.web.app.Publisher.make_default_options_response`); no credentials;
+- compression through flask-compress: brotli or gzip for a complete body of at least
+  :data:`MIN_COMPRESS_BYTES` in a text or RDF type, ``Vary: Accept-Encoding``; streamed responses
+  (large SPARQL results, downloads) and bodies that already have a ``Content-Encoding`` are left alone;
+- conditional requests through werkzeug's ``Response.make_conditional``: a ``200`` that carries an
+  ``ETag`` answers ``304`` to a matching ``If-None-Match`` (weak comparison, ``*``), after compression
+  so that the compared tag is the one the client was sent (``…:br``, ``W/…:gzip``);
+- the security headers of an HTML page.
+
+A view calls :func:`finish` to state its ``Vary`` and its version ``ETag``; the rest is done here.
 """
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Iterable
-from typing import TypeVar, cast
+from typing import TypeVar
 
-from flask import Flask, Request, Response, request
+from flask import Flask, Response, request
+from flask_compress import Compress
+from flask_cors import CORS
 from werkzeug.wrappers import Response as BaseResponse
+
+from blackjanuary.rdf.formats import ALL_FORMATS
 
 R = TypeVar("R", bound=BaseResponse)
 """A Flask response, or werkzeug's own (``redirect`` and ``send_file`` return those)."""
 
-ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
-ALLOWED_HEADERS = "Accept, Accept-Encoding, Content-Type, If-None-Match, Origin, Cache-Control"
-EXPOSED_HEADERS = "ETag, Link, Location, Retry-After, Vary, Content-Type, Content-Length"
-GZIP_MIN_BYTES = 1024
+CORS_METHODS = ("GET", "HEAD", "POST", "OPTIONS")
+"""Every method some route of ours answers; a route's own ``Allow`` says which of them it takes."""
+EXPOSED_HEADERS = ("ETag", "Link", "Location", "Retry-After", "Vary", "Content-Type", "Content-Length")
+PREFLIGHT_MAX_AGE = 86400
+MIN_COMPRESS_BYTES = 1024
+"""Smaller bodies go out as they are: the framing would eat what compression saves."""
+COMPRESSED_TYPES = frozenset(
+    {
+        "text/html",
+        "text/plain",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "application/problem+json",
+        "application/xml",
+        "image/svg+xml",
+        *(f.media_type for f in ALL_FORMATS),
+    }
+)
+"""Media types worth compressing: text, JSON, XML and every RDF and result format we serve."""
+COMPRESSION: dict[str, object] = {
+    "COMPRESS_ALGORITHM": ["br", "gzip"],  # a browser sends both: brotli is the smaller
+    "COMPRESS_BR_LEVEL": 4,
+    "COMPRESS_LEVEL": 5,
+    "COMPRESS_MIN_SIZE": MIN_COMPRESS_BYTES,
+    "COMPRESS_MIMETYPES": sorted(COMPRESSED_TYPES),
+    "COMPRESS_STREAMS": False,  # a streamed result stays a stream of the engine's bytes (ADR 0004)
+    "COMPRESS_EVALUATE_CONDITIONAL_REQUEST": False,  # _conditional does it, compressed or not
+}
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-CORS_HEADERS: tuple[tuple[str, str], ...] = (
-    ("Access-Control-Allow-Origin", "*"),
-    ("Access-Control-Expose-Headers", EXPOSED_HEADERS),
-    ("X-Content-Type-Options", "nosniff"),
-)
-"""What :func:`init_app` adds to every response; a hot path may write them itself (then nothing is added)."""
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
-    "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "X-Frame-Options": "DENY",
 }
+"""Sent with every HTML page (and ``X-Content-Type-Options: nosniff`` with every response)."""
 
 
 def init_app(app: Flask) -> None:
-    """Answer CORS preflights and add CORS and security headers to every response of ``app``."""
-    app.before_request(_preflight)
-    app.after_request(_decorate)
+    """CORS, compression, conditional requests and security headers for every response of ``app``."""
+    # after_request hooks run last-registered first: headers, then CORS, compression, and the
+    # conditional check on the final ETag last of all.
+    app.after_request(_conditional)
+    app.config.update(COMPRESSION)
+    Compress(app)
+    CORS(
+        app,
+        origins="*",
+        send_wildcard=True,  # "*" whatever the Origin: the answer is the same for every site
+        methods=list(CORS_METHODS),
+        allow_headers="*",
+        expose_headers=list(EXPOSED_HEADERS),
+        max_age=PREFLIGHT_MAX_AGE,
+        supports_credentials=False,
+        intercept_exceptions=False,  # every error handler's response passes the after_request hooks
+    )
+    app.after_request(_security_headers)
 
 
-def is_preflight(req: Request) -> bool:
-    return req.method == "OPTIONS" and "Access-Control-Request-Method" in req.headers
-
-
-def preflight_response() -> Response:
-    response = Response(status=204)
-    response.headers["Access-Control-Allow-Methods"] = ALLOWED_METHODS
-    requested = request.headers.get("Access-Control-Request-Headers")
-    response.headers["Access-Control-Allow-Headers"] = requested or ALLOWED_HEADERS
-    response.headers["Access-Control-Max-Age"] = "86400"
-    return response
-
-
-def _preflight() -> Response | None:
-    if request.environ.get("REQUEST_METHOD") != "OPTIONS":
-        return None
-    return preflight_response() if is_preflight(request) else None
-
-
-def _decorate(response: Response) -> Response:
+def _security_headers(response: Response) -> Response:
     headers = response.headers
-    if "Access-Control-Allow-Origin" not in headers:
-        for name, value in CORS_HEADERS:
-            headers.setdefault(name, value)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
     if (response.mimetype or "") in ("text/html", "application/xhtml+xml"):
         for name, value in SECURITY_HEADERS.items():
             headers.setdefault(name, value)
+    return response
+
+
+CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE")
+
+
+def _conditional(response: Response) -> Response:
+    if response.status_code != 200 or "ETag" not in response.headers:
+        return response
+    if response.headers.get("Content-Encoding") == "gzip":
+        tag, weak = response.get_etag()
+        if tag and not weak:
+            # gzip writes the time into its header: the same content is not the same bytes twice, so
+            # the tag is weak (as nginx makes it); brotli's output is byte-stable and keeps a strong one.
+            response.set_etag(tag, weak=True)
+    environ = request.environ
+    if any(name in environ for name in CONDITIONAL_HEADERS):  # the common request skips werkzeug's work
+        response.make_conditional(request)
+        # The WSGI server writes Date; gunicorn would send werkzeug's as a second one.
+        response.headers.pop("Date", None)
     return response
 
 
@@ -84,58 +132,17 @@ def add_vary(response: R, *names: str) -> R:
 
 
 def etag_value(version: str, variant: str | None = None) -> str:
-    """The ETag of a representation: the build version, plus the format (and encoding) as a variant."""
+    """The ETag of a representation: the build version, plus the format as a variant (compression
+    appends its coding, ``…:gzip``)."""
     return f"{version}-{variant}" if variant else version
 
 
-def not_modified(req: Request, etag: str) -> bool:
-    """True when the client's ``If-None-Match`` lists ``etag`` (or ``*``)."""
-    return req.method in ("GET", "HEAD") and etag in req.if_none_match
+def finish(response: R, *, etag: str | None = None, vary: Iterable[str] = ("Accept",)) -> R:
+    """The common tail of a GET view: the headers negotiation decided on (``Vary``) and its ``ETag``.
 
-
-def accepts_gzip(req: Request) -> bool:
-    return req.accept_encodings["gzip"] > 0
-
-
-def compress(body: bytes) -> bytes:
-    return gzip.compress(body, compresslevel=5, mtime=0)
-
-
-def finish(
-    response: R, *, etag: str | None = None, vary: Iterable[str] = ("Accept",), gzip_body: bool = True
-) -> R:
-    """The common tail of a GET view: Vary, ETag (→ 304 on a match) and gzip for a large, complete body.
-
-    Streamed responses (``direct_passthrough``) are left uncompressed and unbuffered.
+    A matching ``If-None-Match`` is answered ``304`` after compression, by :func:`init_app`'s hook.
     """
     add_vary(response, *vary)
-    gzipped = False
-    if (
-        gzip_body
-        and not response.direct_passthrough
-        and response.status_code == 200
-        and "Content-Encoding" not in response.headers
-        and accepts_gzip(request)
-    ):
-        body = response.get_data()
-        if len(body) >= GZIP_MIN_BYTES:
-            response.set_data(compress(body))
-            response.headers["Content-Encoding"] = "gzip"
-            gzipped = True
-        add_vary(response, "Accept-Encoding")
     if etag is not None and response.status_code == 200:
-        tag = etag + ("-gzip" if gzipped else "")
-        response.set_etag(tag)
-        if not_modified(request, tag):
-            # a flask Response is every R the views pass (werkzeug's or flask's own)
-            return cast(R, not_modified_response(response))
+        response.set_etag(etag)
     return response
-
-
-def not_modified_response(response: BaseResponse) -> Response:
-    """A 304 that keeps the validators and Vary of ``response``, without its body."""
-    result = Response(status=304)
-    for name in ("ETag", "Vary", "Cache-Control", "Content-Location"):
-        if name in response.headers:
-            result.headers[name] = response.headers[name]
-    return result

@@ -4,9 +4,10 @@ The data is read-only between builds, so a page is the same bytes for the same r
 is kept when it is a complete ``200`` to a ``GET`` in HTML or an RDF format, outside the SPARQL
 endpoint (which has its own cache) and the file downloads. The key is the build version, the path,
 the query string and every header a page can depend on: ``Accept`` (HTML or which RDF format),
-``Accept-Encoding`` (gzip), ``Accept-Language`` and ``Cookie`` (the reader's language), the host
-and the scheme. A repeated request is answered before Flask dispatches anything; an
-``If-None-Match`` that names the kept ETag gets its ``304`` from here too.
+``Accept-Encoding`` (the copy kept is the one flask-compress made for it: brotli, gzip or none),
+``Accept-Language`` and ``Cookie`` (the reader's language), the host and the scheme. A repeated
+request is answered before Flask dispatches anything; an ``If-None-Match`` that names the kept ETag
+gets its ``304`` from here too (werkzeug's ``is_resource_modified`` compares).
 
 The cache holds at most ``BLACKJANUARY_PAGE_CACHE_BYTES`` bytes (bodies, header text and key;
 default 16 MiB per worker process; ``0`` turns it off), and no single page larger than an eighth
@@ -21,6 +22,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from werkzeug.http import is_resource_modified
 
 from blackjanuary.rdf.formats import RDF_FORMATS
 
@@ -117,11 +120,6 @@ def mark(environ: dict[str, Any], status: int, mimetype: str | None, direct_pass
         environ[KEEP] = True
 
 
-def _etag_listed(if_none_match: str, etag: str) -> bool:
-    wanted = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-    return "*" in wanted or etag.removeprefix("W/") in wanted
-
-
 class PageCacheMiddleware:
     """Answers repeated page requests from a :class:`PageCache` (see the module's description)."""
 
@@ -147,11 +145,10 @@ class PageCacheMiddleware:
             return self.app(environ, start_response)  # type: ignore[no-any-return]
         hit = self.cache.get(key)
         if hit is not None:
-            if_none_match = environ.get("HTTP_IF_NONE_MATCH")
-            if if_none_match is None:
+            if "HTTP_IF_NONE_MATCH" not in environ:
                 start_response(hit.status, list(hit.headers))
                 return [hit.body]
-            if hit.etag is not None and _etag_listed(if_none_match, hit.etag):
+            if hit.etag is not None and not is_resource_modified(environ, hit.etag):
                 start_response("304 NOT MODIFIED", [h for h in hit.headers if h[0].lower() in PASS_304])
                 return []
         captured: list[Any] = []

@@ -9,9 +9,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, redirect, request, send_from_directory
+from flask import Blueprint, Response, current_app, redirect, request, send_from_directory, url_for
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL
 from werkzeug.wrappers import Response as BaseResponse
@@ -22,7 +21,7 @@ from blackjanuary.publish.stats import is_wikidata_link
 from blackjanuary.query.describe import PREFIXES, count, describe, iri_term, with_prefixes
 from blackjanuary.query.protocol import leading_keyword
 from blackjanuary.rdf.formats import HTML, RDF_GRAPH_FORMATS
-from blackjanuary.rdf.iris import SOURCE_NAME, sparql_link
+from blackjanuary.rdf.iris import SOURCE_NAME, document_path, source_path, sparql_link, with_query
 from blackjanuary.rdf.vocab import Ours
 from blackjanuary.web.cite import cite_links, dataset_title_and_issued
 from blackjanuary.web.context import (
@@ -202,7 +201,7 @@ def downloads_files() -> list[DistFile]:
 def landing() -> BaseResponse:
     fmt, _ = choose(None)
     if fmt is not HTML:  # the base IRI is the dataset's homepage: RDF clients get its VoID description
-        response = redirect(f"/void.{fmt.extension}", code=303)
+        response = redirect(document_path("void", fmt.extension), code=303)
         response.headers["Cache-Control"] = cache()
         return finish(response, vary=("Accept",))
     ctx = page_context(title="")
@@ -219,14 +218,14 @@ def landing() -> BaseResponse:
         timeline=timeline(timeline_events(lang), title=message("timeline", lang), lang=lang),
         files=downloads_files(),
         version=version(),
-        source_href=f"/source/{SOURCE_NAME}",
+        source_href=source_path(),
         jsonld=safe_json(dataset_jsonld(str(ctx["title"]))),
         dataset_title=dataset_title,
         permalink=iris().dataset,
         cite=cite_links(None),
     )
-    links: list[tuple[str, str, str | None]] = [("/void.ttl", "describedby", "text/turtle")]
-    links += [(f"/void.{f.extension}", "alternate", f.media_type) for f in RDF_GRAPH_FORMATS]
+    links: list[tuple[str, str, str | None]] = [(document_path("void", "ttl"), "describedby", "text/turtle")]
+    links += [(document_path("void", f.extension), "alternate", f.media_type) for f in RDF_GRAPH_FORMATS]
     return html_response("ld/landing.html", ctx, links=links)
 
 
@@ -241,7 +240,7 @@ def entities() -> Response:
         args = {k: v for k, v in request.args.items() if k != "offset"}
         if value:
             args["offset"] = str(value)
-        return "/entities" + ("?" + urlencode(args) if args else "")
+        return with_query(url_for("pages.entities"), args)
 
     ctx.update(
         things=listed,
@@ -304,7 +303,7 @@ def source_explicit(ext: str) -> Response:
 
 def source_document(ext: str | None) -> Response:
     fmt, negotiated = choose(ext)
-    path = f"/source/{SOURCE_NAME}"
+    path = source_path()
     links = [*alternates(path), (f"{path}.txt", "alternate", "text/plain")]
     graph = describe(
         store(),
@@ -402,7 +401,7 @@ def ontology_version(version: str) -> BaseResponse:
     if term is None or not store().ask(f"ASK {{ {iri_term(iris().ontology)} <{OWL.versionIRI}> {term} }}"):
         raise ResourceNotFound(f"{iri} is not a version of the ontology served here", hint="see /ontology")
     fmt, _ = choose(None)
-    response = redirect("/ontology" if fmt is HTML else f"/ontology.{fmt.extension}", code=303)
+    response = redirect(document_path("ontology", None if fmt is HTML else fmt.extension), code=303)
     response.headers["Cache-Control"] = cache()
     return finish(response, vary=("Accept",))
 

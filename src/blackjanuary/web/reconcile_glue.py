@@ -9,6 +9,7 @@ from flask import Response, current_app, request
 
 from blackjanuary.errors import PayloadTooLarge, UnsupportedMediaType
 from blackjanuary.rdf.formats import HTML, JSON
+from blackjanuary.rdf.iris import Ref, page_path
 from blackjanuary.rdf.vocab import Ours
 from blackjanuary.reconcile import jsonbody
 from blackjanuary.reconcile.index import NameIndex
@@ -16,7 +17,7 @@ from blackjanuary.reconcile.limits import ReconcileLimits
 from blackjanuary.reconcile.service import index_for
 from blackjanuary.web.current import current_settings, current_store
 from blackjanuary.web.i18n import choose_language
-from blackjanuary.web.public_url import public_url
+from blackjanuary.web.public_url import absolute
 
 PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *"
 """The preview is meant to be framed by OpenRefine and other clients (this CSP overrides X-Frame-Options)."""
@@ -29,11 +30,6 @@ def current_index() -> NameIndex:
 
 def current_limits() -> ReconcileLimits:
     return ReconcileLimits.from_settings(current_settings())
-
-
-def root_url() -> str:
-    """The configured public URL of this server, without a trailing slash (never the request's Host)."""
-    return public_url().rstrip("/")
 
 
 def language(explicit: str | None = None) -> str:
@@ -90,4 +86,4 @@ def json_body() -> Any:
 
 
 def page_url(key: str) -> str:
-    return f"{root_url()}/page/{key}"
+    return absolute(page_path(Ref(key)))

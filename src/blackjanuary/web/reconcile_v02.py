@@ -10,15 +10,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, request, url_for
 
 from blackjanuary import __version__
 from blackjanuary.errors import BadRequest
+from blackjanuary.rdf.iris import Ref, id_path, with_query
 from blackjanuary.rdf.vocab import Ours
 from blackjanuary.reconcile import service
 from blackjanuary.reconcile.index import Candidate, MatchQuery, NameIndex, PropertyCondition
 from blackjanuary.reconcile.limits import BatchBudget, ReconcileLimits, shown
 from blackjanuary.web.current import current_settings
+from blackjanuary.web.public_url import absolute
 from blackjanuary.web.reconcile_glue import (
     current_index,
     current_limits,
@@ -29,7 +31,6 @@ from blackjanuary.web.reconcile_glue import (
     page_url,
     param,
     parse_json,
-    root_url,
 )
 
 bp = Blueprint("reconcile", __name__, url_prefix="/reconcile")
@@ -40,8 +41,7 @@ QUERY_KEYS = {"query", "type", "limit", "properties", "type_strict"}
 
 def manifest(index: NameIndex, lang: str) -> dict[str, Any]:
     ours = Ours(current_settings().base_iri)
-    root = root_url()
-    service_url = root + "/reconcile"
+    service_url = absolute(url_for("reconcile.root"))
     return {
         "versions": ["0.1", "0.2"],
         "name": service.SERVICE_NAME,
@@ -49,9 +49,9 @@ def manifest(index: NameIndex, lang: str) -> dict[str, Any]:
         "schemaSpace": str(ours.BJ),
         "serviceVersion": __version__,
         "batchSize": service.MAX_BATCH,
-        "view": {"url": root + "/id/{{id}}"},
+        "view": {"url": absolute(id_path(Ref("{{id}}")))},
         "preview": {
-            "url": service_url + "/preview?id={{id}}",
+            "url": with_query(absolute(url_for("reconcile.preview")), {"id": "{{id}}"}, template=True),
             "width": service.PREVIEW_WIDTH,
             "height": service.PREVIEW_HEIGHT,
         },
@@ -179,7 +179,7 @@ def json_post(index: NameIndex, lang: str, limits: ReconcileLimits) -> dict[str,
 
 
 @bp.route("", methods=["GET", "POST"])
-@bp.route("/", methods=["GET", "POST"])
+@bp.route("/", methods=["GET", "POST"], endpoint="root_with_slash")
 def root() -> Response:
     index = current_index()
     lang = language()

@@ -13,9 +13,11 @@ from flask import Blueprint, Response
 
 from blackjanuary import __version__
 from blackjanuary.errors import BadRequest
+from blackjanuary.rdf.iris import Ref, id_path
 from blackjanuary.reconcile import service
 from blackjanuary.reconcile.index import Candidate, MatchQuery, NameIndex, PropertyCondition
 from blackjanuary.reconcile.limits import BatchBudget, ReconcileLimits, shown
+from blackjanuary.web.public_url import absolute
 from blackjanuary.web.reconcile_glue import (
     current_index,
     current_limits,
@@ -25,7 +27,6 @@ from blackjanuary.web.reconcile_glue import (
     language,
     page_url,
     param,
-    root_url,
 )
 
 bp = Blueprint("reconcile_v1", __name__, url_prefix="/reconcile/v1")
@@ -35,7 +36,6 @@ DEFAULT_SUGGEST_LIMIT = 10
 
 
 def manifest(index: NameIndex, lang: str) -> dict[str, Any]:
-    root = root_url()
     return {
         "versions": ["1.0-draft"],
         "name": service.SERVICE_NAME,
@@ -43,7 +43,7 @@ def manifest(index: NameIndex, lang: str) -> dict[str, Any]:
         "serviceVersion": __version__,
         "batchSize": service.MAX_BATCH,
         "standardizedScore": True,
-        "view": {"url": root + "/id/{id}"},
+        "view": {"url": absolute(id_path(Ref("{id}")))},
         "preview": {"width": service.PREVIEW_WIDTH, "height": service.PREVIEW_HEIGHT},
         "defaultTypes": service.default_types(index, lang),
         "suggest": {"entity": True, "property": True, "type": True},
@@ -226,7 +226,8 @@ def extend() -> Response:
 def propose() -> Response:
     index, lang = current_index(), language()
     type_id = param("type")
-    type_iri = service.resolve_types(index, [type_id], "the 'type' parameter")[0] if type_id else None
+    resolved = service.resolve_types(index, [type_id or ""], "the 'type' parameter")
+    type_iri = resolved[0] if resolved else None  # a blank type (whitespace, control characters) is none
     limit = service.as_int(param("limit"), "limit", 0)
     body: dict[str, Any] = {
         "type": type_id or "",

@@ -27,8 +27,8 @@ from blackjanuary.rdf.formats import (
     Format,
     by_extension,
 )
-from blackjanuary.rdf.iris import Ref, data_path, id_path, is_key, page_path, parse_data_name
-from blackjanuary.rdf.negotiation import negotiate, prefers_html
+from blackjanuary.rdf.iris import Ref, data_path, document_path, id_path, is_key, page_path, parse_data_name
+from blackjanuary.rdf.negotiation import negotiate, offered, prefers_html
 from blackjanuary.rdf.vocab import Ours
 from blackjanuary.web.cite import cite_links
 from blackjanuary.web.context import (
@@ -59,8 +59,9 @@ ID_OFFERS: tuple[Format, ...] = (TURTLE, HTML, JSONLD, RDFXML, NTRIPLES)
 SUGGESTIONS = 8
 
 
-def offered_types(offers: tuple[Format, ...]) -> str:
-    return ", ".join(f.media_type for f in offers)
+def _url_of(ref: Ref, fmt: Format) -> str:
+    """Where ``ref`` answers in ``fmt`` without negotiation."""
+    return page_path(ref) if fmt is HTML else data_path(ref, fmt.extension)
 
 
 # Resolution --------------------------------------------------------------------------------------
@@ -114,10 +115,7 @@ def see_other(ref: Ref) -> BaseResponse:
     accept = request.headers.get("Accept")
     fmt = negotiate(accept, ID_OFFERS)
     if fmt is None:
-        raise NotAcceptable(
-            f"{request.path} is available as {offered_types(ID_OFFERS)}; none matches Accept: {accept}",
-            hint="send Accept: text/turtle or text/html",
-        )
+        raise NotAcceptable.for_resource(request.path, offered(ID_OFFERS, lambda f: _url_of(ref, f)), accept)
     location = page_path(ref) if fmt is HTML else data_path(ref, fmt.extension)
     response = redirect(location, code=303)
     response.headers["Link"] = alternates_header(links_for(ref))
@@ -144,10 +142,8 @@ def data_document(ref: Ref, extension: str | None) -> BaseResponse:
         accept = request.headers.get("Accept")
         fmt = negotiate(accept, RDF_GRAPH_FORMATS)
         if fmt is None:
-            raise NotAcceptable(
-                f"{request.path} is available as {offered_types(RDF_GRAPH_FORMATS)}; none "
-                f"matches Accept: {accept}"
-            )
+            offers = offered(RDF_GRAPH_FORMATS, lambda f: _url_of(ref, f))
+            raise NotAcceptable.for_resource(request.path, offers, accept)
         negotiated = True
     else:
         found = by_extension(extension)
@@ -269,7 +265,7 @@ def in_place(path: str, what: str) -> BaseResponse:
     offers = (HTML, *RDF_GRAPH_FORMATS) if prefers_html(accept, RDF_GRAPH_FORMATS) else RDF_GRAPH_FORMATS
     fmt = negotiate(accept, offers)
     if fmt is None:
-        raise NotAcceptable(f"{path} is available as text/html, {offered_types(RDF_GRAPH_FORMATS)}")
+        raise NotAcceptable.for_resource(path, offered((HTML, *RDF_GRAPH_FORMATS)), accept)
     if fmt is HTML:
         return render_resource(iri, doc_path=path, links=[])
     graph = describe(
@@ -303,8 +299,9 @@ def _describing_document(html_target: str) -> BaseResponse:
     )
     fmt = negotiate(accept, offers)
     if fmt is None:
-        raise NotAcceptable(f"{request.path} is available as text/html, {offered_types(RDF_GRAPH_FORMATS)}")
-    location = html_target if fmt is HTML else f"/void.{fmt.extension}"
+        urls = {HTML: html_target} | {f: document_path("void", f.extension) for f in RDF_GRAPH_FORMATS}
+        raise NotAcceptable.for_resource(request.path, offered((HTML, *RDF_GRAPH_FORMATS), urls.get), accept)
+    location = html_target if fmt is HTML else document_path("void", fmt.extension)
     response = redirect(location, code=303)
     response.headers["Cache-Control"] = cache()
     return finish(response, vary=("Accept",))

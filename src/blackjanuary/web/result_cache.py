@@ -1,13 +1,13 @@
 """Bounded LRUs of complete, serialized responses (the data is read-only between builds), bounded in bytes.
 
-Every stored copy is counted: the key (a query may be a megabyte), the body, its gzipped twin and the
-replayable response the middleware keeps. The budget (``BLACKJANUARY_CACHE_BYTES``) is per worker
-process; ``cachetools.LRUCache`` with a ``getsizeof`` does the accounting and the eviction
-(``docs/adr/0004-bounded-work-at-the-web-layer.md``).
+Every stored copy is counted: the key (a query may be a megabyte), the body, and the replayable
+response the middleware keeps (compressed as it was sent, one per ``Accept-Encoding``). The budget
+(``BLACKJANUARY_CACHE_BYTES``) is per worker process; ``cachetools.LRUCache`` with a ``getsizeof``
+does the accounting and the eviction (``docs/adr/0004-bounded-work-at-the-web-layer.md``).
 
 >>> cache = ResultCache(capacity=4, max_bytes=40_000)
->>> cache.put("q", CachedResult(b"x" * 3_000, "text/csv", "csv", "SELECT", b"y" * 1_000))
->>> cache.get("q").body == b"x" * 3_000, cache.stored_bytes >= 4_000
+>>> cache.put("q", CachedResult(b"x" * 3_000, "text/csv", "csv", "SELECT"))
+>>> cache.get("q").body == b"x" * 3_000, cache.stored_bytes >= 3_000
 (True, True)
 >>> for n in range(100):
 ...     cache.put(f"q{n}", CachedResult(b"x" * 3_000, "text/csv", "csv", "SELECT"))
@@ -38,7 +38,6 @@ class CachedResult:
     content_type: str
     format_name: str
     query_type: str
-    gzipped: bytes | None = None
 
 
 def data_bytes(value: Any) -> int:
@@ -50,7 +49,7 @@ def data_bytes(value: Any) -> int:
     if isinstance(value, tuple | list):
         return sum(data_bytes(v) for v in value)
     if isinstance(value, CachedResult):
-        return data_bytes((value.body, value.gzipped or b"", value.content_type, value.format_name))
+        return data_bytes((value.body, value.content_type, value.format_name))
     return 16
 
 

@@ -16,15 +16,15 @@ import json
 import re
 from dataclasses import asdict, dataclass
 from html import escape
-from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from blackjanuary.errors import BadRequest, NotAcceptable
 from blackjanuary.query.describe import PREFIXES
 from blackjanuary.rdf import segments
 from blackjanuary.rdf.formats import HTML, JSON
-from blackjanuary.rdf.negotiation import negotiate, prefers_html
+from blackjanuary.rdf.iris import Ref, page_path, with_query
+from blackjanuary.rdf.negotiation import negotiate, offered, prefers_html
 from blackjanuary.rdf.vocab import Ours
 from blackjanuary.reconcile.index import MatchQuery, NameIndex
 from blackjanuary.reconcile.normalize import fold, folds
@@ -32,6 +32,7 @@ from blackjanuary.reconcile.service import index_for
 from blackjanuary.web.context import cache, iris, page_context, settings, store, version
 from blackjanuary.web.http import finish
 from blackjanuary.web.i18n import message
+from blackjanuary.web.public_url import absolute, public_url
 from blackjanuary.web.terms import term_names
 
 bp = Blueprint("search", __name__)
@@ -138,7 +139,7 @@ def things(q: str, lang: str) -> list[ThingHit]:
             ThingHit(
                 entity.key,
                 entity.iri,
-                f"/page/{entity.key}",
+                page_path(Ref(entity.key)),
                 label,
                 entity.description(lang),
                 kinds,
@@ -182,7 +183,8 @@ def wants_json() -> bool:
     accept = request.headers.get("Accept")
     fmt = negotiate(accept, (HTML, JSON) if prefers_html(accept, (JSON,)) else (JSON, HTML))
     if fmt is None:
-        raise NotAcceptable(f"/search is available as text/html, application/json; none matches {accept}")
+        urls = {JSON: with_query(url_for("search.search"), {**request.args, "format": "json"})}
+        raise NotAcceptable.for_resource("/search", offered((HTML, JSON), urls.get), accept)
     return fmt is JSON
 
 
@@ -214,7 +216,7 @@ def search() -> Response:
         query=q,
         things=found,
         sentences=quoted,
-        json_href="/search?" + _urlencode({"q": q, "format": "json"}),
+        json_href=with_query(url_for("search.search"), {"q": q, "format": "json"}),
     )
     response = Response(render_template("ld/search.html", **ctx), content_type=HTML.content_type)
     response.headers["Content-Language"] = lang
@@ -229,10 +231,6 @@ def search() -> Response:
 def query_tag() -> str:
     """The query string as a short ASCII token for an ETag (a header cannot carry the raw text)."""
     return hashlib.sha256(request.query_string).hexdigest()[:16]
-
-
-def _urlencode(args: dict[str, str]) -> str:
-    return urlencode(args)
 
 
 @bp.get("/search/suggest")
@@ -251,8 +249,10 @@ def suggest() -> Response:
 
 @bp.get("/opensearch.xml")
 def opensearch() -> Response:
-    root = escape(request.url_root.rstrip("/"))
-    search_url, suggest_url = f"{root}/search?q={{searchTerms}}", f"{root}/search/suggest?q={{searchTerms}}"
+    root = escape(public_url().rstrip("/"))  # the configured URL: the Host header never decides it
+    terms = {"q": "{searchTerms}"}
+    search_url = escape(with_query(absolute(url_for("search.search")), terms, template=True))
+    suggest_url = escape(with_query(absolute(url_for("search.suggest")), terms, template=True))
     body = f"""<?xml version="1.0" encoding="UTF-8"?>
 <OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/"
  xmlns:moz="http://www.mozilla.org/2006/browser/search/">
@@ -263,7 +263,7 @@ def opensearch() -> Response:
 <Url type="text/html" method="get" template="{search_url}"/>
 <Url type="application/json" method="get" template="{search_url}&amp;format=json"/>
 <Url type="application/x-suggestions+json" method="get" template="{suggest_url}"/>
-<moz:SearchForm>{root}/search</moz:SearchForm>
+<moz:SearchForm>{escape(absolute(url_for("search.search")))}</moz:SearchForm>
 </OpenSearchDescription>
 """
     response = Response(body, content_type="application/opensearchdescription+xml; charset=utf-8")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from blackjanuary.publish.entities import Entity
+from blackjanuary.rdf.iris import Iris, Ref, page_path
 
 COLUMNS: tuple[str, ...] = ("id", "name", "desc", "url", "type", "q", "P625")
 LANGUAGE = "en"
@@ -33,7 +34,7 @@ def render(entities: Iterable[Entity], base_iri: str) -> str:
             entity.key,
             _cell(entity.label(LANGUAGE)),
             _cell(entity.description(LANGUAGE)),
-            f"{base_iri}page/{entity.key}",
+            Iris(base_iri).document(page_path(Ref(entity.key))),
             "",
             entity.qid or "",
             coordinates(entity),
