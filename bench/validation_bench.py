@@ -11,12 +11,14 @@ N-Triples), the validation, and reading its report; *peak MB* is the child's pea
 ``tests/unit/test_shapes.py`` and says where its report differs from pySHACL's (the reference): focus
 node, path, shape and severity, then messages.
 
-    python -m bench.validation_bench --sizes real,10k,100k --engines fast,pyshacl,shacl
-    python -m bench.validation_bench --sizes 1M --engines shacl     # one 1M case at a time
-    python -m bench.validation_bench --compare --engines fast,shacl,pyshacl-turbo,pyshifty,pyrudof
+    python -m bench.validation_bench --sizes real,10k,100k --engines pyshacl-turbo,pyshacl,shacl
+    python -m bench.validation_bench --sizes 1M --engines pyshacl-turbo     # one 1M case at a time
+    python -m bench.validation_bench --compare --engines pyshacl-turbo,shacl,pyshifty,pyrudof
 
-The engines other than ``fast``, ``pyshacl`` and ``shacl`` are not project dependencies: install them
-into the venv to measure them (``pip install pyshacl-turbo pyshifty pyrudof``).
+``pyshacl-turbo`` (the gate's default) and ``pyshacl`` (the reference) run through the gate; the others
+are not project dependencies: install them into the venv to measure them (``pip install shacl pyshifty
+pyrudof``). The in-house SHACL-to-SPARQL compiler this bench also measured ("fast") was removed after
+the comparison (docs/adr/0010-shacl-engine.md; run it from the commit before its removal).
 """
 
 from __future__ import annotations
@@ -85,15 +87,6 @@ def _shacl(store: pyoxigraph.Store, shapes: Graph) -> Result:
     return bool(report.conforms), graph.de_skolemize()
 
 
-def _turbo(store: pyoxigraph.Store, shapes: Graph) -> Result:
-    import pyshacl_turbo  # type: ignore[import-not-found]
-
-    conforms, graph, _ = pyshacl_turbo.validate(
-        store, shacl_graph=shapes, advanced=True, inference="none", allow_warnings=True
-    )
-    return bool(conforms), graph
-
-
 def _shifty(store: pyoxigraph.Store, shapes: Graph) -> Result:
     import shifty  # type: ignore[import-not-found]
 
@@ -115,22 +108,20 @@ def _rudof(store: pyoxigraph.Store, shapes: Graph) -> Result:
 
 
 ENGINES: dict[str, Callable[[pyoxigraph.Store, Graph], Result]] = {
-    "fast": _gate("fast"),
+    "pyshacl-turbo": _gate("pyshacl-turbo"),
     "pyshacl": _gate("pyshacl"),
     "shacl": _shacl,
-    "pyshacl-turbo": _turbo,
     "pyshifty": _shifty,
     "pyrudof": _rudof,
 }
-PACKAGES = {"shacl": "shacl", "pyshacl-turbo": "pyshacl_turbo", "pyshifty": "shifty", "pyrudof": "pyrudof"}
+PACKAGES = {"shacl": "shacl", "pyshifty": "shifty", "pyrudof": "pyrudof"}
 
 
 def _version(engine: str) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
-    name = {"fast": "blackjanuary", "pyshacl": "pyshacl"}.get(engine, engine)
     try:
-        return version(name)
+        return version(engine)
     except PackageNotFoundError:
         return "not installed"
 
@@ -291,7 +282,7 @@ def table(rows: list[dict[str, object]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="real,10k", help="'real' and/or synthetic sizes (10k,100k,1M)")
-    parser.add_argument("--engines", default="fast,pyshacl", help=f"some of {','.join(ENGINES)}")
+    parser.add_argument("--engines", default="pyshacl-turbo,pyshacl", help=f"some of {','.join(ENGINES)}")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement below 1M (best is kept)")
     parser.add_argument("--limit", type=float, default=900.0, help="seconds before a measurement is stopped")
     parser.add_argument("--compare", action="store_true", help="compare reports with pySHACL's on fixtures")
