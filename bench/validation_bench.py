@@ -87,6 +87,17 @@ def _shacl(store: pyoxigraph.Store, shapes: Graph) -> Result:
     return bool(report.conforms), graph.de_skolemize()
 
 
+def _pyshacl_rdflib(store: pyoxigraph.Store, shapes: Graph) -> Result:
+    """pySHACL on an in-memory rdflib graph (the gate hands it an Oxigraph store instead)."""
+    import pyshacl
+
+    data = Graph().parse(data=_ntriples(store), format="nt")
+    conforms, graph, _ = pyshacl.validate(
+        data, shacl_graph=shapes, advanced=True, inference="none", allow_warnings=True
+    )
+    return bool(conforms), graph
+
+
 def _shifty(store: pyoxigraph.Store, shapes: Graph) -> Result:
     import shifty  # type: ignore[import-not-found]
 
@@ -110,6 +121,7 @@ def _rudof(store: pyoxigraph.Store, shapes: Graph) -> Result:
 ENGINES: dict[str, Callable[[pyoxigraph.Store, Graph], Result]] = {
     "pyshacl-turbo": _gate("pyshacl-turbo"),
     "pyshacl": _gate("pyshacl"),
+    "pyshacl-rdflib": _pyshacl_rdflib,
     "shacl": _shacl,
     "pyshifty": _shifty,
     "pyrudof": _rudof,
@@ -121,7 +133,7 @@ def _version(engine: str) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        return version(engine)
+        return version(engine.removesuffix("-rdflib"))
     except PackageNotFoundError:
         return "not installed"
 
