@@ -18,6 +18,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import PROV, RDF, SH
 
 from blackjanuary.config import CANONICAL_BASE_IRI, Settings
+from blackjanuary.errors import DataLoadError
 from blackjanuary.publish.shacl.gate import ValidationReport, run_shacl, validate
 from blackjanuary.publish.sources import parse_file
 
@@ -309,6 +310,21 @@ def test_shapes_beyond_ours_report_the_same(shapes: Graph) -> None:
     report = _same_report(world(), shapes + extra)
     assert {v.shape for v in report.violations} == {"https://example.org/PlaceNameShape"}
     assert {v.message for v in report.violations} >= {"contained in nowhere"}
+
+
+@pytest.mark.parametrize("engine", ["pyshacl-turbo", "pyshacl"])
+def test_unusable_shapes_are_a_load_error(engine: str, shapes: Graph) -> None:
+    """A SPARQL constraint that does not parse: DataLoadError (the CLI's exit 2), naming shapes/."""
+    broken = Graph().parse(
+        format="turtle",
+        data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix schema: <http://schema.org/> .
+        <https://example.org/S> a sh:NodeShape ; sh:targetClass schema:Place ;
+            sh:sparql [ a sh:SPARQLConstraint ; sh:message "m"@en ;
+                        sh:select "SELECT $this WHERE { $this ?p }" ] .""",
+    )
+    with pytest.raises(DataLoadError, match="shapes/: the SHACL shapes cannot be used: .*expected"):
+        run_shacl(world(), shapes + broken, engine=engine)  # type: ignore[arg-type]
 
 
 def test_unknown_engine_is_refused(shapes: Graph) -> None:
