@@ -32,12 +32,20 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph
+import pyshacl
 from rdflib import BNode, Graph
 from rdflib.namespace import SH
+
+from bench.generate import Generator, generate
+from blackjanuary.config import Settings
+from blackjanuary.publish.shacl.gate import data_graph, load_input, run_shacl, shapes_graph, to_oxigraph
+from blackjanuary.publish.shacl.report import read_results
+from blackjanuary.publish.sources import load, parse_file
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +58,6 @@ Result = tuple[bool, Graph]
 
 def _gate(engine: str) -> Callable[[pyoxigraph.Store, Graph], Result]:
     def run(store: pyoxigraph.Store, shapes: Graph) -> Result:
-        from blackjanuary.publish.shacl.gate import run_shacl
-
         report = run_shacl(store, shapes, engine=engine)  # type: ignore[arg-type]
         return report.conforms, report.graph
 
@@ -79,7 +85,7 @@ def _ntriples(store: pyoxigraph.Store) -> str:
 
 
 def _shacl(store: pyoxigraph.Store, shapes: Graph) -> Result:
-    import shacl  # type: ignore[import-not-found]
+    import shacl  # type: ignore[import-not-found]  # optional: not a project dependency
 
     compiled = shacl.Shapes.from_text(_named(shapes).serialize(format="nt"), format="ntriples")
     report = compiled.validate_text(_ntriples(store), format="ntriples", allow_warnings=True)
@@ -89,8 +95,6 @@ def _shacl(store: pyoxigraph.Store, shapes: Graph) -> Result:
 
 def _pyshacl_rdflib(store: pyoxigraph.Store, shapes: Graph) -> Result:
     """pySHACL on an in-memory rdflib graph (the gate hands it an Oxigraph store instead)."""
-    import pyshacl
-
     data = Graph().parse(data=_ntriples(store), format="nt")
     conforms, graph, _ = pyshacl.validate(
         data, shacl_graph=shapes, advanced=True, inference="none", allow_warnings=True
@@ -99,7 +103,7 @@ def _pyshacl_rdflib(store: pyoxigraph.Store, shapes: Graph) -> Result:
 
 
 def _shifty(store: pyoxigraph.Store, shapes: Graph) -> Result:
-    import shifty  # type: ignore[import-not-found]
+    import shifty  # type: ignore[import-not-found]  # optional: not a project dependency
 
     conforms, graph, _ = shifty.validate(
         _ntriples(store), _named(shapes).serialize(format="turtle"), infer=False, on_unsupported="error"
@@ -108,7 +112,7 @@ def _shifty(store: pyoxigraph.Store, shapes: Graph) -> Result:
 
 
 def _rudof(store: pyoxigraph.Store, shapes: Graph) -> Result:
-    import pyrudof  # type: ignore[import-not-found]
+    import pyrudof  # type: ignore[import-not-found]  # optional: not a project dependency
 
     rudof = pyrudof.Rudof(pyrudof.RudofConfig())
     rudof.read_data(_ntriples(store), format=pyrudof.RDFFormat.NTriples)
@@ -130,8 +134,6 @@ PACKAGES = {"shacl": "shacl", "pyshifty": "shifty", "pyrudof": "pyrudof"}
 
 
 def _version(engine: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version(engine.removesuffix("-rdflib"))
     except PackageNotFoundError:
@@ -139,23 +141,14 @@ def _version(engine: str) -> str:
 
 
 def project_shapes() -> Graph:
-    from blackjanuary.config import Settings
-    from blackjanuary.publish.shacl.gate import shapes_graph
-    from blackjanuary.publish.sources import load
-
     settings = Settings(root=ROOT)
     return shapes_graph(load(settings, graphs=["shapes"]), settings)
 
 
 def load_data(size: str) -> pyoxigraph.Store:
-    from blackjanuary.config import Settings
-    from blackjanuary.publish.shacl.gate import data_graph, load_input, to_oxigraph
-
     if size == "real":
         settings = Settings(root=ROOT)
         return to_oxigraph(data_graph(load_input(settings), settings))
-    from bench.generate import generate
-
     store = pyoxigraph.Store()
     store.bulk_extend(
         pyoxigraph.Quad(q.subject, q.predicate, q.object)
@@ -172,8 +165,6 @@ def _cpu() -> float:
 
 def measure(size: str, engine: str, repeat: int | str = 1) -> dict[str, object]:
     """One measurement in this process: load time, best-of-``repeat`` validation time, result counts."""
-    from blackjanuary.publish.shacl.report import read_results
-
     shapes = project_shapes()
     started = time.perf_counter()
     store = load_data(size)
@@ -205,17 +196,11 @@ SYNTHETIC = Path("synthetic-700")
 
 
 def _synthetic() -> str:
-    from bench.generate import Generator
-
     return "".join(f"{s} {p} {o} .\n" for s, p, o in Generator(700, seed=7).triples())
 
 
 def compare(engine: str) -> dict[str, object]:
     """The engine against pySHACL on the conforming world and every violating fixture."""
-    from blackjanuary.publish.shacl.gate import to_oxigraph
-    from blackjanuary.publish.shacl.report import read_results
-    from blackjanuary.publish.sources import parse_file
-
     shapes = Graph()
     for path in sorted((ROOT / "shapes").glob("*.ttl")):
         shapes += parse_file(path)
