@@ -152,10 +152,10 @@ def build(obj: CliContext, out: Path | None, show_progress: bool | None) -> None
 )
 @click.option(
     "--engine",
-    type=click.Choice(["fast", "pyshacl"]),
-    default="fast",
+    type=click.Choice(["pyshacl-turbo", "pyshacl"]),
+    default="pyshacl-turbo",
     show_default=True,
-    help="fast: SPARQL constraints once over the graph on Oxigraph; pyshacl: plain pySHACL "
+    help="pyshacl-turbo: pySHACL's semantics in Rust; pyshacl: plain pySHACL "
     "(the reference, slow on large graphs).",
 )
 @pass_ctx
@@ -173,7 +173,9 @@ def validate(obj: CliContext, output_format: str, engine: str) -> None:
     try:
         dataset = load_input(obj.settings)
         check_source_text(obj.settings, dataset)
-        report = run_validation(obj.settings, dataset, engine="pyshacl" if engine == "pyshacl" else "fast")
+        report = run_validation(
+            obj.settings, dataset, engine="pyshacl" if engine == "pyshacl" else "pyshacl-turbo"
+        )
     except BuildError as exc:
         fail(str(exc), EXIT_UNLOADABLE)
         return

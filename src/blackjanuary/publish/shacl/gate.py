@@ -1,40 +1,44 @@
-"""The SHACL gate: the data (+ meta + ontology) against shapes/, with pyshacl, as a ValidationReport.
+"""The SHACL gate: the data (+ meta + ontology) against shapes/, as a ValidationReport.
 
 The data graph is the union of the data, meta and ontology named graphs (the ontology supplies the
 class hierarchy, so ``sh:targetClass bj:Statement`` also finds instances of its subclasses). The shapes
-use SHACL-SPARQL (targets and constraints), so pyshacl runs with ``advanced=True``; no inference is
-needed.
+use SHACL-SPARQL (targets, constraints and a SPARQL-based constraint component), so the engine runs with
+``advanced=True``; no inference is needed.
 
-Two engines give the same report: ``pyshacl`` runs everything in pySHACL (the reference; it evaluates
-each SPARQL constraint once per focus node, minutes at 10 k triples), ``fast`` (the default) runs each
-SPARQL constraint once over the whole graph on Oxigraph (:mod:`blackjanuary.publish.shacl.sparql`) and leaves
-only the core constraints to pySHACL, then merges both into one report.
+Two engines with pySHACL's interface give the same report (docs/adr/0010-shacl-engine.md):
+``pyshacl-turbo`` (the default: pySHACL's semantics in Rust, with its own SPARQL engine; seconds where
+pySHACL needs minutes) and ``pyshacl`` (the reference). Both read the data from an Oxigraph store.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any, cast
 from typing import Literal as Choice
 
 import pyoxigraph
 import pyshacl
-from rdflib import BNode, Dataset, Graph, Literal
-from rdflib.namespace import RDF, SH, XSD
+import pyshacl_turbo
+from rdflib import Dataset, Graph, Literal
+from rdflib.namespace import SH, XSD
 
 from blackjanuary.config import CANONICAL_BASE_IRI, Settings
 from blackjanuary.errors import DataLoadError
 from blackjanuary.publish import sources as datasets
-from blackjanuary.publish.shacl import sparql as shacl_sparql
 from blackjanuary.publish.shacl.report import SourceLocator, ValidationReport, Violation, read_results
 from blackjanuary.rdf.vocab import Ours, bind_prefixes
 
 log = logging.getLogger(__name__)
 
 DATA_GRAPHS: tuple[str, ...] = ("data", "meta", "ontology")
-ENGINES: tuple[str, ...] = ("fast", "pyshacl")
-Engine = Choice["fast", "pyshacl"]
+ENGINES: tuple[str, ...] = ("pyshacl-turbo", "pyshacl")
+Engine = Choice["pyshacl-turbo", "pyshacl"]
+VALIDATORS: dict[str, Callable[..., tuple[Any, Any, Any]]] = {
+    "pyshacl-turbo": pyshacl_turbo.validate,
+    "pyshacl": pyshacl.validate,
+}
 
 __all__ = [
     "ENGINES",
@@ -50,7 +54,7 @@ __all__ = [
 
 
 def validate(
-    settings: Settings, dataset: Dataset | None = None, *, engine: Engine = "fast"
+    settings: Settings, dataset: Dataset | None = None, *, engine: Engine = "pyshacl-turbo"
 ) -> ValidationReport:
     """Validate the project's data against its shapes; raises DataLoadError if the input cannot be loaded."""
     if dataset is None:
@@ -85,79 +89,40 @@ def run_shacl(
     *,
     locator: SourceLocator | None = None,
     ours: Ours | None = None,
-    engine: Engine = "fast",
+    engine: Engine = "pyshacl-turbo",
 ) -> ValidationReport:
     """One validation of ready-made graphs (tests use it on fixtures); ``data`` may already be a Store."""
     if engine not in ENGINES:
         raise ValueError(f"unknown SHACL engine {engine!r}: use one of {', '.join(ENGINES)}")
     started = time.perf_counter()
     store = data if isinstance(data, pyoxigraph.Store) else to_oxigraph(data)
-    if engine == "pyshacl":
-        conforms, results, text = _pyshacl(store, shapes)
-    else:
-        try:
-            plan = shacl_sparql.plan(shapes)
-        except ValueError as exc:
-            raise DataLoadError(f"shapes/: the SHACL-SPARQL constraints cannot be used: {exc}") from exc
-        if shacl_sparql.has_constraints(plan.core_shapes):
-            conforms, results, text = _pyshacl(store, plan.core_shapes)
-        else:  # every constraint is evaluated on Oxigraph: pySHACL has nothing left to do
-            conforms, results, text = True, _empty_report(), ""
-        core_done = time.perf_counter()
-        try:
-            sparql_conforms = shacl_sparql.evaluate(store, plan, results, results)
-        except (OSError, SyntaxError) as exc:  # pyoxigraph reports a bad query as SyntaxError
-            raise DataLoadError(f"shapes/: a SHACL-SPARQL constraint cannot be evaluated: {exc}") from exc
-        log.info(
-            "SHACL: core constraints (pySHACL) %.2f s, %d SPARQL constraints (Oxigraph) %.2f s",
-            core_done - started,
-            len(plan.checks),
-            time.perf_counter() - core_done,
-        )
-        conforms = conforms and sparql_conforms
-        for report in results.subjects(SH.conforms, None):
-            results.set((report, SH.conforms, Literal(conforms, datatype=XSD.boolean)))
-        text = _text(conforms, results)
-    log.info(
-        "SHACL validation (%s) of %d triples took %.2f s", engine, len(store), time.perf_counter() - started
-    )
-    bind_prefixes(results, ours or Ours())
-    violations = read_results(results, shapes, locator=locator)
-    return ValidationReport(conforms=conforms, violations=violations, graph=results, text=text)
-
-
-def _empty_report() -> Graph:
-    graph = Graph()
-    report = BNode()
-    graph.add((report, RDF.type, SH.ValidationReport))
-    graph.add((report, SH.conforms, Literal(True, datatype=XSD.boolean)))
-    return graph
-
-
-def _text(conforms: bool, results: Graph) -> str:
-    """A short text summary in pySHACL's manner (the results themselves are in the graph and violations)."""
-    count = sum(1 for _ in results.subjects(RDF.type, SH.ValidationResult))
-    return f"Validation Report\nConforms: {conforms}\nResults ({count}):\n"
-
-
-def _pyshacl(store: pyoxigraph.Store, shapes: Graph) -> tuple[bool, Graph, str]:
     try:
-        conforms, results, text = pyshacl.validate(
-            cast(Any, store),  # pySHACL reads it through rdflib's store plugin; its stubs list rdflib types
+        _, results, text = VALIDATORS[engine](
+            cast(Any, store),  # both read it as a graph (pySHACL through rdflib's Oxigraph store plugin)
             shacl_graph=shapes,
             inference="none",
             advanced=True,
             allow_warnings=True,
         )
-    except Exception as exc:  # pyshacl raises ShapeLoadError, ConstraintLoadError, ReportableRuntimeError…
+    except Exception as exc:  # ShapeLoadError, ConstraintLoadError, ReportableRuntimeError, a SPARQL error…
         raise DataLoadError(f"shapes/: the SHACL shapes cannot be used: {exc}") from exc
     assert isinstance(results, Graph)
-    return bool(conforms), results, str(text)
+    log.info(
+        "SHACL validation (%s) of %d triples took %.2f s", engine, len(store), time.perf_counter() - started
+    )
+    bind_prefixes(results, ours or Ours())
+    violations = read_results(results, shapes, locator=locator)
+    # The gate's rule, whichever engine ran: only a result of severity sh:Violation fails it (pySHACL's
+    # allow_warnings judges by shape, so a Warning node shape would excuse its property shapes' results).
+    conforms = not any(v.severity == "Violation" for v in violations)
+    for report in results.subjects(SH.conforms, None):
+        results.set((report, SH.conforms, Literal(conforms, datatype=XSD.boolean)))
+    return ValidationReport(conforms=conforms, violations=violations, graph=results, text=str(text))
 
 
 def to_oxigraph(graph: Graph) -> pyoxigraph.Store:
-    """pyshacl runs its SPARQL on Oxigraph when handed a Store: several times faster than on rdflib,
-    which parses every constraint's query again for every focus node."""
+    """The data as an Oxigraph store: pyshacl-turbo reads it natively, and pySHACL runs its SPARQL on it
+    several times faster than on rdflib, which parses every query again for every focus node."""
     store = pyoxigraph.Store()
     store.load(graph.serialize(format="nt", encoding="utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)
     return store

@@ -42,7 +42,7 @@ class ValidationReport:
     conforms: bool
     violations: tuple[Violation, ...]
     graph: Graph = field(repr=False, compare=False)
-    """The results graph (``sh:ValidationReport``): pySHACL's, with the fast engine's results merged in."""
+    """The results graph (``sh:ValidationReport``) of the engine that ran."""
     text: str = field(repr=False, compare=False)
     """A text report in pySHACL's manner."""
 
