@@ -18,7 +18,7 @@ node, path, shape and severity, then messages.
 ``pyshacl-turbo`` (the gate's default) and ``pyshacl`` (the reference) run through the gate; the others
 are not project dependencies: install them into the venv to measure them (``pip install shacl pyshifty
 pyrudof``). The in-house SHACL-to-SPARQL compiler this bench also measured ("fast") was removed after
-the comparison (docs/adr/0010-shacl-engine.md; run it from the commit before its removal).
+the comparison (docs/adr/0012-shacl-engine.md; run it from the commit before its removal).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ class hierarchy, so ``sh:targetClass bj:Statement`` also finds instances of its 
 use SHACL-SPARQL (targets, constraints and a SPARQL-based constraint component), so the engine runs with
 ``advanced=True``; no inference is needed.
 
-Two engines with pySHACL's interface give the same report (docs/adr/0010-shacl-engine.md):
+Two engines with pySHACL's interface give the same report (docs/adr/0012-shacl-engine.md):
 ``pyshacl-turbo`` (the default: pySHACL's semantics in Rust, with its own SPARQL engine; seconds where
 pySHACL needs minutes) and ``pyshacl`` (the reference). Both read the data from an Oxigraph store.
 """
