@@ -30,6 +30,7 @@ from blackjanuary.cli.main import cli
 from blackjanuary.config import BACKENDS, Settings
 from blackjanuary.publish.manifest import read_manifest
 from blackjanuary.rdf.formats import RDF_GRAPH_FORMATS, RESULT_FORMATS, Format
+from blackjanuary.query.service import QueryService
 from blackjanuary.store.loading import (
     STORE_RECORD,
     LoadError,
@@ -225,10 +226,10 @@ class CountingStore:
 
     def __getattr__(self, name: str) -> object:
         attribute = getattr(self.store, name)
-        if name in ("select", "ask", "construct", "execute"):
+        if name in ("evaluate", "stream"):
 
-            def counted(query: str, *args: object, **kwargs: object) -> object:
-                self.queries.append(query)
+            def counted(query: object, *args: object, **kwargs: object) -> object:
+                self.queries.append(getattr(query, "text", str(query)))
                 return attribute(query, *args, **kwargs)
 
             return counted
@@ -342,7 +343,7 @@ def test_load_store_is_atomic(built_settings: Settings, tmp_path: Path) -> None:
     # the previous store is untouched, still opens and still answers; no staging directory is left
     store = PersistentStore.open(target, built_settings)
     assert store.info.graph_triples == manifest.graphs
-    assert store.ask(f"ASK {{ ?s <{LABEL}> ?o }}")
+    assert QueryService(store, built_settings).ask(f"ASK {{ ?s <{LABEL}> ?o }}")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken-dist", "store"]
 
 
@@ -394,8 +395,9 @@ def test_remote_default_graph_union_or_explicit(
         for store, is_union in ((union, True), (explicit, False)):
             assert store.info.graph_triples == read_manifest(built_settings.dist).graphs
             assert store._union is is_union
-            assert int(store.select(UNION_COUNT)[0]["n"].toPython()) == oracle_count(oracle)
-            assert store.ask(f"ASK {{ ?s <{LABEL}> ?o }}")
+            queries = QueryService(store, built_settings)
+            assert int(queries.select(UNION_COUNT)[0]["n"].toPython()) == oracle_count(oracle)
+            assert queries.ask(f"ASK {{ ?s <{LABEL}> ?o }}")
 
 
 def test_gsp_url() -> None:
