@@ -29,8 +29,8 @@ from rdflib.compare import isomorphic
 from blackjanuary.cli.main import cli
 from blackjanuary.config import BACKENDS, Settings
 from blackjanuary.publish.manifest import read_manifest
-from blackjanuary.rdf.formats import RDF_GRAPH_FORMATS, RESULT_FORMATS, Format
 from blackjanuary.query.service import QueryService
+from blackjanuary.rdf.formats import RDF_GRAPH_FORMATS, RESULT_FORMATS, Format
 from blackjanuary.store.loading import (
     STORE_RECORD,
     LoadError,

@@ -18,7 +18,24 @@ from blackjanuary.query.serialize import (
 )
 from blackjanuary.rdf.formats import RESULT_FORMATS, SPARQL_CSV, SPARQL_JSON, SPARQL_TSV, Format
 
-NASTY = ['"', "\\", "\\\\", '\\"', ",{", "[{", "},{", "\r\n", "\n", "\t", "<result>", "&", "'", "{}", "é", "𝄞"]
+NASTY = [
+    '"',
+    "\\",
+    "\\\\",
+    '\\"',
+    ",{",
+    "[{",
+    "},{",
+    "\r\n",
+    "\n",
+    "\t",
+    "<result>",
+    "&",
+    "'",
+    "{}",
+    "é",
+    "𝄞",
+]
 
 
 def nasty_store(seed: int, rows: int) -> ox.Store:
