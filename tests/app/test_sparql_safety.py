@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from blackjanuary.config import Settings
 from blackjanuary.errors import BadGateway, BadRequest, QueryTimeout, ReadOnly
-from blackjanuary.query.protocol import check_query, nesting_depth, service_targets
+from blackjanuary.query.guard import check_query, nesting_depth, service_targets
 from blackjanuary.query.service import QueryService
 from blackjanuary.store.embedded import EmbeddedStore
 from blackjanuary.web.app import create_app
@@ -385,7 +385,7 @@ def test_what_the_raw_bound_admits_runs_on_an_engine_thread_without_a_signal(nam
     import subprocess
     import sys
 
-    from blackjanuary.query.protocol import RAW_LIMITS, check_raw_bounds
+    from blackjanuary.query.guard import RAW_LIMITS, check_raw_bounds
 
     query = AT_THE_RAW_BOUND[name]
     check_raw_bounds(query)  # admitted …

@@ -1,7 +1,7 @@
 """The one guarded query service above the stores: every query of the app passes here.
 
 The SPARQL endpoint, the pages, the data documents and reconciliation ask :class:`QueryService`; it
-checks the query once (:func:`~blackjanuary.query.protocol.check_query`: the lexer, nesting and chain
+checks the query once (:func:`~blackjanuary.query.guard.check_query`: the lexer, nesting and chain
 bounds, read-only, SERVICE allow-list), settles the dataset once (protocol graph parameters and ``FROM``
 clauses, an unknown graph is a 400), chooses the output format once, applies the result cap once and
 serialises once (:mod:`blackjanuary.query.serialize`, pyoxigraph's writers). The store underneath
@@ -20,14 +20,9 @@ from rdflib.term import Node
 
 from blackjanuary.config import Settings
 from blackjanuary.errors import BadGateway, BadRequest, NotAcceptable, PublisherError
+from blackjanuary.query.guard import QUERY_KEYWORDS, check_query, leading_keyword, service_targets
 from blackjanuary.query.lexer import Token
-from blackjanuary.query.protocol import (
-    QUERY_KEYWORDS,
-    check_query,
-    dataset_clause_iris,
-    leading_keyword,
-    service_targets,
-)
+from blackjanuary.query.protocol import dataset_clause_iris
 from blackjanuary.query.serialize import boolean_result, graph_result, too_many, write_solutions
 from blackjanuary.rdf.formats import RDF_FORMATS, RESULT_FORMATS, Format
 from blackjanuary.rdf.oxigraph import to_rdflib

@@ -37,7 +37,7 @@ ENGINE_STACK_BYTES = 256 * 1024 * 1024
 """Stack of each engine thread (virtual; only touched pages cost memory). Oxigraph's parser and
 evaluator recurse once per nested group, operator or chained pattern; with the default 8 MiB a few
 thousand crash the whole process (SIGSEGV). 256 MiB gives a wide margin over what
-:func:`blackjanuary.query.protocol.check_query` lets through (depth 200, 2,000 operators), and holds even what
+:func:`blackjanuary.query.guard.check_query` lets through (depth 200, 2,000 operators), and holds even what
 its raw character bound admits if the lexer were wrong: 20,000 nested groups or a 20,000-step unary or
 binary chain run (tested at the bound in tests/app/test_sparql_safety.py), 100,000 crash."""
 
@@ -330,3 +330,32 @@ class Runner:
                 job.cancelled.set()
 
         return chunks()
+
+
+class Deadline:
+    """The ``check`` of work done outside the runner (a remote answer): past the deadline, a 503."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self.deadline = time.monotonic() + timeout
+
+    def check(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise QueryTimeout(
+                f"the query did not finish within the {self.timeout:g} s limit and was stopped.",
+                hint="Narrow it down (more specific patterns, a LIMIT), or try again later.",
+            )
+
+
+class Collected(Deadline):
+    """A :class:`blackjanuary.store.Sink` that keeps every chunk (a remote answer is whole in memory)."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__(timeout)
+        self.chunks: list[bytes] = []
+
+    def send(self, chunk: bytes) -> None:
+        self.chunks.append(chunk)
+
+    def end(self, last: bytes) -> None:
+        self.chunks.append(last)

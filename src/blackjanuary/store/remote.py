@@ -37,7 +37,7 @@ import urllib3
 from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError, ReadTimeoutError
 
 from blackjanuary.config import Settings
-from blackjanuary.errors import BadRequest, QuerySyntaxError, QueryTimeout, ServiceUnavailable
+from blackjanuary.errors import QuerySyntaxError, QueryTimeout, ServiceUnavailable
 from blackjanuary.rdf.formats import NTRIPLES, SPARQL_JSON, Format
 from blackjanuary.store import (
     UNION,
@@ -50,6 +50,7 @@ from blackjanuary.store import (
     Write,
     virtuoso,
 )
+from blackjanuary.store.execution import Collected, Deadline
 from blackjanuary.store.patterns import TriplePattern, count_from, count_query, page_from, page_query
 
 log = logging.getLogger(__name__)
@@ -157,7 +158,7 @@ class RemoteStore:
         return self.base_iri + "sparql"
 
     def evaluate(self, query: CheckedQuery, read: Read[T], *, timeout: float) -> T:
-        deadline = Deadline(timeout, self.endpoint_url)
+        deadline = Deadline(timeout)
         answer = self._answer(query, timeout)
         try:
             return read(answer, deadline.check)
@@ -167,7 +168,7 @@ class RemoteStore:
     def stream(self, query: CheckedQuery, write: Write, *, timeout: float) -> Iterator[bytes]:
         """The whole answer, parsed and written before the first byte goes out (bounded by the
         service's result cap): a remote that breaks off is a 503, never a truncated 200."""
-        sink = Collected(timeout, self.endpoint_url)
+        sink = Collected(timeout)
         try:
             write(self._answer(query, timeout), sink)
         except (SyntaxError, ValueError) as exc:
@@ -305,55 +306,16 @@ class RemoteStore:
         self.virtuoso = virtuoso.is_virtuoso(response.headers.get("Server"))
         if response.status == 200:
             if self.virtuoso:
-                self._check_virtuoso_answer(response)
+                virtuoso.check_answer(response, self.endpoint_url)
             return response
         detail = _excerpt(response)
         if self.virtuoso:
-            self._raise_virtuoso_error(response.status, detail)
+            virtuoso.raise_for_error(response.status, detail, self.endpoint_url)
         if response.status == 400:
             raise QuerySyntaxError(f"the remote store rejected the query: {detail}")
         raise EngineFailed(
             f"the remote store {self.endpoint_url} answered HTTP {response.status}: {detail}; retry later"
         )
-
-    def _check_virtuoso_answer(self, response: urllib3.BaseHTTPResponse) -> None:
-        """A 200 from Virtuoso can be a partial answer: cut at ``ResultSetMaxRows`` or at
-        ``MaxQueryExecutionTime``. Neither may pass for a complete one."""
-        state = response.headers.get(virtuoso.SQL_STATE_HEADER)
-        if state:
-            response.close()
-            raise QueryTimeout(
-                f"the remote store {self.endpoint_url} (Virtuoso) ran out of time and sent a partial "
-                f"answer (SQL state {state}, {response.headers.get('X-SQL-Message', 'no message')!r}); "
-                "retry later or simplify the query"
-            )
-        cap = response.headers.get(virtuoso.MAX_ROWS_HEADER)
-        if cap:
-            response.close()
-            raise BadRequest(
-                f"the result has more than {cap} rows, the limit of the remote store (Virtuoso's "
-                "ResultSetMaxRows).",
-                hint="Add a LIMIT (and OFFSET to page through it).",
-            )
-
-    def _raise_virtuoso_error(self, status: int, detail: str) -> None:
-        """Virtuoso answers a query it will not run with HTTP 500 (or 400) and ``Virtuoso <SQLSTATE>
-        Error …``: a refused query is the client's to fix (400); a timeout or anything else is 503."""
-        found = virtuoso.error_state(detail)
-        if found is None:
-            return
-        state, message = found
-        if state in ("S1T00", "HYT00") or "SR171" in message:
-            raise QueryTimeout(f"the remote store {self.endpoint_url} (Virtuoso) timed out: {message}")
-        if "estimated execution time" in message:  # MaxQueryCostEstimationTime: a timeout decided early
-            raise QueryTimeout(
-                f"the remote store {self.endpoint_url} (Virtuoso) would take too long: {message}"
-            )
-        if virtuoso.is_query_error(state) and status in (400, 500):
-            raise QuerySyntaxError(
-                f"the remote store (Virtuoso) refused the query: {message} (SQL state {state})",
-                hint="Virtuoso does not run every SPARQL 1.1 query as written; rephrase the part it names.",
-            )
 
     def _stream(self, response: urllib3.BaseHTTPResponse) -> Iterator[bytes]:
         try:
@@ -421,36 +383,6 @@ def _excerpt(response: urllib3.BaseHTTPResponse) -> str:
     finally:
         response.close()
     return " ".join(text.split())[:300] or response.reason or "no detail"
-
-
-class Deadline:
-    """The ``check`` of a remote answer: past the query's deadline, a 503."""
-
-    def __init__(self, timeout: float, endpoint_url: str) -> None:
-        self.timeout = timeout
-        self.deadline = time.monotonic() + timeout
-        self.endpoint_url = endpoint_url
-
-    def check(self) -> None:
-        if time.monotonic() > self.deadline:
-            raise QueryTimeout(
-                f"the query did not finish within the {self.timeout:g} s limit and was stopped.",
-                hint="Narrow it down (more specific patterns, a LIMIT), or try again later.",
-            )
-
-
-class Collected(Deadline):
-    """A :class:`blackjanuary.store.Sink` that keeps every chunk (a remote answer is whole in memory)."""
-
-    def __init__(self, timeout: float, endpoint_url: str) -> None:
-        super().__init__(timeout, endpoint_url)
-        self.chunks: list[bytes] = []
-
-    def send(self, chunk: bytes) -> None:
-        self.chunks.append(chunk)
-
-    def end(self, last: bytes) -> None:
-        self.chunks.append(last)
 
 
 def open_remote(settings: Settings) -> RemoteStore:

@@ -31,6 +31,9 @@ from decimal import Decimal
 from typing import Any
 
 import pyoxigraph as ox
+import urllib3
+
+from blackjanuary.errors import BadRequest, QuerySyntaxError, QueryTimeout
 
 GEOMETRY = "http://www.openlinksw.com/schemas/virtrdf#Geometry"
 WKT_LITERAL = "http://www.opengis.net/ont/geosparql#wktLiteral"
@@ -113,6 +116,45 @@ def is_query_error(state: str) -> bool:
     """SQLSTATE classes for a query Virtuoso will not compile or run as written (syntax, access,
     data exceptions), as opposed to the server failing."""
     return state[:2] in ("37", "42", "22")
+
+
+def check_answer(response: urllib3.BaseHTTPResponse, endpoint_url: str) -> None:
+    """A 200 from Virtuoso can be a partial answer: cut at ``ResultSetMaxRows`` or at
+    ``MaxQueryExecutionTime``. Neither may pass for a complete one."""
+    state = response.headers.get(SQL_STATE_HEADER)
+    if state:
+        response.close()
+        raise QueryTimeout(
+            f"the remote store {endpoint_url} (Virtuoso) ran out of time and sent a partial "
+            f"answer (SQL state {state}, {response.headers.get('X-SQL-Message', 'no message')!r}); "
+            "retry later or simplify the query"
+        )
+    cap = response.headers.get(MAX_ROWS_HEADER)
+    if cap:
+        response.close()
+        raise BadRequest(
+            f"the result has more than {cap} rows, the limit of the remote store (Virtuoso's "
+            "ResultSetMaxRows).",
+            hint="Add a LIMIT (and OFFSET to page through it).",
+        )
+
+
+def raise_for_error(status: int, detail: str, endpoint_url: str) -> None:
+    """Virtuoso answers a query it will not run with HTTP 500 (or 400) and ``Virtuoso <SQLSTATE>
+    Error …``: a refused query is the client's to fix (400); a timeout or anything else is 503."""
+    found = error_state(detail)
+    if found is None:
+        return
+    state, message = found
+    if state in ("S1T00", "HYT00") or "SR171" in message:
+        raise QueryTimeout(f"the remote store {endpoint_url} (Virtuoso) timed out: {message}")
+    if "estimated execution time" in message:  # MaxQueryCostEstimationTime: a timeout decided early
+        raise QueryTimeout(f"the remote store {endpoint_url} (Virtuoso) would take too long: {message}")
+    if is_query_error(state) and status in (400, 500):
+        raise QuerySyntaxError(
+            f"the remote store (Virtuoso) refused the query: {message} (SQL state {state})",
+            hint="Virtuoso does not run every SPARQL 1.1 query as written; rephrase the part it names.",
+        )
 
 
 # Queries --------------------------------------------------------------------------------------------
