@@ -604,3 +604,29 @@ def _virtuoso_here() -> bool:
     from blackjanuary.testing.virtuoso import virtuoso_available
 
     return virtuoso_available()
+
+
+def test_a_failing_allow_listed_service_is_502_on_the_remote_too(
+    own_remote: OxigraphServer, built_settings: Settings
+) -> None:
+    """Issue 11: a SERVICE the operator allow-listed that fails is the called endpoint's failure (502
+    with a message naming it), not ours (500) nor the store's (503). The remote engine performs the
+    call itself here: Oxigraph server answers an ASK with a 500 and breaks off a SELECT's streamed
+    results mid-way; both come back as 502. One that is not allow-listed is still refused (403)."""
+    target = f"http://127.0.0.1:{_closed_port()}/sparql"
+    app = create_app(
+        built_settings.replace(
+            backend="remote", endpoint_url=own_remote.query_url, allowed_service_endpoints=(target,)
+        )
+    )
+    client = app.test_client()
+    for query in (
+        f"SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}",
+        f"ASK {{ SERVICE <{target}> {{ ?s ?p ?o }} }}",
+    ):
+        response = client.get("/sparql", query_string={"query": query}, headers={"Accept": SRJ})
+        assert response.status_code == 502, response.get_data(as_text=True)[:300]
+        assert f"SERVICE call to <{target}> failed" in response.get_json()["error"]
+    other = f"SELECT * WHERE {{ SERVICE <{target}x> {{ ?s ?p ?o }} }}"
+    assert client.get("/sparql", query_string={"query": other}).status_code == 403
+    assert client.get("/sparql", query_string={"query": UNION_COUNT}).status_code == 200

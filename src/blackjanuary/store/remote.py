@@ -200,14 +200,16 @@ class RemoteStore:
             parsed = ox.parse(body, format=ox.RdfFormat.N_TRIPLES)
             triples = [t.triple if isinstance(t, ox.Quad) else t for t in parsed]
         except (SyntaxError, ValueError) as exc:
-            raise ServiceUnavailable(
+            raise EngineFailed(
                 f"the remote store {self.endpoint_url} sent N-Triples that do not parse "
                 f"({exc}); check the endpoint URL"
             ) from exc
         return [virtuoso.triple(t) for t in triples] if self.virtuoso else triples
 
-    def _unreadable(self, exc: Exception) -> ServiceUnavailable:
-        return ServiceUnavailable(
+    def _unreadable(self, exc: Exception) -> EngineFailed:
+        """An answer that breaks off mid-way (Oxigraph server streams, and writes the error where the
+        next solution should be: a SERVICE call that failed, for one) or is not SPARQL JSON."""
+        return EngineFailed(
             f"the remote store {self.endpoint_url} sent SPARQL JSON results that do not parse "
             f"({exc}); check the endpoint URL"
         )
@@ -342,7 +344,7 @@ class RemoteStore:
         try:
             return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
         except (SyntaxError, ValueError) as exc:
-            raise ServiceUnavailable(
+            raise EngineFailed(
                 f"the remote store {self.endpoint_url} sent an answer that is not "
                 f"SPARQL JSON results ({exc}); check the endpoint URL"
             ) from exc
