@@ -12,6 +12,7 @@ nodes whose label is not an XML name are renamed.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from typing import IO, cast
 
@@ -31,6 +32,7 @@ from blackjanuary.rdf.formats import (
 from blackjanuary.rdf.oxigraph import RDF_FORMAT_OF, used_prefixes
 from blackjanuary.store import Sink
 
+_JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
 COMMIT_BYTES = 256 * 1024
 """A result is sent only once it is complete or this large: errors before that get a proper status."""
 CHUNK_BYTES = 64 * 1024
@@ -80,24 +82,22 @@ class SolutionCounter:
             self.count += text.count(b"<result>")
             self._carry = text[-7:]  # a tag cut in two; too short to hold a whole one
         elif self.fmt is SPARQL_CSV:
-            self.count += self._outside(data)[0].count(b"\n")
+            self.count += self._outside(data).count(b"\n")
         else:
-            text = self._carry + data
-            odd = (len(text) - len(text.rstrip(b"\\"))) % 2  # a backslash escaping the next chunk's byte
-            self._carry, text = (text[-1:], text[:-1]) if odd else (b"", text)
-            outside, started_inside = self._outside(text.replace(b"\\\\", b"").replace(b'\\"', b""))
-            outside = (b"" if started_inside else self._last) + outside  # a mark cut in two
-            self._last = b"" if self._quoted else outside[-1:]
-            self.count += outside.count(b"[{") + outside.count(b",{")
+            text = _JSON_STRING.sub(b"s", self._carry + data)  # every complete string, one byte now
+            cut = text.find(b'"')  # the first quote left opens a string that goes on in the next chunk
+            self._carry, text = (text[cut:], text[:cut]) if cut >= 0 else (b"", text)
+            text = self._last + text  # a mark cut in two
+            self._last = text[-1:]
+            self.count += text.count(b"[{") + text.count(b",{")
         return self.count
 
-    def _outside(self, data: bytes) -> tuple[bytes, bool]:
-        """The bytes of ``data`` outside quotes (strings apart by a quote, so none run together), and
-        whether ``data`` began inside a quoted value."""
+    def _outside(self, data: bytes) -> bytes:
+        """The bytes of ``data`` outside quotes (a CSV value doubles its quotes, so they pair up)."""
         pieces = data.split(b'"')
         starts_inside = self._quoted
         self._quoted ^= (len(pieces) - 1) % 2 == 1
-        return b'"'.join(pieces[1 if starts_inside else 0 :: 2]), starts_inside
+        return b'"'.join(pieces[1 if starts_inside else 0 :: 2])
 
 
 class ResultWriter:
