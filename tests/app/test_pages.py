@@ -227,7 +227,7 @@ def test_entity_page(client: FlaskClient) -> None:
 def test_incoming_links_are_paged(client: FlaskClient, app: Flask) -> None:
     from blackjanuary.query.describe import incoming_labelled
 
-    store = app.extensions["blackjanuary.store"]
+    store = app.extensions["blackjanuary.queries"]  # the store behind its query service
     rows = incoming_labelled(store, "https://w3id.org/blackjanuary/id/baku", limit=1)
     assert len(rows) == 2  # limit + 1 tells that there is a next page
     page = get_html(client, "/page/baku")
@@ -240,6 +240,7 @@ def test_incoming_paging_reaches_every_link_when_graphs_repeat_one(built_setting
     import pyoxigraph as ox
 
     from blackjanuary.query.describe import description
+    from blackjanuary.query.service import QueryService
     from blackjanuary.store.embedded import EmbeddedStore
 
     hub, link = ox.NamedNode("https://example.org/hub"), ox.NamedNode("https://example.org/p")
@@ -249,7 +250,7 @@ def test_incoming_paging_reaches_every_link_when_graphs_repeat_one(built_setting
         triple = (ox.NamedNode(f"https://example.org/s{n:03d}"), link, hub)
         for graph in graphs[: 2 if n % 3 == 0 else 1]:
             store.add(ox.Quad(*triple, graph))
-    embedded = EmbeddedStore(store, version="test", settings=built_settings)
+    embedded = QueryService(EmbeddedStore(store, version="test", settings=built_settings), built_settings)
     seen: list[URIRef] = []
     offset, more = 0, True
     while more:

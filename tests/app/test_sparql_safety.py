@@ -13,7 +13,8 @@ from flask.testing import FlaskClient
 
 from blackjanuary.config import Settings
 from blackjanuary.errors import BadGateway, BadRequest, QueryTimeout, ReadOnly
-from blackjanuary.query.protocol import check_query, nesting_depth, service_targets
+from blackjanuary.query.guard import check_query, nesting_depth, service_targets
+from blackjanuary.query.service import QueryService
 from blackjanuary.store.embedded import EmbeddedStore
 from blackjanuary.web.app import create_app
 from support.synthetic import BASE, GRAPHS
@@ -28,6 +29,12 @@ DEEP = 5000
 @pytest.fixture(scope="module")
 def store(sparql_settings: Settings) -> EmbeddedStore:
     return EmbeddedStore.from_dist(sparql_settings)
+
+
+@pytest.fixture(scope="module")
+def queries(sparql_settings: Settings, store: EmbeddedStore) -> QueryService:
+    """The store behind the query service: the way pages, data documents and reconciliation ask."""
+    return QueryService(store, sparql_settings)
 
 
 @pytest.fixture(scope="module")
@@ -131,14 +138,14 @@ def ssrf_queries(url: str) -> list[str]:
 
 
 def test_no_request_leaves_the_process(
-    client: FlaskClient, store: EmbeddedStore, listener: tuple[str, list[bytes]]
+    client: FlaskClient, queries: QueryService, listener: tuple[str, list[bytes]]
 ) -> None:
     url, seen = listener
     for query in ssrf_queries(url):
         response = client.post("/sparql", data={"query": query})
         assert response.status_code in (400, 403), (query, response.status_code)
         with pytest.raises((BadRequest, ReadOnly)):
-            store.select(query)
+            queries.select(query)
     for param in ("default-graph-uri", "named-graph-uri"):
         response = client.get("/sparql", query_string={"query": COUNT_ALL, param: url + "/g"})
         assert response.status_code == 400
@@ -172,7 +179,7 @@ def test_the_engine_opens_no_connection_even_for_a_query_the_guard_lets_through(
     silent = client.get("/sparql", query_string={"query": query.replace("SERVICE", "SERVICE SILENT")})
     assert silent.status_code == 200
     with pytest.raises(BadGateway):
-        store.select(query)
+        QueryService(store, settings).select(query)
     # The engine layer itself, with no guard at all in front of it.
     engine = store._store  # noqa: SLF001 - the raw pyoxigraph store, on purpose
     with pytest.raises(PermissionError):
@@ -202,7 +209,7 @@ DEEP_QUERIES = {
 
 
 @pytest.mark.parametrize("name", DEEP_QUERIES)
-def test_deep_nesting_is_400_on_every_path(client: FlaskClient, store: EmbeddedStore, name: str) -> None:
+def test_deep_nesting_is_400_on_every_path(client: FlaskClient, queries: QueryService, name: str) -> None:
     query = DEEP_QUERIES[name]
     assert nesting_depth(query) >= DEEP
     responses = [
@@ -213,7 +220,7 @@ def test_deep_nesting_is_400_on_every_path(client: FlaskClient, store: EmbeddedS
     for response in responses:
         assert response.status_code == 400
         assert "levels deep" in response.get_json()["error"]
-    for method in (store.select, store.ask, store.construct):
+    for method in (queries.select, queries.ask, queries.construct):
         with pytest.raises(BadRequest, match="levels deep"):
             method(query)
     # the process is alive and answers
@@ -266,9 +273,9 @@ def test_timeout_is_503_and_others_are_answered_meanwhile(
     assert app.test_client().get("/sparql", query_string={"query": COUNT_ALL}).status_code == 200
 
 
-def test_store_methods_time_out(store: EmbeddedStore) -> None:
+def test_store_methods_time_out(queries: QueryService) -> None:
     with pytest.raises(QueryTimeout):
-        store.select(RUNAWAY_COUNT, timeout=0.2)
+        queries.select(RUNAWAY_COUNT, timeout=0.2)
 
 
 def test_timeout_after_the_response_started_aborts_it(
@@ -318,14 +325,14 @@ DOUBLING = (
 )
 
 
-def test_string_doubling_is_refused_before_the_engine(client: FlaskClient, store: EmbeddedStore) -> None:
+def test_string_doubling_is_refused_before_the_engine(client: FlaskClient, queries: QueryService) -> None:
     """The issue's 903-byte GET that took a worker to 3.5 GB: a 400 now, the engine never sees it."""
     assert len(DOUBLING) < 1_000
     response = client.get("/sparql", query_string={"query": DOUBLING})
     assert response.status_code == 400
     assert "times over" in response.get_json()["error"]
     with pytest.raises(BadRequest, match="times over"):
-        store.select(DOUBLING)
+        queries.select(DOUBLING)
     for steps in (3, 8):  # a few doublings of a short string are fine
         binds = " ".join(f"BIND(CONCAT(?b{i}, ?b{i}) AS ?b{i + 1})" for i in range(steps))
         fine = f'SELECT (STRLEN(?b{steps}) AS ?n) WHERE {{ BIND("ab" AS ?b0) {binds} }}'
@@ -373,7 +380,7 @@ def test_what_the_raw_bound_admits_runs_on_an_engine_thread_without_a_signal(nam
     import subprocess
     import sys
 
-    from blackjanuary.query.protocol import RAW_LIMITS, check_raw_bounds
+    from blackjanuary.query.guard import RAW_LIMITS, check_raw_bounds
 
     query = AT_THE_RAW_BOUND[name]
     check_raw_bounds(query)  # admitted …

@@ -29,6 +29,7 @@ from rdflib.compare import isomorphic
 from blackjanuary.cli.main import cli
 from blackjanuary.config import BACKENDS, Settings
 from blackjanuary.publish.manifest import read_manifest
+from blackjanuary.query.service import QueryService
 from blackjanuary.rdf.formats import RDF_GRAPH_FORMATS, RESULT_FORMATS, Format
 from blackjanuary.store.loading import (
     STORE_RECORD,
@@ -225,10 +226,10 @@ class CountingStore:
 
     def __getattr__(self, name: str) -> object:
         attribute = getattr(self.store, name)
-        if name in ("select", "ask", "construct", "execute"):
+        if name in ("evaluate", "stream"):
 
-            def counted(query: str, *args: object, **kwargs: object) -> object:
-                self.queries.append(query)
+            def counted(query: object, *args: object, **kwargs: object) -> object:
+                self.queries.append(getattr(query, "text", str(query)))
                 return attribute(query, *args, **kwargs)
 
             return counted
@@ -342,7 +343,7 @@ def test_load_store_is_atomic(built_settings: Settings, tmp_path: Path) -> None:
     # the previous store is untouched, still opens and still answers; no staging directory is left
     store = PersistentStore.open(target, built_settings)
     assert store.info.graph_triples == manifest.graphs
-    assert store.ask(f"ASK {{ ?s <{LABEL}> ?o }}")
+    assert QueryService(store, built_settings).ask(f"ASK {{ ?s <{LABEL}> ?o }}")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken-dist", "store"]
 
 
@@ -394,8 +395,9 @@ def test_remote_default_graph_union_or_explicit(
         for store, is_union in ((union, True), (explicit, False)):
             assert store.info.graph_triples == read_manifest(built_settings.dist).graphs
             assert store._union is is_union
-            assert int(store.select(UNION_COUNT)[0]["n"].toPython()) == oracle_count(oracle)
-            assert store.ask(f"ASK {{ ?s <{LABEL}> ?o }}")
+            queries = QueryService(store, built_settings)
+            assert int(queries.select(UNION_COUNT)[0]["n"].toPython()) == oracle_count(oracle)
+            assert queries.ask(f"ASK {{ ?s <{LABEL}> ?o }}")
 
 
 def test_gsp_url() -> None:
@@ -602,3 +604,29 @@ def _virtuoso_here() -> bool:
     from blackjanuary.testing.virtuoso import virtuoso_available
 
     return virtuoso_available()
+
+
+def test_a_failing_allow_listed_service_is_502_on_the_remote_too(
+    own_remote: OxigraphServer, built_settings: Settings
+) -> None:
+    """Issue 11: a SERVICE the operator allow-listed that fails is the called endpoint's failure (502
+    with a message naming it), not ours (500) nor the store's (503). The remote engine performs the
+    call itself here: Oxigraph server answers an ASK with a 500 and breaks off a SELECT's streamed
+    results mid-way; both come back as 502. One that is not allow-listed is still refused (403)."""
+    target = f"http://127.0.0.1:{_closed_port()}/sparql"
+    app = create_app(
+        built_settings.replace(
+            backend="remote", endpoint_url=own_remote.query_url, allowed_service_endpoints=(target,)
+        )
+    )
+    client = app.test_client()
+    for query in (
+        f"SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}",
+        f"ASK {{ SERVICE <{target}> {{ ?s ?p ?o }} }}",
+    ):
+        response = client.get("/sparql", query_string={"query": query}, headers={"Accept": SRJ})
+        assert response.status_code == 502, response.get_data(as_text=True)[:300]
+        assert f"SERVICE call to <{target}> failed" in response.get_json()["error"]
+    other = f"SELECT * WHERE {{ SERVICE <{target}x> {{ ?s ?p ?o }} }}"
+    assert client.get("/sparql", query_string={"query": other}).status_code == 403
+    assert client.get("/sparql", query_string={"query": UNION_COUNT}).status_code == 200

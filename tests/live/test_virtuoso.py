@@ -169,7 +169,6 @@ def test_a_query_virtuoso_deems_too_costly_is_a_timeout(endpoint: str, built_set
     Virtuoso estimates or starts running depends on its statistics, so the adapter is handed the
     server's real answer here; through the app, the execution limit is tested in make soak."""
     from blackjanuary.errors import QueryTimeout
-    from blackjanuary.store.remote import RemoteStore
 
     query = (  # a five-way product
         "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o "
@@ -178,9 +177,8 @@ def test_a_query_virtuoso_deems_too_costly_is_a_timeout(endpoint: str, built_set
     direct = raw(endpoint, query)
     assert direct.status_code == 500 and "estimated execution time" in direct.text
     assert virtuoso.error_state(direct.text)[0] == "42000"  # type: ignore[index]
-    store = RemoteStore(built_settings.replace(backend="remote", endpoint_url=endpoint))
     with pytest.raises(QueryTimeout, match="estimated execution time"):
-        store._raise_virtuoso_error(direct.status_code, direct.text)
+        virtuoso.raise_for_error(direct.status_code, direct.text, endpoint)
 
 
 @pytest.mark.slow

@@ -18,17 +18,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from blackjanuary.errors import BadRequest, ReadOnly
-from blackjanuary.query.lexer import LexError, tokenize
-from blackjanuary.query.protocol import (
+from blackjanuary.query.guard import (
     GLUED_SERVICE,
     check_query,
     check_raw_bounds,
-    dataset_clause_iris,
     leading_keyword,
     nesting_depth,
     operator_count,
     service_targets,
 )
+from blackjanuary.query.lexer import LexError, tokenize
+from blackjanuary.query.protocol import dataset_clause_iris
 
 EXAMPLES = int(os.environ.get("BLACKJANUARY_PROPERTY_EXAMPLES", "100"))
 NOWHERE = "http://127.0.0.1:9/sparql"  # the discard port: nothing listens (the queries are never run)

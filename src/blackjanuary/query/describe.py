@@ -18,8 +18,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import FOAF, RDF, RDFS, VOID
 from rdflib.term import Node
 
+from blackjanuary.query.service import QueryService
 from blackjanuary.rdf.vocab import CANONICAL, Ours
-from blackjanuary.store import Store
 
 OWN_LIMIT = 2_000
 """At most this many of the resource's own triples (and as many per other part)."""
@@ -80,7 +80,7 @@ class Standing:
     successor: str | None
 
 
-def standing(store: Store, iri: str) -> Standing:
+def standing(store: QueryService, iri: str) -> Standing:
     """:class:`Standing` of ``iri`` in one query (``dcterms:isReplacedBy`` names the successor)."""
     rows = store.select(
         _PREFIXES + f"SELECT ?new WHERE {{ {iri_term(iri)} ?p ?o "
@@ -90,7 +90,7 @@ def standing(store: Store, iri: str) -> Standing:
     return Standing(bool(rows), str(new) if new is not None else None)
 
 
-def facts(store: Store, iri: str, limit: int = OWN_LIMIT) -> Graph:
+def facts(store: QueryService, iri: str, limit: int = OWN_LIMIT) -> Graph:
     """Everything a description says about ``iri`` except its incoming links, in one query.
 
     Four bounded parts (each at most ``limit`` triples), as one CONSTRUCT so that a remote store
@@ -123,7 +123,7 @@ def facts(store: Store, iri: str, limit: int = OWN_LIMIT) -> Graph:
 
 
 def incoming_labelled(
-    store: Store, iri: str, *, limit: int = INCOMING_LIMIT, offset: int = 0
+    store: QueryService, iri: str, *, limit: int = INCOMING_LIMIT, offset: int = 0
 ) -> list[tuple[Incoming, list[Literal]]]:
     """Links to the resource from other resources (statements' ``rdf:subject`` and ``rdf:object`` and
     text segments' ``oa:hasSource`` left out: plumbing, each segment is reached through the sentence it
@@ -151,7 +151,7 @@ def incoming_labelled(
     return list(links.items())
 
 
-def mentioned(store: Store, iri: str) -> bool:
+def mentioned(store: QueryService, iri: str) -> bool:
     """True when ``iri`` occurs in the store at all (as subject, object or predicate)."""
     term = iri_term(iri)
     return store.ask(f"ASK {{ {{ {term} ?p ?o }} UNION {{ ?s ?p {term} }} UNION {{ ?s {term} ?o }} }}")
@@ -167,7 +167,7 @@ class Description:
 
 
 def description(
-    store: Store,
+    store: QueryService,
     iri: str,
     *,
     doc_iri: str,
@@ -201,12 +201,12 @@ def description(
     return Description(graph, shown, len(rows) > incoming_limit)
 
 
-def describe(store: Store, iri: str, **options: Any) -> Graph:
+def describe(store: QueryService, iri: str, **options: Any) -> Graph:
     """The graph of :func:`description` (same arguments)."""
     return description(store, iri, **options).graph
 
 
-def count(store: Store, where: str) -> int:
+def count(store: QueryService, where: str) -> int:
     """``SELECT (COUNT(*) …)`` helper: ``where`` is a group graph pattern body."""
     rows = store.select(_PREFIXES + f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}")
     value: Node | None = rows[0].get("n") if rows else None

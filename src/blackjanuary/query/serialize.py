@@ -1,19 +1,24 @@
-"""Streaming serializers for SPARQL results from pyoxigraph terms, plus term conversion to rdflib.
+"""Writing query answers with pyoxigraph's own serializers, behind a writer that enforces the caps.
 
-SELECT results are written row by row (so the engine can be stopped between rows, and large results
-stream); ASK and graph results are small or bounded and written in one go. Output follows the W3C
-SPARQL 1.1 Query Results JSON, XML, CSV and TSV formats.
+``QuerySolutions.serialize`` writes a SELECT result into :class:`ResultWriter`, which pyoxigraph calls
+with about 8 kB at a time: it checks the deadline, counts the solutions (:class:`SolutionCounter`)
+against the result cap, and hands the bytes on — the first 256 kB (or the whole result) at once, so an
+error before that is a proper status, then 64 kB chunks. Graph results go through ``pyoxigraph.serialize``
+and booleans through ``QueryBoolean.serialize``. Two fix-ups of ours remain (docs/adr, query service):
+an ASK answer in CSV/TSV is a one-column table (pyoxigraph writes a bare ``true``), and RDF/XML blank
+nodes whose label is not an XML name are renamed.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import re
 from collections.abc import Iterable, Sequence
-from xml.sax.saxutils import escape, quoteattr
+from typing import IO, cast
 
 import pyoxigraph as ox
 
+from blackjanuary.errors import BadRequest
 from blackjanuary.rdf.formats import (
     RDFXML,
     SPARQL_CSV,
@@ -25,146 +30,119 @@ from blackjanuary.rdf.formats import (
     Format,
 )
 from blackjanuary.rdf.oxigraph import RDF_FORMAT_OF, used_prefixes
+from blackjanuary.store import Sink
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
-
-# Row writers -------------------------------------------------------------------------------------------
-
-_quote = json.encoder.encode_basestring  # C-accelerated, keeps non-ASCII
-
-
-def _json_term(term: object) -> str:
-    """One RDF term as a SPARQL JSON binding object, written directly (the hot path of SELECT)."""
-    kind = type(term)
-    if kind is ox.NamedNode:
-        return '{"type":"uri","value":' + _quote(term.value) + "}"  # type: ignore[attr-defined]
-    if kind is ox.Literal:
-        language = term.language  # type: ignore[attr-defined]
-        value = _quote(term.value)  # type: ignore[attr-defined]
-        if language:
-            return '{"type":"literal","value":' + value + ',"xml:lang":' + _quote(language) + "}"
-        datatype = term.datatype.value  # type: ignore[attr-defined]
-        if datatype == XSD_STRING:
-            return '{"type":"literal","value":' + value + "}"
-        return '{"type":"literal","value":' + value + ',"datatype":' + _quote(datatype) + "}"
-    if kind is ox.BlankNode:
-        return '{"type":"bnode","value":' + _quote(term.value) + "}"  # type: ignore[attr-defined]
-    return '{"type":"triple","value":' + _quote(str(term)) + "}"
+_JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
+COMMIT_BYTES = 256 * 1024
+"""A result is sent only once it is complete or this large: errors before that get a proper status."""
+CHUNK_BYTES = 64 * 1024
+RESULTS_FORMAT_OF = {
+    SPARQL_JSON: ox.QueryResultsFormat.JSON,
+    SPARQL_XML: ox.QueryResultsFormat.XML,
+    SPARQL_CSV: ox.QueryResultsFormat.CSV,
+    SPARQL_TSV: ox.QueryResultsFormat.TSV,
+}
 
 
-def _xml_term(term: object) -> str:
-    if isinstance(term, ox.NamedNode):
-        return f"<uri>{escape(term.value)}</uri>"
-    if isinstance(term, ox.BlankNode):
-        return f"<bnode>{escape(term.value)}</bnode>"
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
-        if term.datatype.value == XSD_STRING:
-            return f"<literal>{escape(term.value)}</literal>"
-        return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
-    return f"<literal>{escape(str(term))}</literal>"
+def too_many(what: str, limit: int) -> BadRequest:
+    return BadRequest(
+        f"the result has more than {limit} {what}, the limit of this endpoint.",
+        hint="Add a LIMIT (and OFFSET to page through it).",
+    )
 
 
-def _csv_value(term: object) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, ox.BlankNode):
-        text = "_:" + term.value
-    elif isinstance(term, (ox.NamedNode, ox.Literal)):
-        text = term.value
-    else:
-        text = str(term)
-    if any(c in text for c in ',"\r\n'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
+class SolutionCounter:
+    """How many solutions have gone by in pyoxigraph's serialization of a SELECT result, exactly.
 
+    Each format starts a solution with bytes no value can contain: TSV a line (values escape line
+    breaks), XML ``<result>`` (text escapes ``<``), CSV a line break outside quotes (a quoted value
+    doubles its quotes, so quotes pair up), JSON ``[{`` or ``,{`` outside strings (strings escape quotes
+    and backslashes; nothing else in the results object has a ``{`` after ``[`` or ``,``).
 
-def _tsv_value(term: object) -> str:
-    if term is None:
-        return ""
-    if (
-        isinstance(term, ox.Literal)
-        and term.datatype.value == XSD_INTEGER
-        and term.value.lstrip("+-").isdigit()
-    ):
-        return term.value
-    return str(term).replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    >>> counter = SolutionCounter(SPARQL_JSON)
+    >>> counter.feed(b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":"a\\\\')
+    1
+    >>> counter.feed(b'",{\\\\""}},{"x":{"type":"literal","value":"[{"}},{}]}}')
+    3
+    """
 
-
-class SelectWriter:
-    """Writes the head, one row at a time, and the tail of a SELECT result in one format."""
-
-    def __init__(self, fmt: Format, variables: Sequence[str]) -> None:
+    def __init__(self, fmt: Format) -> None:
         self.fmt = fmt
-        self.variables = list(variables)
-        self._first = True
-        self._json_keys = [_quote(n) + ":" for n in self.variables]
+        self.count = -1 if fmt in (SPARQL_CSV, SPARQL_TSV) else 0  # their header line is no solution
+        self._carry = b""
+        self._quoted = False
+        self._last = b""
 
-    def head(self) -> str:
-        names = self.variables
-        if self.fmt is SPARQL_JSON:
-            return '{"head":{"vars":' + json.dumps(names) + '},"results":{"bindings":['
-        if self.fmt is SPARQL_XML:
-            head = "".join(f"<variable name={quoteattr(n)}/>" for n in names)
-            return (
-                '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-                f"<head>{head}</head><results>"
-            )
-        if self.fmt is SPARQL_CSV:
-            return ",".join(names) + "\r\n"
+    def feed(self, data: bytes) -> int:
+        """Count the solutions begun in ``data`` (the next bytes of the result); the total so far."""
         if self.fmt is SPARQL_TSV:
-            return "\t".join("?" + n for n in names) + "\n"
-        raise ValueError(f"{self.fmt.label} is not a SELECT result format")
+            self.count += data.count(b"\n")
+        elif self.fmt is SPARQL_XML:
+            text = self._carry + data
+            self.count += text.count(b"<result>")
+            self._carry = text[-7:]  # a tag cut in two; too short to hold a whole one
+        elif self.fmt is SPARQL_CSV:
+            self.count += self._outside(data).count(b"\n")
+        else:
+            text = _JSON_STRING.sub(b"s", self._carry + data)  # every complete string, one byte now
+            cut = text.find(b'"')  # the first quote left opens a string that goes on in the next chunk
+            self._carry, text = (text[cut:], text[:cut]) if cut >= 0 else (b"", text)
+            text = self._last + text  # a mark cut in two
+            self._last = text[-1:]
+            self.count += text.count(b"[{") + text.count(b",{")
+        return self.count
 
-    def row(self, values: Sequence[object]) -> str:
-        if self.fmt is SPARQL_JSON:
-            text = (
-                "{"
-                + ",".join(
-                    key + _json_term(v)
-                    for key, v in zip(self._json_keys, values, strict=True)
-                    if v is not None
-                )
-                + "}"
-            )
-            if self._first:
-                self._first = False
-                return text
-            return "," + text
-        if self.fmt is SPARQL_XML:
-            cells = "".join(
-                f"<binding name={quoteattr(n)}>{_xml_term(v)}</binding>"
-                for n, v in zip(self.variables, values, strict=True)
-                if v is not None
-            )
-            return f"<result>{cells}</result>"
-        if self.fmt is SPARQL_CSV:
-            return ",".join(_csv_value(v) for v in values) + "\r\n"
-        return "\t".join(_tsv_value(v) for v in values) + "\n"
-
-    def tail(self) -> str:
-        if self.fmt is SPARQL_JSON:
-            return "]}}"
-        if self.fmt is SPARQL_XML:
-            return "</results></sparql>\n"
-        return ""
+    def _outside(self, data: bytes) -> bytes:
+        """The bytes of ``data`` outside quotes (a CSV value doubles its quotes, so they pair up)."""
+        pieces = data.split(b'"')
+        starts_inside = self._quoted
+        self._quoted ^= (len(pieces) - 1) % 2 == 1
+        return b'"'.join(pieces[1 if starts_inside else 0 :: 2])
 
 
-def boolean_result(fmt: Format, value: bool) -> bytes:
-    word = "true" if value else "false"
-    if fmt is SPARQL_JSON:
-        return ('{"head":{},"boolean":' + word + "}").encode()
-    if fmt is SPARQL_XML:
-        return (
-            '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-            f"<head/><boolean>{word}</boolean></sparql>\n"
-        ).encode()
+class ResultWriter:
+    """The file pyoxigraph's serializers write into: deadline, result cap and commit, while streaming."""
+
+    def __init__(self, sink: Sink, fmt: Format, limit: int) -> None:
+        self.sink = sink
+        self.limit = limit
+        self.solutions = SolutionCounter(fmt)
+        self._parts: list[bytes] = []
+        self._size = 0
+        self._committed = False
+
+    def write(self, data: bytes) -> int:
+        self.sink.check()
+        if self.solutions.feed(data) > self.limit:
+            raise too_many("rows", self.limit)
+        self._parts.append(data)
+        self._size += len(data)
+        if self._size >= (CHUNK_BYTES if self._committed else COMMIT_BYTES):
+            self.sink.send(b"".join(self._parts))
+            self._parts, self._size, self._committed = [], 0, True
+        return len(data)
+
+    def flush(self) -> None:
+        return None
+
+    def close(self) -> None:
+        self.sink.end(b"".join(self._parts))
+
+
+def write_solutions(solutions: ox.QuerySolutions, fmt: Format, sink: Sink, limit: int) -> None:
+    """A SELECT result in ``fmt`` into ``sink``; more than ``limit`` solutions is a 400."""
+    writer = ResultWriter(sink, fmt, limit)
+    solutions.serialize(cast("IO[bytes]", writer), RESULTS_FORMAT_OF[fmt])  # a file as far as it writes
+    writer.close()
+
+
+def boolean_result(fmt: Format, value: ox.QueryBoolean) -> bytes:
+    """An ASK result; in CSV/TSV, which the W3C leaves undefined, Jena's one-column table."""
     if fmt is SPARQL_CSV:
-        return f"_askResult\r\n{word}\r\n".encode()
-    return f"?_askResult\n{word}\n".encode()
+        return f"_askResult\r\n{str(bool(value)).lower()}\r\n".encode()
+    if fmt is SPARQL_TSV:
+        return f"?_askResult\n{str(bool(value)).lower()}\n".encode()
+    return value.serialize(format=RESULTS_FORMAT_OF[fmt]) or b""
 
 
 def graph_result(fmt: Format, triples: Sequence[ox.Triple], prefixes: dict[str, str]) -> bytes:

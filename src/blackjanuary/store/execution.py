@@ -37,7 +37,7 @@ ENGINE_STACK_BYTES = 256 * 1024 * 1024
 """Stack of each engine thread (virtual; only touched pages cost memory). Oxigraph's parser and
 evaluator recurse once per nested group, operator or chained pattern; with the default 8 MiB a few
 thousand crash the whole process (SIGSEGV). 256 MiB gives a wide margin over what
-:func:`blackjanuary.query.protocol.check_query` lets through (depth 200, 2,000 operators), and holds even what
+:func:`blackjanuary.query.guard.check_query` lets through (depth 200, 2,000 operators), and holds even what
 its raw character bound admits if the lexer were wrong: 20,000 nested groups or a 20,000-step unary or
 binary chain run (tested at the bound in tests/app/test_sparql_safety.py), 100,000 crash."""
 
@@ -82,20 +82,15 @@ class Job:
     started: float | None = None
     resident_at_start: int = 0
     """The process's resident memory when the job started (the memory budget counts from there)."""
-    _meta: Any = None
-    _pending: list[bytes] = field(default_factory=list)
     _streaming: bool = False
 
-    # The streaming protocol of a producer: begin → send* → end. A result that ends before it was
-    # committed travels as one WHOLE item (one thread hand-off instead of three).
-    def begin(self, meta: Any) -> None:
-        self._meta = meta
-
+    # The streaming protocol of a producer (a :class:`blackjanuary.store.Sink`): send* → end. A result
+    # that ends before it was committed travels as one WHOLE item (one thread hand-off instead of three).
     def send(self, chunk: bytes) -> None:
         """Commit: from now on the response streams (the consumer has its status line)."""
         if not self._streaming:
             self._streaming = True
-            self.put(META, self._meta)
+            self.put(META)
         self.put(CHUNK, chunk)
 
     def end(self, last: bytes) -> None:
@@ -103,7 +98,7 @@ class Job:
             self.put(CHUNK, last)
             self.put(DONE)
         else:
-            self.put(WHOLE, (self._meta, last))
+            self.put(WHOLE, last)
 
     def check(self) -> None:
         """Stop the producer when the consumer gave up or the deadline has passed."""
@@ -303,22 +298,19 @@ class Runner:
             raise payload
         return cast(T, payload)  # what ``function`` returned, handed over through the job's queue
 
-    def stream(
-        self, produce: Callable[[Job], None], *, timeout: float, description: str
-    ) -> tuple[Any, Iterator[bytes]]:
-        """Start a streaming producer; return its META payload and an iterator over its chunks.
+    def stream(self, produce: Callable[[Job], None], *, timeout: float, description: str) -> Iterator[bytes]:
+        """Start a streaming producer; return an iterator over its chunks.
 
         The first chunk (or the end) has arrived before this returns, so an error or a timeout before
         any byte is raised here, never turned into a truncated 200. An error after that ends the stream
         with an exception, which the WSGI server turns into an aborted (visibly incomplete) response.
         """
         job = self.submit(produce, timeout=timeout, description=description)
-        kind, meta = self.receive(job, timeout)
+        kind, payload = self.receive(job, timeout)
         if kind == ERROR:
-            raise meta
+            raise payload
         if kind == WHOLE:
-            whole_meta, body = meta
-            return whole_meta, iter((body,))
+            return iter((payload,))
         kind, first = self.receive(job, timeout)
         if kind == ERROR:
             raise first
@@ -335,4 +327,33 @@ class Runner:
             finally:
                 job.cancelled.set()
 
-        return meta, chunks()
+        return chunks()
+
+
+class Deadline:
+    """The ``check`` of work done outside the runner (a remote answer): past the deadline, a 503."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self.deadline = time.monotonic() + timeout
+
+    def check(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise QueryTimeout(
+                f"the query did not finish within the {self.timeout:g} s limit and was stopped.",
+                hint="Narrow it down (more specific patterns, a LIMIT), or try again later.",
+            )
+
+
+class Collected(Deadline):
+    """A :class:`blackjanuary.store.Sink` that keeps every chunk (a remote answer is whole in memory)."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__(timeout)
+        self.chunks: list[bytes] = []
+
+    def send(self, chunk: bytes) -> None:
+        self.chunks.append(chunk)
+
+    def end(self, last: bytes) -> None:
+        self.chunks.append(last)

@@ -1,7 +1,7 @@
 """No network for the engine threads: a seccomp filter, installed per thread, that denies sockets.
 
 pyoxigraph really performs ``SERVICE`` calls (and would follow whatever a fooled guard let through), so
-the guard in :mod:`blackjanuary.query.protocol` is not allowed to be the only barrier. Each engine thread
+the guard in :mod:`blackjanuary.query.guard` is not allowed to be the only barrier. Each engine thread
 installs, for itself only, a classic-BPF seccomp filter that makes ``socket``, ``socketpair``,
 ``connect`` and ``io_uring_setup`` fail with ``EPERM``, and denies every syscall made through another
 ABI (x32, or 32-bit ``int 0x80`` calls, which could reach ``socketcall``). Without

@@ -3,7 +3,7 @@
 The directory is opened read-only (``pyoxigraph.Store.read_only``), so several server processes can
 share it and none can change it. The build it holds (version, base IRI, triple counts) is read from
 the sidecar record the loader wrote inside it, so a restart costs milliseconds: no re-parse, no count.
-Querying, guards, timeouts and serialization are the embedded backend's, unchanged.
+Querying and timeouts are the embedded backend's, unchanged.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import pyoxigraph as ox
 
 from blackjanuary.config import Settings
 from blackjanuary.errors import BuildError
-from blackjanuary.rdf.vocab import Ours
 from blackjanuary.store import StoreInfo
 from blackjanuary.store.embedded import EmbeddedStore
 from blackjanuary.store.execution import Runner
@@ -34,7 +33,6 @@ class PersistentStore(EmbeddedStore):
         # The embedded constructor counts every graph; here the loader's record already holds the counts.
         self._store = store
         self.settings = settings
-        self.ours = Ours(settings.base_iri)
         self.info = info
         self.runner = runner or Runner(memory_budget=settings.query_memory_budget)
 

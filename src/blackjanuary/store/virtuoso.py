@@ -1,9 +1,9 @@
 """What OpenLink Virtuoso (7.2) does differently from the SPARQL 1.1 recommendations, undone.
 
-The remote backend recognises Virtuoso by its ``Server:`` header and then never streams its answers
-through: it asks for SPARQL JSON results or N-Triples, reads them with Oxigraph, repairs them with the
-functions here, and writes the format the client asked for with the same serializers as the embedded
-store. Each difference is listed (with the test that shows it) in docs/backends.md:
+The remote backend recognises Virtuoso by its ``Server:`` header; it asks for SPARQL JSON results or
+N-Triples (as it does of every server), repairs them with the functions here and reads them with
+Oxigraph; the query service writes the format the client asked for, as for the embedded store. Each
+difference is listed (with the test that shows it) in docs/backends.md:
 
 - an ASK answer can come back SELECT-shaped, one row binding ``__ASK_RETVAL`` to 1 or 0 (Virtuoso's
   default ``CaseMode``), in every results format;
@@ -24,11 +24,16 @@ store. Each difference is listed (with the test that shows it) in docs/backends.
 
 from __future__ import annotations
 
+import json
 import re
 import struct
 from decimal import Decimal
+from typing import Any
 
 import pyoxigraph as ox
+import urllib3
+
+from blackjanuary.errors import BadRequest, QuerySyntaxError, QueryTimeout
 
 GEOMETRY = "http://www.openlinksw.com/schemas/virtrdf#Geometry"
 WKT_LITERAL = "http://www.opengis.net/ont/geosparql#wktLiteral"
@@ -68,13 +73,6 @@ def wkt_literal(value: str) -> ox.Literal:
     return ox.Literal(text, datatype=ox.NamedNode(WKT_LITERAL))
 
 
-def term(value: object) -> object:
-    """One term as loaded: Virtuoso geometries back to ``geo:wktLiteral``; anything else unchanged."""
-    if type(value) is ox.Literal and value.datatype.value == GEOMETRY:
-        return wkt_literal(value.value)
-    return value
-
-
 def triple(value: ox.Triple) -> ox.Triple:
     obj = value.object
     if type(obj) is ox.Literal and obj.datatype.value == GEOMETRY:
@@ -82,16 +80,28 @@ def triple(value: ox.Triple) -> ox.Triple:
     return value
 
 
-def ask_value(variables: list[str], rows: list[list[object]]) -> bool | None:
-    """The boolean of a SELECT-shaped ASK answer (one ``__ASK_RETVAL`` row), else ``None``."""
-    if variables != [ASK_VARIABLE]:
-        return None
-    if not rows:
-        return False
-    value = rows[0][0]
-    if isinstance(value, ox.Literal):
-        return value.value.strip() not in ("0", "false", "")
-    return None
+def repair_results(body: bytes, *, ask: bool) -> bytes:
+    """SPARQL JSON results from Virtuoso as the recommendation has them: geometries back to
+    ``geo:wktLiteral``, and (for an ASK) a SELECT-shaped ``__ASK_RETVAL`` answer as a boolean.
+    A body that is not JSON is returned unchanged, for the parser to refuse.
+
+    >>> repair_results(b'{"head":{"vars":["__ASK_RETVAL"]},"results":{"bindings":[]}}', ask=True)
+    b'{"head": {}, "boolean": false}'
+    """
+    try:
+        data = json.loads(body)
+        variables = data["head"].get("vars")
+        rows: list[dict[str, Any]] = data["results"]["bindings"] if "results" in data else []
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return body
+    if ask and variables == [ASK_VARIABLE]:
+        value = rows[0].get(ASK_VARIABLE, {}).get("value", "0") if rows else "0"
+        return json.dumps({"head": {}, "boolean": value.strip() not in ("0", "false", "")}).encode()
+    for row in rows:
+        for binding in row.values():
+            if isinstance(binding, dict) and binding.get("datatype") == GEOMETRY:
+                binding.update(value=wkt_literal(binding["value"]).value, datatype=WKT_LITERAL)
+    return json.dumps(data).encode()
 
 
 def error_state(body: str) -> tuple[str, str] | None:
@@ -106,6 +116,45 @@ def is_query_error(state: str) -> bool:
     """SQLSTATE classes for a query Virtuoso will not compile or run as written (syntax, access,
     data exceptions), as opposed to the server failing."""
     return state[:2] in ("37", "42", "22")
+
+
+def check_answer(response: urllib3.BaseHTTPResponse, endpoint_url: str) -> None:
+    """A 200 from Virtuoso can be a partial answer: cut at ``ResultSetMaxRows`` or at
+    ``MaxQueryExecutionTime``. Neither may pass for a complete one."""
+    state = response.headers.get(SQL_STATE_HEADER)
+    if state:
+        response.close()
+        raise QueryTimeout(
+            f"the remote store {endpoint_url} (Virtuoso) ran out of time and sent a partial "
+            f"answer (SQL state {state}, {response.headers.get('X-SQL-Message', 'no message')!r}); "
+            "retry later or simplify the query"
+        )
+    cap = response.headers.get(MAX_ROWS_HEADER)
+    if cap:
+        response.close()
+        raise BadRequest(
+            f"the result has more than {cap} rows, the limit of the remote store (Virtuoso's "
+            "ResultSetMaxRows).",
+            hint="Add a LIMIT (and OFFSET to page through it).",
+        )
+
+
+def raise_for_error(status: int, detail: str, endpoint_url: str) -> None:
+    """Virtuoso answers a query it will not run with HTTP 500 (or 400) and ``Virtuoso <SQLSTATE>
+    Error …``: a refused query is the client's to fix (400); a timeout or anything else is 503."""
+    found = error_state(detail)
+    if found is None:
+        return
+    state, message = found
+    if state in ("S1T00", "HYT00") or "SR171" in message:
+        raise QueryTimeout(f"the remote store {endpoint_url} (Virtuoso) timed out: {message}")
+    if "estimated execution time" in message:  # MaxQueryCostEstimationTime: a timeout decided early
+        raise QueryTimeout(f"the remote store {endpoint_url} (Virtuoso) would take too long: {message}")
+    if is_query_error(state) and status in (400, 500):
+        raise QuerySyntaxError(
+            f"the remote store (Virtuoso) refused the query: {message} (SQL state {state})",
+            hint="Virtuoso does not run every SPARQL 1.1 query as written; rephrase the part it names.",
+        )
 
 
 # Queries --------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response
 
 from blackjanuary.config import Settings
+from blackjanuary.query.service import QueryService
 from blackjanuary.store import Store
 from blackjanuary.store.factory import open_store
 from blackjanuary.web import (
@@ -30,7 +31,7 @@ from blackjanuary.web import (
     search,
 )
 from blackjanuary.web.context import remember_language
-from blackjanuary.web.current import ADMISSION_KEY, SETTINGS_KEY, STORE_KEY
+from blackjanuary.web.current import ADMISSION_KEY, QUERIES_KEY, SETTINGS_KEY, STORE_KEY
 from blackjanuary.web.result_cache import CACHE_KEY, ResponseCacheMiddleware, ResultCache
 
 BLUEPRINTS: tuple[Blueprint, ...] = (
@@ -76,6 +77,7 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.config["JSON_SORT_KEYS"] = False
     app.extensions[STORE_KEY] = store
+    app.extensions[QUERIES_KEY] = QueryService(store, settings)
     cache = ResultCache(settings.cache_size, settings.cache_bytes)
     app.extensions[CACHE_KEY] = cache
     http.init_app(app)

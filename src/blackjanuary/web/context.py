@@ -19,11 +19,11 @@ from blackjanuary.errors import NotAcceptable, ResourceNotFound
 from blackjanuary.publish.dumps import jsonld, to_ox_term
 from blackjanuary.query.describe import iri_term, with_prefixes
 from blackjanuary.query.serialize import graph_result
+from blackjanuary.query.service import QueryService
 from blackjanuary.rdf.formats import HTML, JSONLD, RDF_GRAPH_FORMATS, Format, by_extension
 from blackjanuary.rdf.iris import Iris
 from blackjanuary.rdf.negotiation import negotiate, offered, page_by_default
 from blackjanuary.rdf.vocab import Ours
-from blackjanuary.store import Store
 from blackjanuary.web.current import current_settings, current_store
 from blackjanuary.web.http import finish
 from blackjanuary.web.i18n import COOKIE, LANGUAGE_NAMES, LANGUAGES, choose_language, message
@@ -35,7 +35,7 @@ def settings() -> Any:
     return current_settings()
 
 
-def store() -> Store:
+def store() -> QueryService:
     return current_store()
 
 

@@ -1,4 +1,4 @@
-"""The running application's store and settings, for code that handles a request."""
+"""The running application's query service (over its store) and settings, for code that handles a request."""
 
 from __future__ import annotations
 
@@ -7,16 +7,19 @@ from typing import cast
 from flask import current_app
 
 from blackjanuary.config import Settings
-from blackjanuary.store import Store
+from blackjanuary.query.service import QueryService
 
 STORE_KEY = "blackjanuary.store"
+"""The application's store (:mod:`blackjanuary.store`): the engine adapter under the query service."""
+QUERIES_KEY = "blackjanuary.queries"
 SETTINGS_KEY = "BLACKJANUARY"
 ADMISSION_KEY = "blackjanuary.admission"
 
 
-def current_store() -> Store:
-    """The store of the application handling the current request."""
-    return cast("Store", current_app.extensions[STORE_KEY])
+def current_store() -> QueryService:
+    """The store of the application handling the current request, behind its query service: every
+    query asked through it passes the guard, the dataset check and the result cap."""
+    return cast("QueryService", current_app.extensions[QUERIES_KEY])
 
 
 def current_settings() -> Settings:

@@ -8,7 +8,6 @@ Route table: ``GET|HEAD|POST /sparql`` (query, or the service description / quer
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
 import re
@@ -18,7 +17,6 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
-from blackjanuary.config import Settings
 from blackjanuary.errors import NotAcceptable
 from blackjanuary.query.protocol import FORM, parse_protocol
 from blackjanuary.rdf.formats import (
@@ -39,7 +37,6 @@ from blackjanuary.rdf.formats import (
 )
 from blackjanuary.rdf.negotiation import prefers_html, rank
 from blackjanuary.rdf.vocab import Ours, sparql_prefix_block
-from blackjanuary.store import QueryOutcome, Store
 from blackjanuary.web.current import current_settings, current_store
 from blackjanuary.web.http import etag_value, finish
 from blackjanuary.web.public_url import absolute
@@ -166,7 +163,14 @@ def sparql() -> Response:
     if cached is not None:
         return query_ui(initial_query=proto.query) if browser else _from_cache(cached, store.info.version)
 
-    outcome = _execute(store, proto.query, wanted, proto.default_graph_uris, proto.named_graph_uris, settings)
+    outcome = store.execute(
+        proto.query,
+        accept=wanted,
+        default_graph_uris=proto.default_graph_uris,
+        named_graph_uris=proto.named_graph_uris,
+        timeout=settings.query_timeout,
+        max_results=settings.max_results,
+    )
     first = next(outcome.chunks, b"")
     second = next(outcome.chunks, None)
     fmt = outcome.format
@@ -185,30 +189,6 @@ def sparql() -> Response:
     item = CachedResult(first, fmt.content_type, fmt.name, outcome.query_type)
     cache.put(key, item)
     return _from_cache(item, store.info.version)
-
-
-@lru_cache(maxsize=8)
-def _takes_max_results(store_type: type) -> bool:
-    return "max_results" in inspect.signature(getattr(store_type, "execute")).parameters  # noqa: B009
-
-
-def _execute(
-    store: Store,
-    query: str,
-    wanted: list[Format],
-    default_graphs: tuple[str, ...],
-    named_graphs: tuple[str, ...],
-    settings: Settings,
-) -> QueryOutcome:
-    """Run the query with this application's limits (a backend without ``max_results`` keeps its own)."""
-    kwargs: dict[str, object] = {
-        "default_graph_uris": default_graphs,
-        "named_graph_uris": named_graphs,
-        "timeout": settings.query_timeout,
-    }
-    if _takes_max_results(type(store)):
-        kwargs["max_results"] = settings.max_results
-    return store.execute(query, accept=wanted, **kwargs)  # type: ignore[arg-type]
 
 
 def _body(max_bytes: int) -> bytes:

@@ -123,11 +123,11 @@ def count_matches(pattern: TriplePattern) -> tuple[int, bool]:
     cached = _counts().get(key)
     if cached is not None:
         return cached
-    count = current.count_pattern(pattern, cap=COUNT_CAP)  # type: ignore[attr-defined]
+    count = current.count_pattern(pattern, cap=COUNT_CAP)
     result = (count, True)
     if count > COUNT_CAP:
         try:
-            count = current.count_pattern(pattern, cap=LARGE_COUNT_CAP)  # type: ignore[attr-defined]
+            count = current.count_pattern(pattern, cap=LARGE_COUNT_CAP)
             result = (count, count <= LARGE_COUNT_CAP)
         except QueryTimeout:
             result = (COUNT_CAP + 1, False)
@@ -284,7 +284,7 @@ def fragment() -> Response:
     base = fragments_base()
     page_iri = request_url(base, raw, page)
 
-    rows = store().match_pattern(pattern, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1)  # type: ignore[attr-defined]
+    rows = store().match_pattern(pattern, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1)
     more = len(rows) > PAGE_SIZE
     data = sorted(rows[:PAGE_SIZE], key=str)
     count, exact = count_matches(pattern)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from rdflib import Graph, Literal, URIRef
 
 from blackjanuary.query.describe import PREFIXES, Incoming, iri_term
-from blackjanuary.store import Store
+from blackjanuary.query.service import QueryService
 from blackjanuary.web.entity_view import Labeller, Value, is_mirror
 
 
@@ -26,7 +26,7 @@ class IncomingLink:
     """The qualifier of a statement that names this resource (the statement's fact is shown)."""
 
 
-def fold_incoming(store: Store, links: list[Incoming], labeller: Labeller) -> list[IncomingLink]:
+def fold_incoming(store: QueryService, links: list[Incoming], labeller: Labeller) -> list[IncomingLink]:
     iris = labeller.iris
     kept = [link for link in links if not is_mirror(link.predicate, iris)]
     statements = sorted({str(link.subject) for link in kept if _is_statement(str(link.subject), labeller)})
@@ -54,7 +54,9 @@ def _is_statement(iri: str, labeller: Labeller) -> bool:
     return ref is not None and ref.statement
 
 
-def _statement_facts(store: Store, statements: list[str], graph: Graph) -> dict[str, tuple[URIRef, URIRef]]:
+def _statement_facts(
+    store: QueryService, statements: list[str], graph: Graph
+) -> dict[str, tuple[URIRef, URIRef]]:
     if not statements:
         return {}
     values = " ".join(iri_term(s) for s in statements)
@@ -73,7 +75,7 @@ def _statement_facts(store: Store, statements: list[str], graph: Graph) -> dict[
     return found
 
 
-def _add_labels(store: Store, iris: list[str], graph: Graph) -> None:
+def _add_labels(store: QueryService, iris: list[str], graph: Graph) -> None:
     if not iris:
         return
     values = " ".join(iri_term(i) for i in iris)

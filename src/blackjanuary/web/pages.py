@@ -19,7 +19,7 @@ from blackjanuary.errors import ResourceNotFound
 from blackjanuary.publish.manifest import DistFile, ManifestError, read_manifest
 from blackjanuary.publish.stats import is_wikidata_link
 from blackjanuary.query.describe import PREFIXES, count, describe, iri_term, with_prefixes
-from blackjanuary.query.protocol import leading_keyword
+from blackjanuary.query.guard import leading_keyword
 from blackjanuary.rdf.formats import HTML, RDF_GRAPH_FORMATS
 from blackjanuary.rdf.iris import SOURCE_NAME, document_path, source_path, sparql_link, with_query
 from blackjanuary.rdf.vocab import Ours

@@ -14,9 +14,9 @@ from markupsafe import Markup
 from rdflib import Literal
 
 from blackjanuary.query.describe import PREFIXES
+from blackjanuary.query.service import QueryService
 from blackjanuary.rdf.iris import Iris
 from blackjanuary.rdf.vocab import Ours
-from blackjanuary.store import Store
 from blackjanuary.web.entity_view import EntityView
 from blackjanuary.web.i18n import pick_literal
 from blackjanuary.web.svg import Neighbour, Place, neighbourhood, osm_link, place_map
@@ -51,7 +51,7 @@ _lock = threading.Lock()
 _cache: dict[tuple[str, str], object] = {}
 
 
-def _per_version(store: Store, name: str, compute):  # type: ignore[no-untyped-def]
+def _per_version(store: QueryService, name: str, compute):  # type: ignore[no-untyped-def]
     key = (store.info.version, name)
     with _lock:
         if key in _cache:
@@ -75,7 +75,7 @@ def words(term: str) -> str:
     return spaced.lower()
 
 
-def _all_labels(store: Store, ontology_graph: str) -> dict[str, list[Literal]]:
+def _all_labels(store: QueryService, ontology_graph: str) -> dict[str, list[Literal]]:
     """Every label the ontology graph gives (our terms and any external term it names), and the
     labels of every resource typed as a property anywhere."""
     rows = store.select(
@@ -92,7 +92,7 @@ def _all_labels(store: Store, ontology_graph: str) -> dict[str, list[Literal]]:
     return found
 
 
-def property_names(store: Store, lang: str, ontology_graph: str) -> dict[str, str]:
+def property_names(store: QueryService, lang: str, ontology_graph: str) -> dict[str, str]:
     """Every property's label in ``lang`` (with the fallbacks of :func:`pick_literal`)."""
 
     def compute() -> dict[str, str]:
@@ -102,12 +102,12 @@ def property_names(store: Store, lang: str, ontology_graph: str) -> dict[str, st
     return _per_version(store, f"property-names-{lang}", compute)  # type: ignore[no-any-return]
 
 
-def property_name(store: Store, iris: Iris, iri: str, lang: str) -> str:
+def property_name(store: QueryService, iris: Iris, iri: str, lang: str) -> str:
     """The property's name in words: its label, else its local name spelt out."""
     return property_names(store, lang, str(Ours(iris.base).graph("ontology"))).get(iri) or words(iri)
 
 
-def places(store: Store, iris: Iris, lang: str) -> list[Place]:
+def places(store: QueryService, iris: Iris, lang: str) -> list[Place]:
     """Every place with coordinates, labelled in ``lang``."""
 
     def compute() -> list[tuple[str, float, float, list[Literal]]]:
@@ -136,7 +136,7 @@ def places(store: Store, iris: Iris, lang: str) -> list[Place]:
 
 
 def entity_pictures(
-    store: Store, iris: Iris, view: EntityView, lang: str
+    store: QueryService, iris: Iris, view: EntityView, lang: str
 ) -> tuple[Markup | None, Markup | None]:
     """The map (when the entity has coordinates) and the neighbourhood graph (when it has neighbours)."""
     map_svg = graph_svg = None

@@ -22,9 +22,9 @@ from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from blackjanuary.query.describe import PREFIXES, iri_term
+from blackjanuary.query.service import QueryService
 from blackjanuary.rdf.iris import SOURCE_NAME, Iris, char_fragment, parse_char_fragment
 from blackjanuary.rdf.vocab import Ours
-from blackjanuary.store import Store
 from blackjanuary.web.entity_view import Labeller, Value, int_value
 
 FACT_LIMIT = 5_000
@@ -71,12 +71,14 @@ class SentenceView:
         return char_fragment(self.start, self.end)
 
 
-def source_text(store: Store, source: str) -> str | None:
+def source_text(store: QueryService, source: str) -> str | None:
     rows = store.select(PREFIXES + f"SELECT ?t WHERE {{ {iri_term(source)} schema:text ?t }} LIMIT 1")
     return str(rows[0]["t"]) if rows and "t" in rows[0] else None
 
 
-def sentences(store: Store, source: str, bj: str) -> list[tuple[URIRef, int, int, int | None, str | None]]:
+def sentences(
+    store: QueryService, source: str, bj: str
+) -> list[tuple[URIRef, int, int, int | None, str | None]]:
     rows = store.select(
         PREFIXES + f"PREFIX oa: <http://www.w3.org/ns/oa#> PREFIX bj: <{bj}> "
         f"SELECT ?s ?start ?end ?n ?exact WHERE {{ ?s a bj:Sentence ; dcterms:isPartOf {iri_term(source)} ; "
@@ -95,7 +97,7 @@ def sentences(store: Store, source: str, bj: str) -> list[tuple[URIRef, int, int
     return found
 
 
-def quote_ranges(store: Store, source: str) -> list[tuple[int, int, str]]:
+def quote_ranges(store: QueryService, source: str) -> list[tuple[int, int, str]]:
     """Every quote's (start, end, fragment), from their IRIs (which carry the offsets)."""
     rows = store.select(
         PREFIXES + "SELECT DISTINCT ?q WHERE { ?q dcterms:isPartOf ?sentence . "
@@ -110,7 +112,7 @@ def quote_ranges(store: Store, source: str) -> list[tuple[int, int, str]]:
     return sorted(found)
 
 
-def quote_starts(store: Store, source: str) -> dict[int, list[str]]:
+def quote_starts(store: QueryService, source: str) -> dict[int, list[str]]:
     """Quote fragments by start offset (from their IRIs, which carry the offsets)."""
     rows = store.select(
         PREFIXES + "SELECT DISTINCT ?q WHERE { ?q dcterms:isPartOf ?sentence . "
@@ -125,7 +127,7 @@ def quote_starts(store: Store, source: str) -> dict[int, list[str]]:
     return starts
 
 
-def facts(store: Store, source: str) -> tuple[list[dict[str, Node]], Graph]:
+def facts(store: QueryService, source: str) -> tuple[list[dict[str, Node]], Graph]:
     """Every statement derived from a sentence of ``source`` (or a quote in one), with labels."""
     where = (
         "?st prov:wasDerivedFrom ?q ; rdf:subject ?subj ; rdf:predicate ?pred ; rdf:object ?obj . "
@@ -210,7 +212,7 @@ def read_translations(path: Path) -> list[tuple[int, int, int, Translation]]:
 
 
 def source_view(
-    store: Store,
+    store: QueryService,
     iris: Iris,
     lang: str,
     *,

@@ -13,9 +13,9 @@ from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.term import Node
 
 from blackjanuary.query.describe import iri_term
+from blackjanuary.query.service import QueryService
 from blackjanuary.rdf.iris import Iris
 from blackjanuary.rdf.vocab import sorted_nodes
-from blackjanuary.store import Store
 from blackjanuary.web.entity_view import Labeller, Value
 from blackjanuary.web.i18n import pick_literal
 
@@ -43,7 +43,7 @@ TERM_KINDS = {
 }
 
 
-def usage_counts(store: Store, data_graph: str, kind: str, namespace: str) -> dict[str, int]:
+def usage_counts(store: QueryService, data_graph: str, kind: str, namespace: str) -> dict[str, int]:
     """Per term of ``namespace``: instances (``kind="class"``) or triples (properties) in the data graph."""
     data = iri_term(data_graph)
     if kind == "class":
