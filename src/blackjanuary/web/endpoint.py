@@ -35,7 +35,7 @@ from blackjanuary.rdf.formats import (
     Format,
     by_media_type,
 )
-from blackjanuary.rdf.negotiation import prefers_html, rank
+from blackjanuary.rdf.negotiation import offered, prefers_html, rank
 from blackjanuary.rdf.vocab import Ours, sparql_prefix_block
 from blackjanuary.web.current import current_settings, current_store
 from blackjanuary.web.http import etag_value, finish
@@ -153,9 +153,11 @@ def sparql() -> Response:
     if browser:  # a browser following /sparql?query=…: run it once (errors answer as pages), then the UI
         wanted = list(_ranked(BROWSER_RESULT_ACCEPT))
     if not wanted:
-        raise NotAcceptable(
-            f"none of the requested types is offered; offered: {_offered(QUERY_OFFERS)}.",
-            hint="Send Accept: application/sparql-results+json (SELECT/ASK) or text/turtle.",
+        raise NotAcceptable.for_resource(
+            "/sparql",
+            offered(QUERY_OFFERS),
+            accept,
+            hint="send Accept: application/sparql-results+json (SELECT/ASK) or text/turtle, or format=",
         )
     store = current_store()
     key = (proto.query, tuple(f.name for f in wanted), proto.default_graph_uris, proto.named_graph_uris)
@@ -207,9 +209,12 @@ def _service_description(accept: str | None, format_param: str | None) -> Respon
     else:
         ranked = rank(accept, RDF_FORMATS)
         if not ranked:
-            raise NotAcceptable(
-                f"the service description is offered as: {_offered(RDF_FORMATS)} "
-                "(and as an HTML query page for browsers)."
+            raise NotAcceptable.for_resource(
+                "/sparql",
+                offered(RDF_FORMATS),
+                accept,
+                hint="the service description is RDF (and an HTML query page for browsers); send one "
+                "of these types in Accept, or format=",
             )
         fmt = ranked[0]
     store = current_store()
