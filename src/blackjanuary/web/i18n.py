@@ -71,6 +71,16 @@ def messages() -> dict[str, dict[str, str]]:
     return {key: value for key, value in raw.items() if not key.startswith("_")}
 
 
+def words(prefix: str, lang: str) -> dict[str, str]:
+    """Every text whose key starts with ``prefix``, in ``lang``, keyed by the rest of the key (a
+    page's or a script's set of words).
+
+    >>> words("sparql_script_", "de")["hint"]
+    'Hinweis'
+    """
+    return {key.removeprefix(prefix): message(key, lang) for key in messages() if key.startswith(prefix)}
+
+
 def message(key: str, lang: str, **values: object) -> str:
     """A user-interface string in ``lang`` (English when there is no translation), ``{name}``-style
     placeholders filled from ``values``.

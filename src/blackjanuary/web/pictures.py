@@ -18,31 +18,8 @@ from blackjanuary.rdf.iris import Iris
 from blackjanuary.rdf.vocab import Ours
 from blackjanuary.store import Store
 from blackjanuary.web.entity_view import EntityView
-from blackjanuary.web.i18n import pick_literal
+from blackjanuary.web.i18n import message, pick_literal
 from blackjanuary.web.svg import Neighbour, Place, neighbourhood, osm_link, place_map
-
-_WORDS: dict[str, dict[str, str]] = {
-    "map_region": {"en": "Region", "de": "Region", "az": "Region", "ru": "Регион"},
-    "map_close": {"en": "Close-up", "de": "Ausschnitt", "az": "Yaxından", "ru": "Крупный план"},
-    "open_in_osm": {
-        "en": "Open this place in OpenStreetMap",
-        "de": "Diesen Ort in OpenStreetMap öffnen",
-        "az": "Bu yeri OpenStreetMap-də aç",
-        "ru": "Открыть это место в OpenStreetMap",
-    },
-    "more_neighbours": {
-        "en": "… and {n} more links (see the facts below)",
-        "de": "… und {n} weitere Verknüpfungen (siehe die Aussagen unten)",
-        "az": "… və daha {n} əlaqə (aşağıdakı faktlara baxın)",
-        "ru": "… и ещё {n} связей (см. факты ниже)",
-    },
-}
-"""The pictures' few words in de/en/az/ru."""
-
-
-def message(key: str, lang: str) -> str:
-    return _WORDS[key].get(lang) or _WORDS[key]["en"]
-
 
 SKIPPED = ("/geosparql#hasGeometry", "/geosparql#hasDefaultGeometry")
 """Links to a place's geometry node: its coordinates are on the map already."""
@@ -148,12 +125,12 @@ def entity_pictures(
             here,
             others,
             lang=lang,
-            region_title=f"{message('map_region', lang)}: {view.label}",
-            close_title=f"{message('map_close', lang)}: {view.label}",
+            region_title=f"{message('picture_map_region', lang)}: {view.label}",
+            close_title=f"{message('picture_map_close', lang)}: {view.label}",
         )
         map_svg += Markup(
             '<p class="map-links"><a class="external" rel="external" href="{}">{}</a></p>'
-        ).format(osm_link(lat, long), message("open_in_osm", lang))
+        ).format(osm_link(lat, long), message("picture_open_in_osm", lang))
     if view.neighbours:
         named = [
             Neighbour(
@@ -166,5 +143,5 @@ def entity_pictures(
             for n in view.neighbours
             if not n.predicate_iri.endswith(SKIPPED)
         ]
-        graph_svg = neighbourhood(view.label, named, more=message("more_neighbours", lang))
+        graph_svg = neighbourhood(view.label, named, more=message("picture_more_neighbours", lang))
     return map_svg, graph_svg
