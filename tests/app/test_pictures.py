@@ -15,7 +15,17 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from blackjanuary.web import dates, graph_picture, layout, map, pictures, svg, timeline
+from blackjanuary.web import (
+    dates,
+    graph_picture,
+    layout,
+    map,
+    pictures,
+    property_names,
+    svg,
+    timeline,
+    version_cache,
+)
 from blackjanuary.web.graph_picture import Neighbour
 from blackjanuary.web.layout import Box, any_overlap
 from blackjanuary.web.map import Frame, Place, panel, place_map
@@ -40,7 +50,9 @@ REAL_EVENTS = [
 ]
 
 
-@pytest.mark.parametrize("module", [dates, graph_picture, layout, map, pictures, svg, timeline])
+@pytest.mark.parametrize(
+    "module", [dates, graph_picture, layout, map, pictures, property_names, svg, timeline, version_cache]
+)
 def test_doctests(module: object) -> None:
     result = doctest.testmod(module)  # type: ignore[arg-type]
     assert result.failed == 0

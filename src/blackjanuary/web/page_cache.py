@@ -8,7 +8,8 @@ the query string and every header a page can depend on: ``Accept`` (HTML or whic
 and the scheme. A repeated request is answered before Flask dispatches anything; an
 ``If-None-Match`` that names the kept ETag gets its ``304`` from here too.
 
-The cache holds at most ``BLACKJANUARY_PAGE_CACHE_BYTES`` bytes (bodies, header text and key;
+The cache (a :class:`~blackjanuary.web.result_cache.BoundedLRU`) holds at most
+``BLACKJANUARY_PAGE_CACHE_BYTES`` bytes (bodies, header text and key;
 default 16 MiB per worker process; ``0`` turns it off), and no single page larger than an eighth
 of that.
 """
@@ -16,13 +17,12 @@ of that.
 from __future__ import annotations
 
 import os
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from blackjanuary.rdf.formats import RDF_FORMATS
+from blackjanuary.web.result_cache import BoundedLRU
 
 DEFAULT_BYTES = 16 * 1024 * 1024
 ENV = "BLACKJANUARY_PAGE_CACHE_BYTES"
@@ -54,54 +54,16 @@ class Kept:
     body: bytes
     etag: str | None
 
-    @property
-    def size(self) -> int:
-        return len(self.body) + sum(len(k) + len(v) for k, v in self.headers) + 64
 
-
-class PageCache:
-    """Thread-safe LRU bounded by the bytes it holds."""
+class PageCache(BoundedLRU):
+    """Rendered pages: the web layer's byte-bounded LRU, no single page larger than an eighth of it."""
 
     def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.max_entry = max_bytes // 8
-        self.bytes = 0
-        self.hits = self.misses = 0
-        self._items: OrderedDict[tuple[str, ...], tuple[Kept, int]] = OrderedDict()
-        self._lock = threading.Lock()
+        super().__init__(max_bytes, max(max_bytes, 0) // 8)
 
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def get(self, key: tuple[str, ...]) -> Kept | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is None:
-                self.misses += 1
-                return None
-            self._items.move_to_end(key)
-            self.hits += 1
-            return found[0]
-
-    def put(self, key: tuple[str, ...], item: Kept) -> bool:
-        size = item.size + sum(len(part) for part in key)
-        if size > self.max_entry:
-            return False
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self.bytes -= old[1]
-            self._items[key] = (item, size)
-            self.bytes += size
-            while self.bytes > self.max_bytes and self._items:
-                _, (_, dropped) = self._items.popitem(last=False)
-                self.bytes -= dropped
-        return True
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self.bytes = 0
+    @property
+    def bytes(self) -> int:
+        return self.stored_bytes
 
 
 def mark(environ: dict[str, Any], status: int, mimetype: str | None, direct_passthrough: bool) -> None:

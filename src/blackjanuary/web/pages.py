@@ -46,13 +46,13 @@ from blackjanuary.web.http import finish
 from blackjanuary.web.i18n import message
 from blackjanuary.web.source_view import highlight_param, source_text, source_view
 from blackjanuary.web.svg import TimelineEvent, timeline
+from blackjanuary.web.version_cache import version_cache
 from blackjanuary.web.vocabulary_view import described, term_views, usage_counts
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("pages", __name__)
 
-STATS_KEY = "blackjanuary.landing_statistics"
 ENTITY_PAGE = 200
 LANDING_THINGS = 60
 TIMELINE_LIMIT = 200
@@ -87,11 +87,8 @@ def examples(lang: str = "en") -> list[Example]:
 # Landing page -----------------------------------------------------------------------------------
 def statistics() -> list[tuple[str, str, int]]:
     """The landing page's counts, computed once per build version (they scan the whole store)."""
-    cached = current_app.extensions.setdefault(STATS_KEY, {})
-    if version() not in cached:
-        cached.clear()
-        cached[version()] = compute_statistics()
-    return list(cached[version()])
+    cache = version_cache(current_app.extensions)
+    return list(cache.get_or_compute(version(), "landing-statistics", compute_statistics))
 
 
 def compute_statistics() -> list[tuple[str, str, int]]:

@@ -1,87 +1,27 @@
-"""The pictures of an entity page, with what they need from the store (cached per build version).
+"""The pictures of an entity page, with what they need from the store (kept per build version in
+the application's :class:`~blackjanuary.web.version_cache.VersionCache`).
 
-Property names come from the ontology's ``rdfs:label`` in the page's language (falling back to
-English, German, any), else from the term's local name in words (``hasActor`` → "has actor").
+Edge labels are property names in the page's language (:mod:`blackjanuary.web.property_names`).
 Places are every resource with ``wgs84:lat``/``wgs84:long``.
 """
 
 from __future__ import annotations
 
-import re
-import threading
-
+from flask import current_app
 from markupsafe import Markup
 from rdflib import Literal
 
 from blackjanuary.query.describe import PREFIXES
 from blackjanuary.rdf.iris import Iris
-from blackjanuary.rdf.vocab import Ours
 from blackjanuary.store import Store
 from blackjanuary.web.entity_view import EntityView
 from blackjanuary.web.i18n import message, pick_literal
+from blackjanuary.web.property_names import property_name
 from blackjanuary.web.svg import Neighbour, Place, neighbourhood, osm_link, place_map
+from blackjanuary.web.version_cache import version_cache
 
 SKIPPED = ("/geosparql#hasGeometry", "/geosparql#hasDefaultGeometry")
 """Links to a place's geometry node: its coordinates are on the map already."""
-
-_lock = threading.Lock()
-_cache: dict[tuple[str, str], object] = {}
-
-
-def _per_version(store: Store, name: str, compute):  # type: ignore[no-untyped-def]
-    key = (store.info.version, name)
-    with _lock:
-        if key in _cache:
-            return _cache[key]
-    value = compute()
-    with _lock:
-        if len(_cache) > 64:
-            _cache.clear()
-        _cache[key] = value
-    return value
-
-
-def words(term: str) -> str:
-    """A term's local name in words.
-
-    >>> words("http://semanticweb.cs.vu.nl/2009/11/sem/hasActor"), words("http://schema.org/startDate")
-    ('has actor', 'start date')
-    """
-    local = re.split(r"[/#:]", term.rstrip("/#"))[-1]
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", local).replace("_", " ").replace("-", " ")
-    return spaced.lower()
-
-
-def _all_labels(store: Store, ontology_graph: str) -> dict[str, list[Literal]]:
-    """Every label the ontology graph gives (our terms and any external term it names), and the
-    labels of every resource typed as a property anywhere."""
-    rows = store.select(
-        PREFIXES + "PREFIX owl: <http://www.w3.org/2002/07/owl#> SELECT ?p ?l WHERE { "
-        f"{{ GRAPH <{ontology_graph}> {{ ?p rdfs:label ?l }} }} UNION {{ "
-        "VALUES ?kind { owl:ObjectProperty owl:DatatypeProperty rdf:Property owl:AnnotationProperty } "
-        "?p a ?kind ; rdfs:label ?l } }"
-    )
-    found: dict[str, list[Literal]] = {}
-    for row in rows:
-        label = row.get("l")
-        if isinstance(label, Literal) and label not in found.get(str(row["p"]), []):
-            found.setdefault(str(row["p"]), []).append(label)
-    return found
-
-
-def property_names(store: Store, lang: str, ontology_graph: str) -> dict[str, str]:
-    """Every property's label in ``lang`` (with the fallbacks of :func:`pick_literal`)."""
-
-    def compute() -> dict[str, str]:
-        labels = _per_version(store, "property-labels", lambda: _all_labels(store, ontology_graph))
-        return {iri: str(pick_literal(values, lang)) for iri, values in labels.items()}
-
-    return _per_version(store, f"property-names-{lang}", compute)  # type: ignore[no-any-return]
-
-
-def property_name(store: Store, iris: Iris, iri: str, lang: str) -> str:
-    """The property's name in words: its label, else its local name spelt out."""
-    return property_names(store, lang, str(Ours(iris.base).graph("ontology"))).get(iri) or words(iri)
 
 
 def places(store: Store, iris: Iris, lang: str) -> list[Place]:
@@ -108,7 +48,9 @@ def places(store: Store, iris: Iris, lang: str) -> list[Place]:
 
     return [
         Place(lat, long, str(pick_literal(labels, lang) or iris.local_name(iri) or iri), iris.link(iri))
-        for iri, lat, long, labels in _per_version(store, "places", compute)
+        for iri, lat, long, labels in version_cache(current_app.extensions).get_or_compute(
+            store.info.version, "places", compute
+        )
     ]
 
 

@@ -1,4 +1,10 @@
-"""Bounded LRUs of complete, serialized responses (the data is read-only between builds), bounded in bytes.
+"""Byte-bounded LRUs: one class (:class:`BoundedLRU`) for every cache of the web layer.
+
+The data is read-only between builds, so three things are kept and replayed: complete SPARQL
+responses (:class:`ResultCache`, here), rendered pages (``page_cache.PageCache``) and values a build
+version needs once, such as the property names and the places on the maps
+(``version_cache.VersionCache``). Each has its own budget in bytes, per worker process, and the same
+accounting and eviction.
 
 Every stored copy is counted: the key (a query may be a megabyte), the body, its gzipped twin and the
 replayable response the middleware keeps. The budget (``BLACKJANUARY_CACHE_BYTES``) is per worker
@@ -19,7 +25,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
 from cachetools import LRUCache
@@ -47,25 +53,26 @@ def data_bytes(value: Any) -> int:
         return len(value)
     if isinstance(value, str):
         return len(value.encode("utf-8", "surrogatepass"))
-    if isinstance(value, tuple | list):
-        return sum(data_bytes(v) for v in value)
+    if isinstance(value, tuple | list | set | frozenset):
+        return sum(data_bytes(v) for v in value) + 8 * len(value)
+    if isinstance(value, dict):
+        return sum(data_bytes(k) + data_bytes(v) for k, v in value.items()) + 16 * len(value)
     if isinstance(value, CachedResult):
-        return data_bytes((value.body, value.gzipped or b"", value.content_type, value.format_name))
+        parts = (value.body, value.gzipped or b"", value.content_type, value.format_name)
+        return sum(data_bytes(part) for part in parts)
+    if is_dataclass(value) and not isinstance(value, type):
+        return sum(data_bytes(getattr(value, f.name)) for f in fields(value)) + 16
     return 16
 
 
-class ResultCache:
-    """Thread-safe LRU keyed by (query, formats, graphs), bounded in entries and in bytes.
+class BoundedLRU:
+    """Thread-safe LRU bounded by the bytes it holds (:func:`data_bytes` of key and item, plus
+    :data:`ENTRY_OVERHEAD`); an item larger than ``max_entry_bytes`` is not kept. ``max_bytes`` 0
+    turns it off. ``floor`` charges each entry at least that many bytes (a bound on their number)."""
 
-    ``capacity`` 0 (or ``max_bytes`` 0) turns it off. Each entry is charged at least
-    ``max_bytes / capacity``, so both bounds hold with one ``cachetools`` budget.
-    """
-
-    def __init__(self, capacity: int, max_bytes: int = 32_000_000) -> None:
-        self.capacity = capacity if max_bytes > 0 else 0
+    def __init__(self, max_bytes: int, max_entry_bytes: int, floor: int = 0) -> None:
         self.max_bytes = max(max_bytes, 0)
-        self.max_entry_bytes = min(MAX_ENTRY_BYTES, self.max_bytes)
-        floor = self.max_bytes // capacity if capacity > 0 else 0
+        self.max_entry_bytes = min(max_entry_bytes, self.max_bytes)
         self._items: LRUCache[Hashable, tuple[int, Any]] = LRUCache(
             maxsize=max(self.max_bytes, 1), getsizeof=lambda entry: max(entry[0], floor)
         )
@@ -82,7 +89,7 @@ class ResultCache:
             return sum(size for size, _ in self._items.values())
 
     def get(self, key: Hashable) -> Any:
-        if self.capacity <= 0:
+        if self.max_bytes <= 0:
             return None
         with self._lock:
             entry = self._items.get(key)
@@ -92,14 +99,34 @@ class ResultCache:
             self.hits += 1
             return entry[1]
 
-    def put(self, key: Hashable, item: Any) -> None:
-        if self.capacity <= 0:
-            return
+    def put(self, key: Hashable, item: Any) -> bool:
+        """Keep ``item``; False when it is larger than an entry may be (or the cache is off)."""
+        if self.max_bytes <= 0:
+            return False
         size = data_bytes(key) + data_bytes(item) + ENTRY_OVERHEAD
         if size > self.max_entry_bytes:
-            return
+            return False
         with self._lock:
             self._items[key] = (size, item)
+        return True
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+class ResultCache(BoundedLRU):
+    """SPARQL responses keyed by (query, formats, graphs), bounded in entries and in bytes.
+
+    ``capacity`` 0 (or ``max_bytes`` 0) turns it off. Each entry is charged at least
+    ``max_bytes / capacity``, so both bounds hold with one ``cachetools`` budget.
+    """
+
+    def __init__(self, capacity: int, max_bytes: int = 32_000_000) -> None:
+        on = capacity > 0 and max_bytes > 0
+        floor = max_bytes // capacity if on else 0
+        super().__init__(max_bytes if on else 0, MAX_ENTRY_BYTES, floor)
+        self.capacity = capacity if on else 0
 
 
 CACHEABLE = "blackjanuary.cacheable"
