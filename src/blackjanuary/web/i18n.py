@@ -28,6 +28,8 @@ from werkzeug.http import parse_accept_header
 
 LANGUAGES: tuple[str, ...] = ("de", "en", "az", "ru")
 DEFAULT = "en"
+TRANSLATED_DESCRIPTIONS = frozenset({"az", "ru"})
+"""Languages whose ``schema:description`` is the project's translation of the de/en one (ADR 0001)."""
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English", "az": "Azərbaycanca", "ru": "Русский"}
 
 
