@@ -85,5 +85,10 @@ def entity_pictures(
             for n in view.neighbours
             if not n.predicate_iri.endswith(SKIPPED)
         ]
-        graph_svg = neighbourhood(view.label, named, more=message("picture_more_neighbours", lang))
+        graph_svg = neighbourhood(
+            view.label,
+            named,
+            more=message("picture_more_neighbours", lang),
+            name=message("picture_graph_name", lang),
+        )
     return map_svg, graph_svg
