@@ -218,3 +218,12 @@ def test_graph_edges_are_the_ontology_labels_in_the_page_language(client: FlaskC
     assert ">führte zu<" in graph_of("de") and ">led to<" in graph_of("en")
     assert "bj:" not in graph_of("de") and "sem:" not in graph_of("en")
     assert ">has actor<" in graph_of("en")  # no label in the ontology: the term's name in words
+
+
+def test_graph_edges_are_named_in_the_page_language(client: FlaskClient) -> None:
+    """Edge labels use the project's term names in the reader's language, as the facts do."""
+    for lang, word in (("az", ">yer<"), ("ru", ">место<"), ("de", ">Ort<"), ("en", ">location<")):
+        page = client.get(f"/page/baku?lang={lang}", headers={"Accept": "text/html"}).get_data(as_text=True)
+        graph = page[page.index('<svg xmlns="http://www.w3.org/2000/svg" class="graph"') :]
+        graph = graph[: graph.index("</svg>")]
+        assert word in graph.replace("</title>", ">"), (lang, graph[:600])

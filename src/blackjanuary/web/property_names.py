@@ -20,6 +20,7 @@ from blackjanuary.rdf.iris import Iris
 from blackjanuary.rdf.vocab import Ours
 from blackjanuary.store import Store
 from blackjanuary.web.i18n import pick_literal
+from blackjanuary.web.terms import term_names
 from blackjanuary.web.version_cache import version_cache
 
 
@@ -62,11 +63,26 @@ def property_labels(store: Store, iris: Iris) -> dict[str, list[Literal]]:
 
 
 def property_names(store: Store, iris: Iris, lang: str) -> dict[str, str]:
-    """Every property's label in ``lang`` (with the fallbacks of :func:`pick_literal`)."""
+    """Every property's name in ``lang``: the project's reading of the term (``data/terms.json``,
+    which also names the facts) in ``lang``, else the store's label in ``lang``, else the fallbacks
+    of :func:`pick_literal`."""
 
     def compute() -> dict[str, str]:
+        terms = term_names(iris.base)
         labels = property_labels(store, iris)
-        return {iri: str(pick_literal(values, lang)) for iri, values in labels.items()}
+        names = {}
+        for iri in sorted(set(labels) | set(terms.terms)):
+            values = labels.get(iri, [])
+            in_lang = sorted(str(v) for v in values if v.language == lang)
+            term = terms.get(iri)
+            ours = term.labels.get(lang) if term is not None else None
+            if ours:
+                names[iri] = ours
+            elif in_lang:
+                names[iri] = in_lang[0]
+            elif values:
+                names[iri] = str(pick_literal(values, lang))
+        return names
 
     return version_cache(current_app.extensions).get_or_compute(
         store.info.version, f"property-names-{lang}", compute
