@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -89,3 +90,13 @@ def test_the_examples_are_titled_in_the_page_language(client: FlaskClient, lang:
     assert f'<a href="/examples/01-entry-into-baku">{html.escape(title, quote=False)}</a>' in landing
     example = client.get(f"/examples/01-entry-into-baku?lang={lang}", headers={"Accept": BROWSER})
     assert f"<h1>{html.escape(title, quote=False)}</h1>" in example.get_data(as_text=True)
+
+
+def test_the_triple_count_is_written_for_the_page_language(client: FlaskClient) -> None:
+    german = client.get("/sparql?lang=de", headers={"Accept": BROWSER}).get_data(as_text=True)
+    english = client.get("/sparql?lang=en", headers={"Accept": BROWSER}).get_data(as_text=True)
+    de_count = re.search(r"·\s+([\d.]+) Tripel", german)
+    en_count = re.search(r"·\s+([\d,]+) triples", english)
+    assert de_count and en_count, (german[:1500], english[:1500])
+    assert de_count.group(1).replace(".", "") == en_count.group(1).replace(",", "")
+    assert '"query_tab": "Abfrage"' in html.unescape(german)  # YASGUI's tab is named in the page's language

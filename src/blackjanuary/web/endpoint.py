@@ -43,6 +43,7 @@ from blackjanuary.rdf.vocab import Ours, sparql_prefix_block
 from blackjanuary.store import QueryOutcome, Store
 from blackjanuary.web import i18n
 from blackjanuary.web.current import current_settings, current_store
+from blackjanuary.web.formatting import format_number
 from blackjanuary.web.http import CORS_HEADERS, compress, etag_value, finish, not_modified
 from blackjanuary.web.public_url import absolute
 from blackjanuary.web.result_cache import CACHE_KEY, CACHEABLE, CachedResult, ResultCache
@@ -343,6 +344,7 @@ def query_ui(initial_query: str | None = None) -> Response:
         base_iri=settings.base_iri,
         info=current_store().info,
         initial_query=initial_query,
+        number=lambda n: format_number(n, lang),
     )
     links: list[tuple[str, str, str | None]] = [
         (url_for("sparql.sparql") + "?format=ttl", "service-desc", "text/turtle")
