@@ -17,12 +17,11 @@ of that.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from blackjanuary.rdf.formats import RDF_FORMATS
-from blackjanuary.web.result_cache import BoundedLRU
+from blackjanuary.web.result_cache import BoundedLRU, Kept, ReplayMiddleware
 
 DEFAULT_BYTES = 16 * 1024 * 1024
 ENV = "BLACKJANUARY_PAGE_CACHE_BYTES"
@@ -45,14 +44,6 @@ PASS_304 = ("etag", "vary", "cache-control", "content-location")
 def configured_bytes() -> int:
     raw = os.environ.get(ENV, "").strip()
     return int(raw) if raw.isdigit() else DEFAULT_BYTES
-
-
-@dataclass(frozen=True)
-class Kept:
-    status: str
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-    etag: str | None
 
 
 class PageCache(BoundedLRU):
@@ -84,12 +75,11 @@ def _etag_listed(if_none_match: str, etag: str) -> bool:
     return "*" in wanted or etag.removeprefix("W/") in wanted
 
 
-class PageCacheMiddleware:
+class PageCacheMiddleware(ReplayMiddleware):
     """Answers repeated page requests from a :class:`PageCache` (see the module's description)."""
 
     def __init__(self, app: Any, cache: PageCache, version: Callable[[], str]) -> None:
-        self.app = app
-        self.cache = cache
+        super().__init__(app, cache, KEEP)
         self.version = version
 
     def key(self, environ: dict[str, Any]) -> tuple[str, ...]:
@@ -100,43 +90,15 @@ class PageCacheMiddleware:
             *(str(environ.get(name, "")) for name in VARY_HEADERS),
         )
 
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        if self.cache.max_bytes <= 0 or environ.get("REQUEST_METHOD") != "GET":
-            return self.app(environ, start_response)  # type: ignore[no-any-return]
-        try:
-            key = self.key(environ)
-        except Exception:  # noqa: BLE001 - no version (a remote engine down): the app answers, uncached
-            return self.app(environ, start_response)  # type: ignore[no-any-return]
-        hit = self.cache.get(key)
-        if hit is not None:
-            if_none_match = environ.get("HTTP_IF_NONE_MATCH")
-            if if_none_match is None:
-                start_response(hit.status, list(hit.headers))
-                return [hit.body]
-            if hit.etag is not None and _etag_listed(if_none_match, hit.etag):
-                start_response("304 NOT MODIFIED", [h for h in hit.headers if h[0].lower() in PASS_304])
-                return []
-        captured: list[Any] = []
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            captured[:] = [status, headers]
-            if exc_info:
-                return start_response(status, headers, exc_info)
-            return start_response(status, headers)
-
-        result = self.app(environ, capture)
-        if not environ.get(KEEP) or not captured or not captured[0].startswith("200"):
-            return result  # type: ignore[no-any-return]
-        try:
-            body = b"".join(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-        headers = tuple(captured[1])
-        etag = next((v for k, v in headers if k.lower() == "etag"), None)
-        self.cache.put(key, Kept(captured[0], headers, body, etag))
-        return [body]
+    def replay(self, hit: Kept, environ: dict[str, Any], start_response: Any) -> list[bytes] | None:
+        if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+        if if_none_match is None:
+            start_response(hit.status, list(hit.headers))
+            return [hit.body]
+        if hit.etag is not None and _etag_listed(if_none_match, hit.etag):
+            start_response("304 NOT MODIFIED", [h for h in hit.headers if h[0].lower() in PASS_304])
+            return []
+        return None
 
 
 CACHE_KEY = "blackjanuary.page_cache"

@@ -13,10 +13,11 @@ process; ``cachetools.LRUCache`` with a ``getsizeof`` does the accounting and th
 
 >>> cache = ResultCache(capacity=4, max_bytes=40_000)
 >>> cache.put("q", CachedResult(b"x" * 3_000, "text/csv", "csv", "SELECT", b"y" * 1_000))
+True
 >>> cache.get("q").body == b"x" * 3_000, cache.stored_bytes >= 4_000
 (True, True)
 >>> for n in range(100):
-...     cache.put(f"q{n}", CachedResult(b"x" * 3_000, "text/csv", "csv", "SELECT"))
+...     _ = cache.put(f"q{n}", CachedResult(b"x" * 3_000, "text/csv", "csv", "SELECT"))
 >>> len(cache) <= 4 and cache.stored_bytes <= 40_000
 True
 """
@@ -133,38 +134,53 @@ CACHEABLE = "blackjanuary.cacheable"
 """WSGI environ key a view sets to True when its complete response may be replayed for the same request."""
 
 
-class ResponseCacheMiddleware:
-    """Replays complete responses to repeated identical GETs before Flask dispatches anything.
+@dataclass(frozen=True)
+class Kept:
+    """A complete response as the WSGI server was to send it."""
 
-    The key is the request's path, query string, ``Accept`` and ``Accept-Encoding``: on read-only data
-    the same request gets the same bytes. Only responses a view marked with :data:`CACHEABLE` are kept,
-    exactly as Flask sent them (after every ``after_request`` hook). Conditional requests
-    (``If-None-Match``) and every other method go to the application.
+    status: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    etag: str | None = None
+
+
+class ReplayMiddleware:
+    """Replays complete ``200`` responses to repeated GETs before Flask dispatches anything.
+
+    The one mechanism behind the SPARQL response cache (:class:`ResponseCacheMiddleware`) and the
+    page cache (``page_cache.PageCacheMiddleware``): a subclass says what a request's key is
+    (:meth:`key`; ``None``: not cached), whether a kept response answers it (:meth:`replay`), and
+    the view marks a response keepable by setting ``environ[marker]``. Kept bytes are exactly what
+    Flask sent (after every ``after_request`` hook).
     """
 
-    def __init__(self, app: Any, cache: ResultCache) -> None:
+    def __init__(self, app: Any, cache: BoundedLRU, marker: str) -> None:
         self.app = app
         self.cache = cache
+        self.marker = marker
+
+    def key(self, environ: dict[str, Any]) -> Hashable | None:
+        raise NotImplementedError
+
+    def replay(self, hit: Kept, environ: dict[str, Any], start_response: Any) -> list[bytes] | None:
+        """The kept response as the answer (or None: the application answers)."""
+        start_response(hit.status, list(hit.headers))
+        return [hit.body]
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        if (
-            self.cache.capacity <= 0
-            or environ.get("REQUEST_METHOD") != "GET"
-            or "HTTP_IF_NONE_MATCH" in environ
-        ):
+        if self.cache.max_bytes <= 0 or environ.get("REQUEST_METHOD") != "GET":
             return self.app(environ, start_response)
-        key = (
-            "wsgi",
-            environ.get("PATH_INFO", ""),
-            environ.get("QUERY_STRING", ""),
-            environ.get("HTTP_ACCEPT", ""),
-            environ.get("HTTP_ACCEPT_ENCODING", ""),
-        )
+        try:
+            key = self.key(environ)
+        except Exception:  # noqa: BLE001 - no key (e.g. a remote engine's version unreadable): uncached
+            key = None
+        if key is None:
+            return self.app(environ, start_response)
         hit = self.cache.get(key)
         if hit is not None:
-            status, headers, body = hit
-            start_response(status, list(headers))
-            return [body]
+            answered = self.replay(hit, environ, start_response)
+            if answered is not None:
+                return answered
         captured: list[Any] = []
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -172,7 +188,7 @@ class ResponseCacheMiddleware:
             return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
 
         result = self.app(environ, capture)
-        if not environ.get(CACHEABLE) or not captured or not captured[0].startswith("200"):
+        if not environ.get(self.marker) or not captured or not captured[0].startswith("200"):
             return result
         try:
             body = b"".join(result)
@@ -180,5 +196,28 @@ class ResponseCacheMiddleware:
             close = getattr(result, "close", None)
             if close is not None:
                 close()
-        self.cache.put(key, (captured[0], tuple(captured[1]), body))
+        headers = tuple(captured[1])
+        etag = next((v for k, v in headers if k.lower() == "etag"), None)
+        self.cache.put(key, Kept(captured[0], headers, body, etag))
         return [body]
+
+
+class ResponseCacheMiddleware(ReplayMiddleware):
+    """SPARQL responses: keyed by the request's path, query string, ``Accept`` and
+    ``Accept-Encoding`` (on read-only data the same request gets the same bytes); only responses a
+    view marked with :data:`CACHEABLE`. Conditional requests (``If-None-Match``) go to the
+    application."""
+
+    def __init__(self, app: Any, cache: ResultCache) -> None:
+        super().__init__(app, cache, CACHEABLE)
+
+    def key(self, environ: dict[str, Any]) -> Hashable | None:
+        if "HTTP_IF_NONE_MATCH" in environ:
+            return None
+        return (
+            "wsgi",
+            environ.get("PATH_INFO", ""),
+            environ.get("QUERY_STRING", ""),
+            environ.get("HTTP_ACCEPT", ""),
+            environ.get("HTTP_ACCEPT_ENCODING", ""),
+        )
