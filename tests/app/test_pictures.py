@@ -208,7 +208,7 @@ def test_entity_pages_show_the_pictures(client: FlaskClient) -> None:
     assert 'class="graph"' in graph_html and "marker-end" in graph_html
 
 
-def test_graph_edges_are_the_ontology_labels_in_the_page_language(client: FlaskClient) -> None:
+def test_graph_edges_are_named_in_words_in_the_page_language(client: FlaskClient) -> None:
     def graph_of(lang: str) -> str:
         page = client.get(f"/page/black-january-massacre?lang={lang}", headers={"Accept": "text/html"})
         text = page.get_data(as_text=True)
@@ -217,7 +217,7 @@ def test_graph_edges_are_the_ontology_labels_in_the_page_language(client: FlaskC
 
     assert ">führte zu<" in graph_of("de") and ">led to<" in graph_of("en")
     assert "bj:" not in graph_of("de") and "sem:" not in graph_of("en")
-    assert ">has actor<" in graph_of("en")  # no label in the ontology: the term's name in words
+    assert ">actor<" in graph_of("en") and ">Beteiligte<" in graph_of("de")  # terms.json, as the facts
 
 
 def test_graph_edges_are_named_in_the_page_language(client: FlaskClient) -> None:
