@@ -285,3 +285,18 @@ def test_one_definition_of_a_wikidata_link(client: FlaskClient, built_settings: 
     )
     ours = Ours(built_settings.base_iri)
     assert not isinstance(ours.ID, Literal)
+
+
+@pytest.mark.parametrize(
+    ("lang", "start"),
+    [("az", "Azərbaycanın paytaxtı"), ("ru", "Столица Азербайджана"), ("de", "Hauptstadt Aserbaidschans")],
+)
+def test_descriptions_in_every_language_and_ours_marked(client: FlaskClient, lang: str, start: str) -> None:
+    """az and ru descriptions are the project's translations of the de/en ones: shown, and marked so."""
+    page = html(client, f"/page/baku?lang={lang}")
+    described = re.search(r'<p class="description"[^>]*>(.*?)</p>', page, re.S)
+    assert described and described.group(1).startswith(start), page[:2000]
+    assert ("tag ours" in described.group(1)) == (lang in ("az", "ru"))
+    assert " lang=" not in described.group(0).split(">")[0]  # in the page's language, not another's
+    hits = html(client, f"/search?q=Baku&lang={lang}")
+    assert start in hits and (hits.count("tag ours") > 0) == (lang in ("az", "ru"))

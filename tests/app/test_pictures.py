@@ -13,7 +13,17 @@ import re
 import pytest
 from flask.testing import FlaskClient
 
-from blackjanuary.web import dates, graph_picture, layout, map, pictures, svg, timeline
+from blackjanuary.web import (
+    dates,
+    graph_picture,
+    layout,
+    map,
+    pictures,
+    property_names,
+    svg,
+    timeline,
+    version_cache,
+)
 from blackjanuary.web.graph_picture import Neighbour
 from blackjanuary.web.layout import Box, any_overlap
 from blackjanuary.web.map import Frame, Place, panel, place_map
@@ -32,7 +42,9 @@ REAL_EVENTS = [
 ]
 
 
-@pytest.mark.parametrize("module", [dates, graph_picture, layout, map, pictures, svg, timeline])
+@pytest.mark.parametrize(
+    "module", [dates, graph_picture, layout, map, pictures, property_names, svg, timeline, version_cache]
+)
 def test_doctests(module: object) -> None:
     result = doctest.testmod(module)  # type: ignore[arg-type]
     assert result.failed == 0
@@ -188,7 +200,7 @@ def test_entity_pages_show_the_pictures(client: FlaskClient) -> None:
     assert 'class="graph"' in graph_html and "marker-end" in graph_html
 
 
-def test_graph_edges_are_the_ontology_labels_in_the_page_language(client: FlaskClient) -> None:
+def test_graph_edges_are_named_in_words_in_the_page_language(client: FlaskClient) -> None:
     def graph_of(lang: str) -> str:
         page = client.get(f"/page/black-january-massacre?lang={lang}", headers={"Accept": "text/html"})
         text = page.get_data(as_text=True)
@@ -197,4 +209,13 @@ def test_graph_edges_are_the_ontology_labels_in_the_page_language(client: FlaskC
 
     assert ">führte zu<" in graph_of("de") and ">led to<" in graph_of("en")
     assert "bj:" not in graph_of("de") and "sem:" not in graph_of("en")
-    assert ">has actor<" in graph_of("en")  # no label in the ontology: the term's name in words
+    assert ">actor<" in graph_of("en") and ">Beteiligte<" in graph_of("de")  # terms.json, as the facts
+
+
+def test_graph_edges_are_named_in_the_page_language(client: FlaskClient) -> None:
+    """Edge labels use the project's term names in the reader's language, as the facts do."""
+    for lang, word in (("az", ">yer<"), ("ru", ">место<"), ("de", ">Ort<"), ("en", ">location<")):
+        page = client.get(f"/page/baku?lang={lang}", headers={"Accept": "text/html"}).get_data(as_text=True)
+        graph = page[page.index('<svg xmlns="http://www.w3.org/2000/svg" class="graph"') :]
+        graph = graph[: graph.index("</svg>")]
+        assert word in graph.replace("</title>", ">"), (lang, graph[:600])

@@ -89,3 +89,17 @@ def test_each_sentence_beside_its_translation(
 def test_german_readers_get_the_source_alone(client: FlaskClient) -> None:
     page = client.get(f"{PAGE}?lang=de", headers=HTML).get_data(as_text=True)
     assert 'class="translation"' not in page and "translation-note" not in page
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading"),
+    [
+        ("de", "Schwarzer Januar 1990 (deutscher Quelltext)"),
+        ("en", "Black January 1990 (German source text)"),
+        ("az", "Qara Yanvar 1990 (alman dilində mənbə mətni)"),
+        ("ru", "Чёрный январь 1990 (немецкий исходный текст)"),
+    ],
+)
+def test_the_source_page_is_headed_in_the_page_language(client: FlaskClient, lang: str, heading: str) -> None:
+    page = client.get(f"/source/black-january-1990.de?lang={lang}", headers=HTML).get_data(as_text=True)
+    assert f"<h1>{html.escape(heading, quote=False)}</h1>" in page

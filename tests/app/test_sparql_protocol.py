@@ -20,6 +20,7 @@ from blackjanuary.config import Settings
 from blackjanuary.rdf.formats import RDF_FORMATS, RESULT_FORMATS
 from blackjanuary.rdf.vocab import SD
 from blackjanuary.web.app import create_app
+from blackjanuary.web.endpoint import example_titles
 from support.synthetic import BASE, GRAPH_DATA, GRAPHS, THING_COUNT
 
 SELECT_THINGS = "SELECT ?s WHERE { ?s a <http://schema.org/Thing> }"
@@ -324,10 +325,9 @@ def test_ui_config_lists_prefixes_and_the_competency_questions(
     files = sorted((sparql_settings.graph_dir / "queries").glob("*.rq"))
     assert [e["id"] for e in config["examples"]] == [f.stem for f in files]
     for example, path in zip(config["examples"], files, strict=True):
-        assert path.read_text(encoding="utf-8") in example["query"]
-        first = path.read_text(encoding="utf-8").splitlines()[0]
-        if first.startswith("#"):
-            assert example["title"] == first.lstrip("#").strip()
+        titles, body = example_titles(path.read_text(encoding="utf-8"), path.stem)
+        assert body in example["query"]  # the query as written, after its titles in four languages
+        assert example["title"] == titles["en"] and example["query"].startswith(f"# {titles['en']}\n")
 
 
 def test_example_queries_run(client: FlaskClient) -> None:

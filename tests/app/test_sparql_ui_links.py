@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -50,3 +51,47 @@ def test_markup_in_a_query_link_stays_inert(client: FlaskClient) -> None:
     page = response.get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_every_example_query_has_a_title_in_every_language(sparql_settings: Settings) -> None:
+    from blackjanuary.web.endpoint import example_titles
+    from blackjanuary.web.i18n import LANGUAGES
+
+    for path in sorted((sparql_settings.graph_dir / "queries").glob("*.rq")):
+        titles, body = example_titles(path.read_text(encoding="utf-8"), path.stem)
+        assert set(titles) == set(LANGUAGES), path.name
+        assert len(set(titles.values())) == len(LANGUAGES), path.name  # translated, not copied
+        assert not body.lstrip().startswith("#"), path.name
+
+
+@pytest.mark.parametrize(
+    ("lang", "title"),
+    [
+        ("ru", "Когда советские войска вошли в Баку?"),
+        ("de", "Wann marschierten die sowjetischen Truppen in Baku ein?"),
+        ("az", "Sovet qoşunları Bakıya nə vaxt daxil oldu?"),
+        ("en", "When did the Soviet troops enter Baku?"),
+    ],
+)
+def test_the_examples_are_titled_in_the_page_language(client: FlaskClient, lang: str, title: str) -> None:
+    page = client.get(f"/sparql?lang={lang}", headers={"Accept": BROWSER}).get_data(as_text=True)
+    option = f'data-example="01-entry-into-baku">{html.escape(title, quote=False)}</option>'
+    assert option in page
+    # the query opens with the question in the reader's language, the other languages' titles left out
+    assert html.escape(f"# {title}\n", quote=True) in page
+    others = {"ru", "de", "az"} - {lang}
+    assert not any(f"# @{other}:" in page for other in others)
+    landing = client.get(f"/?lang={lang}", headers={"Accept": BROWSER}).get_data(as_text=True)
+    assert f'<a href="/examples/01-entry-into-baku">{html.escape(title, quote=False)}</a>' in landing
+    example = client.get(f"/examples/01-entry-into-baku?lang={lang}", headers={"Accept": BROWSER})
+    assert f"<h1>{html.escape(title, quote=False)}</h1>" in example.get_data(as_text=True)
+
+
+def test_the_triple_count_is_written_for_the_page_language(client: FlaskClient) -> None:
+    german = client.get("/sparql?lang=de", headers={"Accept": BROWSER}).get_data(as_text=True)
+    english = client.get("/sparql?lang=en", headers={"Accept": BROWSER}).get_data(as_text=True)
+    de_count = re.search(r"·\s+([\d.]+) Tripel", german)
+    en_count = re.search(r"·\s+([\d,]+) triples", english)
+    assert de_count and en_count, (german[:1500], english[:1500])
+    assert de_count.group(1).replace(".", "") == en_count.group(1).replace(",", "")
+    assert '"query_tab": "Abfrage"' in html.unescape(german)  # YASGUI's tab is named in the page's language

@@ -203,3 +203,42 @@ def test_query_ui_assets_are_compressed_fingerprinted_and_immutable(server: str)
     assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert yasgui.startswith("/assets/yasgui/yasgui.min.") and yasgui.count(".") == 3
     assert requests.get(server + yasgui.replace("yasgui.min.", "yasgui.min.0"), timeout=10).status_code == 404
+
+
+KEYBOARD_STOP = """() => {
+  const a = document.activeElement;
+  const svg = a && a.closest('svg');
+  return svg ? { picture: svg.getAttribute('class'), role: svg.getAttribute('role'),
+                 name: a.getAttribute('aria-label'), href: a.getAttribute('href') } : null;
+}"""
+
+
+def test_the_neighbourhood_graph_works_by_keyboard_and_names_each_fact(browser, server: str) -> None:  # type: ignore[no-untyped-def]
+    """Tab reaches every link of the graph; each is named by its fact, the picture is a group (not an
+    image holding links), a pictured map holds no links, and Enter follows the focused link."""
+    tab = open_tab(browser, 1280)
+    tab.goto(server + "/page/black-january?lang=en")
+    inside_images = "() => document.querySelectorAll('svg[role=img] a, svg[role=img] [tabindex]').length"
+    assert tab.evaluate(inside_images) == 0
+    links = tab.evaluate("() => document.querySelectorAll('svg.graph a[href]').length")
+    assert links >= 3
+    reached = []
+    for _ in range(200):
+        tab.keyboard.press("Tab")
+        stop = tab.evaluate(KEYBOARD_STOP)
+        if stop and stop["picture"] == "graph":
+            reached.append(stop)
+        elif reached:
+            break
+    assert len(reached) == links, reached
+    assert all(stop["role"] == "group" for stop in reached)
+    assert any(stop["name"] == "Black January — location → Baku" for stop in reached), reached
+    assert all(" → " in stop["name"] for stop in reached)
+    ring = tab.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+    assert ring != "none"  # the focused link shows where the keyboard is
+    tab.keyboard.press("Shift+Tab")
+    back = tab.evaluate(KEYBOARD_STOP)
+    tab.keyboard.press("Enter")
+    tab.wait_for_url(f"**{back['href']}")
+    assert back["picture"] == "graph" and tab.url.endswith(back["href"])
+    tab.context.close()

@@ -132,6 +132,11 @@ def test_in_vain_says_what_the_text_says(data: Graph) -> None:
     assert data.value(retired, DCTERMS.isReplacedBy) == st
 
 
+REFERENCE = {"de": "Referenz", "en": "reference", "az": "istinad", "ru": "справочн"}
+"""How each language's description says "context from the reference" (az, ru: the project's translation)."""
+OCTOBER_18 = {"de": "18. Oktober", "en": "18 October", "az": "18 oktyabr", "ru": "18 октября"}
+
+
 def test_the_1991_independence_is_labelled_as_the_text_frames_it(data: Graph) -> None:
     event = BJID["independence-of-azerbaijan-1991"]
     labels = {label.language: str(label) for label in data.objects(event, RDFS.label)}  # type: ignore[union-attr]
@@ -143,11 +148,14 @@ def test_the_1991_independence_is_labelled_as_the_text_frames_it(data: Graph) ->
     }
     for label in labels.values():
         assert not re.search(r"(?i)\bact\b|akt|акт", label), label
+    languages = set()
     for description in data.objects(event, SDO.description):
-        text = str(description)
-        assert "18" in text and ("Referenz" in text or "reference" in text), text
-        before, _, after = text.partition("18. Oktober" if description.language == "de" else "18 October")  # type: ignore[union-attr]
-        assert "Referenz" in before or "reference" in before, "the act is attributed to the reference first"
+        text, lang = str(description), description.language  # type: ignore[union-attr]
+        languages.add(lang)
+        assert "18" in text and REFERENCE[lang] in text, text
+        before, found, _ = text.partition(OCTOBER_18[lang])
+        assert found and REFERENCE[lang] in before, "the act is attributed to the reference first"
+    assert languages == set(REFERENCE)
 
 
 def test_the_visit_is_dated_to_its_occasion_not_a_day(data: Graph, text: str) -> None:
@@ -171,7 +179,7 @@ def test_the_former_ussr_implies_its_dissolution(data: Graph, text: str) -> None
         assert "der ehemaligen UdSSR" in quotes and "der ehemaligen Sowjetunion" in quotes
         assert derivation(data, st).startswith("Implied:")
     for description in data.objects(dissolution, SDO.description):
-        assert "Referenz" in str(description) or "reference" in str(description)
+        assert REFERENCE[description.language] in str(description), description  # type: ignore[union-attr]
 
 
 # --- the smaller points ------------------------------------------------------------------------------

@@ -26,7 +26,14 @@ from blackjanuary.rdf.negotiation import negotiate, offered, page_by_default
 from blackjanuary.rdf.vocab import Ours
 from blackjanuary.web.current import current_settings, current_store
 from blackjanuary.web.http import finish
-from blackjanuary.web.i18n import COOKIE, LANGUAGE_NAMES, LANGUAGES, choose_language, message
+from blackjanuary.web.i18n import (
+    COOKIE,
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    TRANSLATED_DESCRIPTIONS,
+    choose_language,
+    message,
+)
 
 CACHE_SECONDS = 300
 
@@ -97,6 +104,7 @@ def page_context(*, title: str) -> dict[str, Any]:
         "query": "",
         "cite": None,
         "permalink": None,
+        "translated_descriptions": TRANSLATED_DESCRIPTIONS,
     }
 
 

@@ -1,4 +1,6 @@
-"""Dates written for a reader of de, en, az or ru ("19. Januar 1990", "19 января 1990").
+"""Dates written for a reader of de, en, az or ru ("19. Januar 1990", "19 января 1990"), at the
+precision the value has; the words come from Babel (CLDR, :mod:`blackjanuary.web.formatting`) and
+the one phrase around a date from the interface catalogue (``data/messages.json``).
 
 >>> human_date("1990-01-19", "de"), human_date("1990-01-19", "ru"), human_date("1991", "az")
 ('19. Januar 1990', '19 января 1990', '1991')
@@ -11,32 +13,14 @@ from __future__ import annotations
 import re
 from datetime import date
 
-_MONTHS = {
-    "en": "January February March April May June July August September October November December",
-    "de": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember",
-    "az": "yanvar fevral mart aprel may iyun iyul avqust sentyabr oktyabr noyabr dekabr",
-    "ru": "январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь",
-}
-_RU_GENITIVE = [
-    "января",
-    "февраля",
-    "марта",
-    "апреля",
-    "мая",
-    "июня",
-    "июля",
-    "августа",
-    "сентября",
-    "октября",
-    "ноября",
-    "декабря",
-]
-_BY = {"en": "by {}", "de": "spätestens {}", "az": "ən geci {}", "ru": "не позднее {}"}
+from babel.dates import format_date, format_skeleton
+from rdflib import Literal
+from rdflib.namespace import XSD
+
+from blackjanuary.web.formatting import RU_YEAR_MARK, format_literal, locale
+from blackjanuary.web.i18n import message
+
 _LEXICAL = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
-
-
-def month_name(month: int, lang: str) -> str:
-    return _MONTHS.get(lang, _MONTHS["en"]).split()[month - 1]
 
 
 def parse(lexical: str) -> tuple[int, int | None, int | None] | None:
@@ -61,7 +45,9 @@ def as_date(lexical: str) -> date | None:
 
 
 def month_year(year: int, month: int, lang: str) -> str:
-    return f"{month_name(month, lang)} {year}"
+    """A month of a year as the language names it standing alone ("январь 1990", not "января")."""
+    written = format_skeleton("yMMMM", date(year, month, 1), locale=locale(lang))
+    return RU_YEAR_MARK.sub("", written)
 
 
 def human_date(lexical: str, lang: str) -> str:
@@ -74,17 +60,21 @@ def human_date(lexical: str, lang: str) -> str:
         return str(year)
     if day is None:
         return month_year(year, month, lang)
-    if lang == "de":
-        return f"{day}. {month_name(month, lang)} {year}"
-    if lang == "ru":
-        return f"{day} {_RU_GENITIVE[month - 1]} {year}"
-    return f"{day} {month_name(month, lang)} {year}"
+    written = format_literal(Literal(f"{year:04d}-{month:02d}-{day:02d}", datatype=XSD.date), lang)
+    return written or lexical
 
 
 def latest_begin(lexical: str, lang: str) -> str:
     """A latest possible beginning ("spätestens seit …"): ``by 1989``, ``spätestens 1989``.
 
-    >>> latest_begin("1989", "de")
-    'spätestens 1989'
+    Inside the phrase a month takes its format form (Russian genitive: "не позднее сентября 1989").
+
+    >>> latest_begin("1989", "de"), latest_begin("1989-09", "ru"), latest_begin("1989-09", "de")
+    ('spätestens 1989', 'не позднее сентября 1989', 'spätestens September 1989')
     """
-    return _BY.get(lang, _BY["en"]).format(human_date(lexical, lang))
+    parts = parse(lexical)
+    if parts is not None and parts[1] is not None and parts[2] is None:
+        written = format_date(date(parts[0], parts[1], 1), "MMMM y", locale=locale(lang))
+    else:
+        written = human_date(lexical, lang)
+    return message("date_by", lang, date=written)

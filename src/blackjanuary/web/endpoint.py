@@ -14,6 +14,7 @@ import re
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
@@ -37,7 +38,9 @@ from blackjanuary.rdf.formats import (
 )
 from blackjanuary.rdf.negotiation import offered, prefers_html, rank
 from blackjanuary.rdf.vocab import Ours, sparql_prefix_block
+from blackjanuary.web import i18n
 from blackjanuary.web.current import current_settings, current_store
+from blackjanuary.web.formatting import format_number
 from blackjanuary.web.http import etag_value, finish
 from blackjanuary.web.public_url import absolute
 from blackjanuary.web.result_cache import CACHE_KEY, CACHEABLE, CachedResult, ResultCache
@@ -239,19 +242,41 @@ def _service_description(accept: str | None, format_param: str | None) -> Respon
 # The query UI ------------------------------------------------------------------------------------------
 
 
-def examples(queries_dir: Path, ours: Ours) -> list[dict[str, str]]:
-    """The competency questions (``*.rq``, first line ``# title``) with missing PREFIXes declared."""
+TITLE_LINE = re.compile(r"^#\s*@([a-z]{2,3}):\s*(.+?)\s*$")
+"""A title in another language, on the lines after the English ``# title``: ``# @de: Wann …``."""
+
+
+def example_titles(text: str, stem: str) -> tuple[dict[str, str], str]:
+    r"""The titles of a ``.rq`` file by language (``en`` from its first line) and the query after them.
+
+    >>> example_titles("# When?\n# @de: Wann?\nSELECT * {}", "x")
+    ({'en': 'When?', 'de': 'Wann?'}, 'SELECT * {}')
+    """
+    lines = text.split("\n")
+    titles: dict[str, str] = {}
+    if lines and lines[0].startswith("#"):
+        titles["en"] = lines.pop(0).lstrip("#").strip()
+    while lines and (found := TITLE_LINE.match(lines[0])):
+        titles[found.group(1)] = found.group(2)
+        lines.pop(0)
+    titles.setdefault("en", stem.replace("-", " "))
+    return titles, "\n".join(lines)
+
+
+def examples(queries_dir: Path, ours: Ours, lang: str = "en") -> list[dict[str, str]]:
+    """The competency questions (``*.rq``: first line ``# title``, then ``# @de: Titel`` … in the other
+    languages) with missing PREFIXes declared, titled in ``lang`` (English where there is none); the
+    query opens with its title in that language."""
     found: list[dict[str, str]] = []
     prefixes = ours.prefixes()
     for path in sorted(queries_dir.glob("*.rq")):
-        text = path.read_text(encoding="utf-8")
-        first, _, rest = text.partition("\n")
-        title = first.lstrip("#").strip() if first.startswith("#") else path.stem.replace("-", " ")
-        declared = {m.group(1) for m in re.finditer(r"(?im)^\s*PREFIX\s+([\w-]*):", text)}
-        used = {m.group(1) for m in re.finditer(r"(?<![\w<?$])([A-Za-z][\w-]*):(?!//)", rest)}
+        titles, body = example_titles(path.read_text(encoding="utf-8"), path.stem)
+        title = titles.get(lang) or titles["en"]
+        declared = {m.group(1) for m in re.finditer(r"(?im)^\s*PREFIX\s+([\w-]*):", body)}
+        used = {m.group(1) for m in re.finditer(r"(?<![\w<?$])([A-Za-z][\w-]*):(?!//)", body)}
         missing = sorted((used - declared) & prefixes.keys())
         header = "".join(f"PREFIX {p}: <{prefixes[p]}>\n" for p in missing)
-        found.append({"id": path.stem, "title": title, "query": header + text})
+        found.append({"id": path.stem, "title": title, "query": f"# {title}\n{header}{body}"})
     return found
 
 
@@ -266,22 +291,26 @@ def query_ui(initial_query: str | None = None) -> Response:
     """The YASGUI page in the site frame; with ``initial_query`` (a browser following
     ``/sparql?query=…``) it runs that."""
     from blackjanuary.web.context import html_response, page_context
-    from blackjanuary.web.sparql_words import ui_words
 
     settings = current_settings()
     ours = Ours(settings.base_iri)
     ctx = page_context(title="SPARQL")
-    words = ui_words(str(ctx["lang"]))
+    lang = str(ctx["lang"])
+    words: dict[str, Any] = {
+        key: text for key, text in i18n.words("sparql_", lang).items() if not key.startswith("script_")
+    }
+    words["script"] = i18n.words("sparql_script_", lang)
     ctx.update(
         title=words["heading"],
         words=words,
         words_json=json.dumps(words["script"], ensure_ascii=False),
-        examples=examples(settings.graph_dir / "queries", ours),
+        examples=examples(settings.graph_dir / "queries", ours, lang),
         config_url=url_for("sparql.ui_config"),
         endpoint=url_for("sparql.sparql"),
         base_iri=settings.base_iri,
         info=current_store().info,
         initial_query=initial_query,
+        number=lambda n: format_number(n, lang),
     )
     links: list[tuple[str, str, str | None]] = [
         (url_for("sparql.sparql") + "?format=ttl", "service-desc", "text/turtle")

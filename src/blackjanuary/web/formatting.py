@@ -34,7 +34,7 @@ from rdflib.namespace import XSD
 LOCALES = {"de": "de_DE", "en": "en_GB", "az": "az_Latn_AZ", "ru": "ru_RU"}
 """English as written in Britain ("19 January 1990"); Azerbaijani in Latin script."""
 _MONTH_DAY = re.compile(r"^--(\d\d)-(\d\d)")
-_RU_YEAR_MARK = re.compile(r"[\s\u202f]г\.$")
+RU_YEAR_MARK = re.compile(r"[\s\u202f]г\.$")
 _YEAR = re.compile(r"^-?\d{4,}$")
 NUMERIC = {
     XSD.integer,
@@ -85,7 +85,7 @@ def format_literal(literal: Literal, lang: str) -> str | None:
     try:
         if datatype == XSD.date:
             written = format_date(datetime.date.fromisoformat(text[:10]), "long", locale=locale(lang))
-            return _RU_YEAR_MARK.sub("", written)  # "1990 г.": the year needs no "г." after a month
+            return RU_YEAR_MARK.sub("", written)  # "1990 г.": the year needs no "г." after a month
         if datatype == XSD.gMonthDay:
             found = _MONTH_DAY.match(text)
             if found:

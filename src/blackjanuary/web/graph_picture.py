@@ -126,16 +126,28 @@ def _slug(value: str) -> str:
 
 
 def neighbourhood(
-    center: str, neighbours: list[Neighbour], *, limit: int = 16, more: str = "+ {n}", key: str = "graph"
+    center: str,
+    neighbours: list[Neighbour],
+    *,
+    limit: int = 16,
+    more: str = "+ {n}",
+    key: str = "graph",
+    name: str = "{center}: {n}",
 ) -> Markup:
-    """The SVG, then the same links as a list (the narrow-screen form)."""
+    """The SVG, then the same links as a list (the narrow-screen form).
+
+    The SVG is a group named by ``name`` (``{center}``, ``{n}`` links shown); it holds links, so it
+    is no ``role="img"``. Each link is named by its whole relation ("Black January — location →
+    Baku"), as the list says it, so a keyboard or screen-reader user hears the fact, not a bare name.
+    """
     plan = layout(center, neighbours, limit=limit)
     box = plan.center
     cy = box.y + box.height / 2
     marker = f"arrow-{_slug(key)}"
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="graph" viewBox="0 0 {plan.width} {plan.height}" '
-        f'width="{plan.width}" height="{plan.height}" aria-label="{escape(center)}: {len(plan.rows)}">',
+        f'width="{plan.width}" height="{plan.height}" role="group" '
+        f'aria-label="{escape(name.format(center=center, n=len(plan.rows)))}">',
         f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
         'orient="auto"><path d="M0,0L10,5L0,10z" class="arrowhead"/></marker></defs>',
     ]
@@ -175,7 +187,9 @@ def neighbourhood(
                 f"{escape(row.node_text)}</text>"
             )
             if row.href:
-                node = f'<a href="{escape(row.href)}"><title>{escape(row.label)}</title>{node}</a>'
+                said = _relation(center, row)
+                link = f'<a href="{escape(row.href)}" aria-label="{escape(said)}">'
+                node = f"{link}<title>{escape(said)}</title>{node}</a>"
             out.append(node)
     out.append(
         f'<rect class="center" x="{box.x}" y="{box.y}" width="{box.width}" height="{box.height}" rx="6"/>'
@@ -190,6 +204,17 @@ def neighbourhood(
     )
     extra = f'<p class="graph-more">{escape(more.format(n=plan.hidden))}</p>' if plan.hidden else ""
     return Markup("".join(out) + f'<ul class="graph-list">{items}</ul>' + extra)  # noqa: S704 - escaped
+
+
+def _relation(center: str, row: Row) -> str:
+    """The fact a link of the picture stands for, in the list's words; a label shortened in the
+    picture leads (the name holds the visible words, WCAG 2.5.3 "label in name")."""
+    predicates = ", ".join(row.predicates)
+    if row.outgoing:
+        said = f"{center} — {predicates} → {row.label}"
+    else:
+        said = f"{row.label} — {predicates} → {center}"
+    return said if row.node_text == row.label else f"{row.node_text} ({said})"
 
 
 def _link(label: str, href: str | None) -> str:

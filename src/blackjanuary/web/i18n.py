@@ -28,6 +28,8 @@ from werkzeug.http import parse_accept_header
 
 LANGUAGES: tuple[str, ...] = ("de", "en", "az", "ru")
 DEFAULT = "en"
+TRANSLATED_DESCRIPTIONS = frozenset({"az", "ru"})
+"""Languages whose ``schema:description`` is the project's translation of the de/en one (ADR 0001)."""
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English", "az": "Azərbaycanca", "ru": "Русский"}
 
 
@@ -69,6 +71,16 @@ def messages() -> dict[str, dict[str, str]]:
     """Every interface text in de/en/az/ru (``data/messages.json``)."""
     raw = json.loads(MESSAGES_FILE.read_text(encoding="utf-8"))
     return {key: value for key, value in raw.items() if not key.startswith("_")}
+
+
+def words(prefix: str, lang: str) -> dict[str, str]:
+    """Every text whose key starts with ``prefix``, in ``lang``, keyed by the rest of the key (a
+    page's or a script's set of words).
+
+    >>> words("sparql_script_", "de")["hint"]
+    'Hinweis'
+    """
+    return {key.removeprefix(prefix): message(key, lang) for key in messages() if key.startswith(prefix)}
 
 
 def message(key: str, lang: str, **values: object) -> str:

@@ -4,7 +4,9 @@ The description's page of incoming links holds every way a resource is pointed a
 (``schema:superEvent``), its Wikibase-shaped copies (``/prop/direct/…``, ``/prop/statement/…``) and
 statement nodes that name the resource in a qualifier (``bj:relativeTo``). A reader wants the first
 kind once, and a qualifier as the fact it qualifies ("Independence — after — Black January, via
-relative to"). :func:`fold_incoming` does that with one query for the statements' facts.
+relative to"). :func:`fold_incoming` does that with one query for the statements' facts (only when
+statement nodes link here); the linking terms' names come from the property labels kept per build
+version (:mod:`blackjanuary.web.property_names`), not from another query.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDFS
 
 from blackjanuary.query.describe import PREFIXES, Incoming, iri_term
 from blackjanuary.query.service import QueryService
 from blackjanuary.web.entity_view import Labeller, Value, is_mirror
+from blackjanuary.web.property_names import property_labels
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,7 @@ def fold_incoming(store: QueryService, links: list[Incoming], labeller: Labeller
     statements = sorted({str(link.subject) for link in kept if _is_statement(str(link.subject), labeller)})
     facts = _statement_facts(store, statements, labeller.graph)
     predicates = sorted({str(link.predicate) for link in kept} | {str(p) for _, p in facts.values()})
-    _add_labels(store, predicates, labeller.graph)
+    _add_labels(property_labels(store, iris), predicates, labeller.graph)
     folded: dict[tuple[str, str, str], IncomingLink] = {}
     for link in kept:
         subject, predicate, via = link.subject, link.predicate, None
@@ -71,14 +75,11 @@ def _statement_facts(
             found[str(row["st"])] = (s, p)
             label = row.get("l")
             if isinstance(label, Literal):
-                graph.add((row["s"], URIRef("http://www.w3.org/2000/01/rdf-schema#label"), label))
+                graph.add((row["s"], RDFS.label, label))
     return found
 
 
-def _add_labels(store: QueryService, iris: list[str], graph: Graph) -> None:
-    if not iris:
-        return
-    values = " ".join(iri_term(i) for i in iris)
-    for row in store.select(PREFIXES + f"SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }} ?x rdfs:label ?l }}"):
-        if isinstance(row.get("x"), URIRef) and isinstance(row.get("l"), Literal):
-            graph.add((row["x"], URIRef("http://www.w3.org/2000/01/rdf-schema#label"), row["l"]))
+def _add_labels(known: dict[str, list[Literal]], iris: list[str], graph: Graph) -> None:
+    for iri in iris:
+        for label in known.get(iri, ()):
+            graph.add((URIRef(iri), RDFS.label, label))

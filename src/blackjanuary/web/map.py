@@ -18,6 +18,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from blackjanuary.web.i18n import message
 from blackjanuary.web.layout import Box, text_width, truncate
 
 BASEMAP = Path(__file__).resolve().parent / "mapdata" / "caucasus-caspian.json"
@@ -29,17 +30,8 @@ CLOSE_SPAN = (1.0, 0.7)
 KM_PER_DEGREE = 111.32
 LABEL_SIZE = 12
 
-COUNTRY_NAMES: dict[str, dict[str, str]] = {
-    "031": {"en": "Azerbaijan", "de": "Aserbaidschan", "az": "Azərbaycan", "ru": "Азербайджан"},
-    "051": {"en": "Armenia", "de": "Armenien", "az": "Ermənistan", "ru": "Армения"},
-    "268": {"en": "Georgia", "de": "Georgien", "az": "Gürcüstan", "ru": "Грузия"},
-    "364": {"en": "Iran", "de": "Iran", "az": "İran", "ru": "Иран"},
-    "643": {"en": "Russia", "de": "Russland", "az": "Rusiya", "ru": "Россия"},
-    "792": {"en": "Turkey", "de": "Türkei", "az": "Türkiyə", "ru": "Турция"},
-    "398": {"en": "Kazakhstan", "de": "Kasachstan", "az": "Qazaxıstan", "ru": "Казахстан"},
-    "795": {"en": "Turkmenistan", "de": "Turkmenistan", "az": "Türkmənistan", "ru": "Туркменистан"},
-}
 COUNTRY_LABELS = {
+    # where each country's name (``country_{code}`` in ``data/messages.json``) is written
     "031": (47.6, 40.9),
     "051": (44.9, 40.35),
     "268": (43.6, 42.2),
@@ -49,7 +41,6 @@ COUNTRY_LABELS = {
     "398": (53.0, 46.2),
     "795": (55.0, 39.5),
 }
-SEA_NAME = {"en": "Caspian Sea", "de": "Kaspisches Meer", "az": "Xəzər dənizi", "ru": "Каспийское море"}
 SEA_LABEL = (50.9, 42.3)
 HOME = "031"
 
@@ -264,13 +255,13 @@ def panel(
             break  # the region panel names the place itself only
     if names:
         for code, (lo, la) in COUNTRY_LABELS.items():
-            name = COUNTRY_NAMES[code].get(lang, COUNTRY_NAMES[code]["en"])
+            name = message(f"country_{code}", lang)
             x, y = frame.xy(lo, la)
             box = Box(round(x - text_width(name, 11) / 2, 1), round(y - 12, 1), text_width(name, 11), 13)
             if box.inside(frame.width, frame.height) and not any(box.overlaps(b, 2) for b in taken):
                 taken.append(box)
                 out.append(_text(box, name, "area-label"))
-    sea = SEA_NAME.get(lang, SEA_NAME["en"])
+    sea = message("caspian_sea", lang)
     x, y = frame.xy(*SEA_LABEL) if names else (frame.width - text_width(sea, 11) - 8, 16.0)
     box = Box(
         round(x - (text_width(sea, 11) / 2 if names else 0), 1), round(y - 12, 1), text_width(sea, 11), 13

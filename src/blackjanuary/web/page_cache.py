@@ -9,7 +9,8 @@ the query string and every header a page can depend on: ``Accept`` (HTML or whic
 request is answered before Flask dispatches anything; an ``If-None-Match`` that names the kept ETag
 gets its ``304`` from here too (werkzeug's ``is_resource_modified`` compares).
 
-The cache holds at most ``BLACKJANUARY_PAGE_CACHE_BYTES`` bytes (bodies, header text and key;
+The cache (a :class:`~blackjanuary.web.result_cache.BoundedLRU`) holds at most
+``BLACKJANUARY_PAGE_CACHE_BYTES`` bytes (bodies, header text and key;
 default 16 MiB per worker process; ``0`` turns it off), and no single page larger than an eighth
 of that.
 """
@@ -17,15 +18,13 @@ of that.
 from __future__ import annotations
 
 import os
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from werkzeug.http import is_resource_modified
 
 from blackjanuary.rdf.formats import RDF_FORMATS
+from blackjanuary.web.result_cache import BoundedLRU, Kept, ReplayMiddleware
 
 DEFAULT_BYTES = 16 * 1024 * 1024
 ENV = "BLACKJANUARY_PAGE_CACHE_BYTES"
@@ -50,61 +49,15 @@ def configured_bytes() -> int:
     return int(raw) if raw.isdigit() else DEFAULT_BYTES
 
 
-@dataclass(frozen=True)
-class Kept:
-    status: str
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-    etag: str | None
-
-    @property
-    def size(self) -> int:
-        return len(self.body) + sum(len(k) + len(v) for k, v in self.headers) + 64
-
-
-class PageCache:
-    """Thread-safe LRU bounded by the bytes it holds."""
+class PageCache(BoundedLRU):
+    """Rendered pages: the web layer's byte-bounded LRU, no single page larger than an eighth of it."""
 
     def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.max_entry = max_bytes // 8
-        self.bytes = 0
-        self.hits = self.misses = 0
-        self._items: OrderedDict[tuple[str, ...], tuple[Kept, int]] = OrderedDict()
-        self._lock = threading.Lock()
+        super().__init__(max_bytes, max(max_bytes, 0) // 8)
 
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def get(self, key: tuple[str, ...]) -> Kept | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is None:
-                self.misses += 1
-                return None
-            self._items.move_to_end(key)
-            self.hits += 1
-            return found[0]
-
-    def put(self, key: tuple[str, ...], item: Kept) -> bool:
-        size = item.size + sum(len(part) for part in key)
-        if size > self.max_entry:
-            return False
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self.bytes -= old[1]
-            self._items[key] = (item, size)
-            self.bytes += size
-            while self.bytes > self.max_bytes and self._items:
-                _, (_, dropped) = self._items.popitem(last=False)
-                self.bytes -= dropped
-        return True
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self.bytes = 0
+    @property
+    def bytes(self) -> int:
+        return self.stored_bytes
 
 
 def mark(environ: dict[str, Any], status: int, mimetype: str | None, direct_passthrough: bool) -> None:
@@ -120,12 +73,11 @@ def mark(environ: dict[str, Any], status: int, mimetype: str | None, direct_pass
         environ[KEEP] = True
 
 
-class PageCacheMiddleware:
+class PageCacheMiddleware(ReplayMiddleware):
     """Answers repeated page requests from a :class:`PageCache` (see the module's description)."""
 
     def __init__(self, app: Any, cache: PageCache, version: Callable[[], str]) -> None:
-        self.app = app
-        self.cache = cache
+        super().__init__(app, cache, KEEP)
         self.version = version
 
     def key(self, environ: dict[str, Any]) -> tuple[str, ...]:
@@ -136,42 +88,15 @@ class PageCacheMiddleware:
             *(str(environ.get(name, "")) for name in VARY_HEADERS),
         )
 
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        if self.cache.max_bytes <= 0 or environ.get("REQUEST_METHOD") != "GET":
-            return self.app(environ, start_response)  # type: ignore[no-any-return]
-        try:
-            key = self.key(environ)
-        except Exception:  # noqa: BLE001 - no version (a remote engine down): the app answers, uncached
-            return self.app(environ, start_response)  # type: ignore[no-any-return]
-        hit = self.cache.get(key)
-        if hit is not None:
-            if "HTTP_IF_NONE_MATCH" not in environ:
-                start_response(hit.status, list(hit.headers))
-                return [hit.body]
-            if hit.etag is not None and not is_resource_modified(environ, hit.etag):
-                start_response("304 NOT MODIFIED", [h for h in hit.headers if h[0].lower() in PASS_304])
-                return []
-        captured: list[Any] = []
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            captured[:] = [status, headers]
-            if exc_info:
-                return start_response(status, headers, exc_info)
-            return start_response(status, headers)
-
-        result = self.app(environ, capture)
-        if not environ.get(KEEP) or not captured or not captured[0].startswith("200"):
-            return result  # type: ignore[no-any-return]
-        try:
-            body = b"".join(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-        headers = tuple(captured[1])
-        etag = next((v for k, v in headers if k.lower() == "etag"), None)
-        self.cache.put(key, Kept(captured[0], headers, body, etag))
-        return [body]
+    def replay(self, hit: Kept, environ: dict[str, Any], start_response: Any) -> list[bytes] | None:
+        if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+        if if_none_match is None:
+            start_response(hit.status, list(hit.headers))
+            return [hit.body]
+        if hit.etag is not None and not is_resource_modified(environ, hit.etag):
+            start_response("304 NOT MODIFIED", [h for h in hit.headers if h[0].lower() in PASS_304])
+            return []
+        return None
 
 
 CACHE_KEY = "blackjanuary.page_cache"

@@ -43,15 +43,15 @@ from blackjanuary.web.entity_view import Labeller, Value, jsonld_island, safe_js
 from blackjanuary.web.formatting import format_number
 from blackjanuary.web.http import finish
 from blackjanuary.web.i18n import message
-from blackjanuary.web.source_view import highlight_param, source_text, source_view, source_words
+from blackjanuary.web.source_view import highlight_param, source_text, source_view
 from blackjanuary.web.svg import TimelineEvent, timeline
+from blackjanuary.web.version_cache import version_cache
 from blackjanuary.web.vocabulary_view import described, term_views, usage_counts
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("pages", __name__)
 
-STATS_KEY = "blackjanuary.landing_statistics"
 ENTITY_PAGE = 200
 LANDING_THINGS = 60
 TIMELINE_LIMIT = 200
@@ -75,22 +75,19 @@ class Example:
         return sparql_link(self.query) + "&format=json"
 
 
-def examples() -> list[Example]:
-    """The example questions (``graph/queries/*.rq``, first line ``# title``) as the endpoint lists them."""
+def examples(lang: str = "en") -> list[Example]:
+    """The example questions (``graph/queries/*.rq``) as the endpoint lists them, titled in ``lang``."""
     from blackjanuary.web.endpoint import examples as endpoint_examples
 
-    found = endpoint_examples(settings().graph_dir / "queries", Ours(settings().base_iri))
+    found = endpoint_examples(settings().graph_dir / "queries", Ours(settings().base_iri), lang)
     return [Example(e["id"], e["title"], e["query"]) for e in found]
 
 
 # Landing page -----------------------------------------------------------------------------------
 def statistics() -> list[tuple[str, str, int]]:
     """The landing page's counts, computed once per build version (they scan the whole store)."""
-    cached = current_app.extensions.setdefault(STATS_KEY, {})
-    if version() not in cached:
-        cached.clear()
-        cached[version()] = compute_statistics()
-    return list(cached[version()])
+    cache = version_cache(current_app.extensions)
+    return list(cache.get_or_compute(version(), "landing-statistics", compute_statistics))
 
 
 def compute_statistics() -> list[tuple[str, str, int]]:
@@ -212,7 +209,7 @@ def landing() -> BaseResponse:
     ctx.update(
         stats=[(message(key, lang, name=name), n) for key, name, n in statistics()],
         number=lambda n: format_number(n, lang),
-        examples=examples(),
+        examples=examples(lang),
         things=listed,
         more_things=more,
         timeline=timeline(timeline_events(lang), title=message("timeline", lang), lang=lang),
@@ -253,10 +250,11 @@ def entities() -> Response:
 @bp.get("/examples/<name>")
 def example(name: str) -> Response:
     """One example question run on the store, its rows as an HTML table (bounded)."""
-    found = next((e for e in examples() if e.id == name), None)
+    ctx = page_context(title="")
+    found = next((e for e in examples(str(ctx["lang"])) if e.id == name), None)
     if found is None:
         raise ResourceNotFound(f"no example question {name!r}", hint="the list is on the landing page")
-    ctx = page_context(title=found.title)
+    ctx["title"] = found.title
     rows: list[list[Value]] = []
     columns: list[str] = []
     if leading_keyword(found.query) == "SELECT":
@@ -328,7 +326,6 @@ def source_document(ext: str | None) -> Response:
             graph_dir=settings().graph_dir,
             highlight=highlight_param(request.args.get("highlight")),
         ),
-        words=source_words(str(ctx["lang"])),
         jsonld=jsonld_island(_without_text(graph), Ours(settings().base_iri).prefixes()),
     )
     return html_response("ld/source.html", ctx, links=links)

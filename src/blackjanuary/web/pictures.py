@@ -1,110 +1,27 @@
-"""The pictures of an entity page, with what they need from the store (cached per build version).
+"""The pictures of an entity page, with what they need from the store (kept per build version in
+the application's :class:`~blackjanuary.web.version_cache.VersionCache`).
 
-Property names come from the ontology's ``rdfs:label`` in the page's language (falling back to
-English, German, any), else from the term's local name in words (``hasActor`` → "has actor").
+Edge labels are property names in the page's language (:mod:`blackjanuary.web.property_names`).
 Places are every resource with ``wgs84:lat``/``wgs84:long``.
 """
 
 from __future__ import annotations
 
-import re
-import threading
-
+from flask import current_app
 from markupsafe import Markup
 from rdflib import Literal
 
 from blackjanuary.query.describe import PREFIXES
 from blackjanuary.query.service import QueryService
 from blackjanuary.rdf.iris import Iris
-from blackjanuary.rdf.vocab import Ours
 from blackjanuary.web.entity_view import EntityView
-from blackjanuary.web.i18n import pick_literal
+from blackjanuary.web.i18n import message, pick_literal
+from blackjanuary.web.property_names import property_name
 from blackjanuary.web.svg import Neighbour, Place, neighbourhood, osm_link, place_map
-
-_WORDS: dict[str, dict[str, str]] = {
-    "map_region": {"en": "Region", "de": "Region", "az": "Region", "ru": "Регион"},
-    "map_close": {"en": "Close-up", "de": "Ausschnitt", "az": "Yaxından", "ru": "Крупный план"},
-    "open_in_osm": {
-        "en": "Open this place in OpenStreetMap",
-        "de": "Diesen Ort in OpenStreetMap öffnen",
-        "az": "Bu yeri OpenStreetMap-də aç",
-        "ru": "Открыть это место в OpenStreetMap",
-    },
-    "more_neighbours": {
-        "en": "… and {n} more links (see the facts below)",
-        "de": "… und {n} weitere Verknüpfungen (siehe die Aussagen unten)",
-        "az": "… və daha {n} əlaqə (aşağıdakı faktlara baxın)",
-        "ru": "… и ещё {n} связей (см. факты ниже)",
-    },
-}
-"""The pictures' few words in de/en/az/ru."""
-
-
-def message(key: str, lang: str) -> str:
-    return _WORDS[key].get(lang) or _WORDS[key]["en"]
-
+from blackjanuary.web.version_cache import version_cache
 
 SKIPPED = ("/geosparql#hasGeometry", "/geosparql#hasDefaultGeometry")
 """Links to a place's geometry node: its coordinates are on the map already."""
-
-_lock = threading.Lock()
-_cache: dict[tuple[str, str], object] = {}
-
-
-def _per_version(store: QueryService, name: str, compute):  # type: ignore[no-untyped-def]
-    key = (store.info.version, name)
-    with _lock:
-        if key in _cache:
-            return _cache[key]
-    value = compute()
-    with _lock:
-        if len(_cache) > 64:
-            _cache.clear()
-        _cache[key] = value
-    return value
-
-
-def words(term: str) -> str:
-    """A term's local name in words.
-
-    >>> words("http://semanticweb.cs.vu.nl/2009/11/sem/hasActor"), words("http://schema.org/startDate")
-    ('has actor', 'start date')
-    """
-    local = re.split(r"[/#:]", term.rstrip("/#"))[-1]
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", local).replace("_", " ").replace("-", " ")
-    return spaced.lower()
-
-
-def _all_labels(store: QueryService, ontology_graph: str) -> dict[str, list[Literal]]:
-    """Every label the ontology graph gives (our terms and any external term it names), and the
-    labels of every resource typed as a property anywhere."""
-    rows = store.select(
-        PREFIXES + "PREFIX owl: <http://www.w3.org/2002/07/owl#> SELECT ?p ?l WHERE { "
-        f"{{ GRAPH <{ontology_graph}> {{ ?p rdfs:label ?l }} }} UNION {{ "
-        "VALUES ?kind { owl:ObjectProperty owl:DatatypeProperty rdf:Property owl:AnnotationProperty } "
-        "?p a ?kind ; rdfs:label ?l } }"
-    )
-    found: dict[str, list[Literal]] = {}
-    for row in rows:
-        label = row.get("l")
-        if isinstance(label, Literal) and label not in found.get(str(row["p"]), []):
-            found.setdefault(str(row["p"]), []).append(label)
-    return found
-
-
-def property_names(store: QueryService, lang: str, ontology_graph: str) -> dict[str, str]:
-    """Every property's label in ``lang`` (with the fallbacks of :func:`pick_literal`)."""
-
-    def compute() -> dict[str, str]:
-        labels = _per_version(store, "property-labels", lambda: _all_labels(store, ontology_graph))
-        return {iri: str(pick_literal(values, lang)) for iri, values in labels.items()}
-
-    return _per_version(store, f"property-names-{lang}", compute)  # type: ignore[no-any-return]
-
-
-def property_name(store: QueryService, iris: Iris, iri: str, lang: str) -> str:
-    """The property's name in words: its label, else its local name spelt out."""
-    return property_names(store, lang, str(Ours(iris.base).graph("ontology"))).get(iri) or words(iri)
 
 
 def places(store: QueryService, iris: Iris, lang: str) -> list[Place]:
@@ -131,7 +48,9 @@ def places(store: QueryService, iris: Iris, lang: str) -> list[Place]:
 
     return [
         Place(lat, long, str(pick_literal(labels, lang) or iris.local_name(iri) or iri), iris.link(iri))
-        for iri, lat, long, labels in _per_version(store, "places", compute)
+        for iri, lat, long, labels in version_cache(current_app.extensions).get_or_compute(
+            store.info.version, "places", compute
+        )
     ]
 
 
@@ -148,12 +67,12 @@ def entity_pictures(
             here,
             others,
             lang=lang,
-            region_title=f"{message('map_region', lang)}: {view.label}",
-            close_title=f"{message('map_close', lang)}: {view.label}",
+            region_title=f"{message('picture_map_region', lang)}: {view.label}",
+            close_title=f"{message('picture_map_close', lang)}: {view.label}",
         )
         map_svg += Markup(
             '<p class="map-links"><a class="external" rel="external" href="{}">{}</a></p>'
-        ).format(osm_link(lat, long), message("open_in_osm", lang))
+        ).format(osm_link(lat, long), message("picture_open_in_osm", lang))
     if view.neighbours:
         named = [
             Neighbour(
@@ -166,5 +85,10 @@ def entity_pictures(
             for n in view.neighbours
             if not n.predicate_iri.endswith(SKIPPED)
         ]
-        graph_svg = neighbourhood(view.label, named, more=message("more_neighbours", lang))
+        graph_svg = neighbourhood(
+            view.label,
+            named,
+            more=message("picture_more_neighbours", lang),
+            name=message("picture_graph_name", lang),
+        )
     return map_svg, graph_svg

@@ -31,7 +31,7 @@ from blackjanuary.reconcile.normalize import fold, folds
 from blackjanuary.reconcile.service import index_for
 from blackjanuary.web.context import cache, iris, page_context, settings, store, version
 from blackjanuary.web.http import finish
-from blackjanuary.web.i18n import message
+from blackjanuary.web.i18n import TRANSLATED_DESCRIPTIONS, message
 from blackjanuary.web.public_url import absolute, public_url
 from blackjanuary.web.terms import term_names
 
@@ -55,6 +55,8 @@ class ThingHit:
     score: float
     matched: str | None
     """The name that matched when it is not the label shown (a variant, another language)."""
+    description_ours: bool = False
+    """The description is the project's translation (az, ru) of the de/en one."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,7 @@ def things(q: str, lang: str) -> list[ThingHit]:
                 kinds,
                 score,
                 matched,
+                lang in TRANSLATED_DESCRIPTIONS and lang in entity.descriptions,
             )
         )
     return hits[:MAX_RESULTS]

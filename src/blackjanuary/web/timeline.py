@@ -266,7 +266,7 @@ def timeline_picture(
     height = max([AXIS_Y + 40, *(c.box.bottom + MARGIN for c in items)])
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline" viewBox="0 0 {WIDTH} {height:.0f}" '
-        f'width="{WIDTH}" height="{height:.0f}" aria-labelledby="timeline-title">'
+        f'width="{WIDTH}" height="{height:.0f}" role="group" aria-labelledby="timeline-title">'
         f'<title id="timeline-title">{escape(title)}</title>',
         *_axis(parts, lang),
     ]

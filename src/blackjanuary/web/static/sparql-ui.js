@@ -174,6 +174,7 @@
       copyEndpointOnNewTab: true,
       endpointCatalogueOptions: { getData: function () { return [{ endpoint: endpoint }]; } },
       persistenceId: "blackjanuary-yasgui",
+      tabName: say("query_tab"),
       yasqe: { value: config.defaultQuery },
       yasr: { errorRenderers: [renderError] }
     });
