@@ -299,10 +299,10 @@ def test_large_counts_are_counted_once_up_to_a_cap(
         app.extensions.pop("blackjanuary.fragments.counts", None)
     if exact:
         assert fragment.count() == expected
-        assert f"{expected:,} matching triples" in html
+        assert f"Matching triples: {expected:,}" in html
     else:
         assert fragment.count() == large_cap + 1
-        assert f"about {large_cap + 1:,} matching triples" in html
+        assert f"Matching triples: about {large_cap + 1:,}" in html
 
 
 _TERMS = st.one_of(
@@ -350,3 +350,21 @@ def test_a_one_page_fragment_has_the_same_bytes_on_every_backend(app_for: Callab
         for backend in ("embedded", "persistent", "remote")
     }
     assert bodies["embedded"] == bodies["persistent"] == bodies["remote"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("de", ("Subjekt", "Passende Tripel: ")),
+        ("az", ("Subyekt", "Uyğun üçlüklər: ")),
+        ("ru", ("Субъект", "Подходящих триплетов: ")),
+    ],
+)
+def test_the_fragment_page_speaks_the_reader_s_language(
+    client: FlaskClient, lang: str, words: tuple[str, ...]
+) -> None:
+    html = client.get(f"/fragments?lang={lang}", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert f'<html lang="{lang}"' in html
+    for word in words:
+        assert word in html
+    assert "matching triple" not in html and "next page" not in html

@@ -41,9 +41,11 @@ from blackjanuary.rdf.negotiation import negotiate, offered, prefers_html
 from blackjanuary.rdf.oxigraph import used_prefixes
 from blackjanuary.rdf.vocab import Ours
 from blackjanuary.store.patterns import TriplePattern
-from blackjanuary.web.context import cache, page_context, settings, store, version
+from blackjanuary.web.context import cache, language, page_context, settings, store, version
+from blackjanuary.web.formatting import format_number
 from blackjanuary.web.fragment_terms import POSITIONS, parse_page, parse_pattern
 from blackjanuary.web.http import finish
+from blackjanuary.web.i18n import message
 from blackjanuary.web.public_url import absolute
 
 bp = Blueprint("fragments", __name__)
@@ -322,8 +324,10 @@ def html(
 ) -> str:
     known = sorted(prefixes().items(), key=lambda kv: -len(kv[1]))
     ours = settings().base_iri
-    ctx: dict[str, Any] = page_context(title="Triple Pattern Fragments")
+    ctx: dict[str, Any] = page_context(title=message("fragments_title", language()))
+    lang = ctx["lang"]
     ctx.update(
+        number=lambda n: format_number(n, lang),
         raw=raw,
         pattern=pattern_text(pattern),
         rows=[
