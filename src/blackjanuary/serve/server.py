@@ -30,7 +30,12 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from blackjanuary.config import Settings
-from blackjanuary.store.execution import Job, resident_bytes
+from blackjanuary.publish.build import build
+from blackjanuary.publish.manifest import is_stale
+from blackjanuary.store.embedded import checked_manifest
+from blackjanuary.store.execution import Job, address_space_bytes, resident_bytes
+from blackjanuary.web.app import create_app
+from blackjanuary.web.current import STORE_KEY
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +156,6 @@ def limit_worker_memory(settings: Settings) -> int | None:
     first tried were not its doing: the same wait came without it, from both workers recycling at
     once (fixed by :class:`Handover`; docs/adr/0010).
     """
-    from blackjanuary.store.execution import address_space_bytes
 
     limit = settings.worker_memory_limit
     if limit < 0:
@@ -169,8 +173,6 @@ def limit_worker_memory(settings: Settings) -> int | None:
 def build_app(settings: Settings, *, recycle_stuck_workers: bool = True) -> Flask:
     """The app of one server process; under gunicorn (``recycle_stuck_workers``) also the process's
     guards: a stuck or over-budget engine query recycles the worker, and RLIMIT_AS caps its memory."""
-    from blackjanuary.web.app import create_app
-    from blackjanuary.web.current import STORE_KEY
 
     app = create_app(settings, admission_control=True)
     runner = getattr(app.extensions[STORE_KEY], "runner", None)
@@ -217,14 +219,10 @@ def ensure_servable(settings: Settings, *, build_if_stale: bool = True, echo: An
     Builds first (through the SHACL gate) when dist/ is missing or stale and ``build_if_stale``;
     raises :class:`~blackjanuary.publish.build.ValidationFailed` or another BuildError when it cannot serve.
     """
-    from blackjanuary.publish.manifest import is_stale
-    from blackjanuary.store.embedded import checked_manifest
 
     if settings.backend != "embedded":
         return
     if build_if_stale and is_stale(settings):
-        from blackjanuary.publish.build import build
-
         echo(f"{settings.dist} is missing or stale: building it first (with the SHACL gate) …")
         build(settings)
     checked_manifest(settings.dist)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from rdflib import Dataset
 
 from blackjanuary.errors import NotAcceptable
 from blackjanuary.query.protocol import FORM, parse_protocol
@@ -39,6 +40,7 @@ from blackjanuary.rdf.formats import (
 from blackjanuary.rdf.negotiation import offered, prefers_html, rank
 from blackjanuary.rdf.vocab import Ours, sparql_prefix_block
 from blackjanuary.web import i18n
+from blackjanuary.web.context import html_response, page_context
 from blackjanuary.web.current import current_settings, current_store
 from blackjanuary.web.formatting import format_number
 from blackjanuary.web.http import etag_value, finish
@@ -225,8 +227,6 @@ def _service_description(accept: str | None, format_param: str | None) -> Respon
     graph = service_description(absolute("/sparql"), store.info, Ours(settings.base_iri))
     rdflib_name = fmt.rdflib_name or fmt.name
     if fmt.kind == "dataset":
-        from rdflib import Dataset
-
         dataset = Dataset()
         for triple in graph:
             dataset.add(triple)
@@ -290,7 +290,6 @@ def default_query(ours: Ours) -> str:
 def query_ui(initial_query: str | None = None) -> Response:
     """The YASGUI page in the site frame; with ``initial_query`` (a browser following
     ``/sparql?query=…``) it runs that."""
-    from blackjanuary.web.context import html_response, page_context
 
     settings = current_settings()
     ours = Ours(settings.base_iri)

@@ -14,7 +14,9 @@ import re
 
 from flask import render_template, request
 
+from blackjanuary.web.context import page_context
 from blackjanuary.web.i18n import messages
+from blackjanuary.web.search import things
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +31,6 @@ def key_words(key: str) -> str:
 
 def suggestions(text: str, lang: str) -> list[tuple[str, str]]:
     """(label in ``lang``, page path) of things whose names match ``text`` (at most :data:`SUGGESTIONS`)."""
-    from blackjanuary.web.search import things
 
     words = key_words(text)
     if not words:
@@ -49,7 +50,6 @@ def path_suggestions(lang: str) -> list[tuple[str, str]]:
 
 
 def render_error_page(status: int, message: str, hint: str | None) -> str:
-    from blackjanuary.web.context import page_context
 
     ctx = page_context(title="")
     lang = str(ctx["lang"])

@@ -20,6 +20,7 @@ from flask import Flask, Response, json, request
 from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
+from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response as BaseResponse
 
 from blackjanuary.errors import NotAcceptable, PublisherError
@@ -50,7 +51,6 @@ def error_class(status: int) -> type[PublisherError]:
 
 
 def _title(status: int) -> str:
-    from werkzeug.http import HTTP_STATUS_CODES  # only for statuses we have no class of our own for
 
     return HTTP_STATUS_CODES.get(status, "Error")
 

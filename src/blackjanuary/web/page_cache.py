@@ -21,6 +21,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from flask import Response, request
 from werkzeug.http import is_resource_modified
 
 from blackjanuary.rdf.formats import RDF_FORMATS
@@ -105,7 +106,6 @@ CACHE_KEY = "blackjanuary.page_cache"
 
 def init_app(app: Any, version: Callable[[], str], max_bytes: int | None = None) -> PageCache:
     """Put a page cache in front of ``app`` (outermost) and mark its keepable responses."""
-    from flask import Response, request
 
     cache = PageCache(configured_bytes() if max_bytes is None else max_bytes)
     app.extensions[CACHE_KEY] = cache

@@ -39,6 +39,7 @@ from blackjanuary.web.context import (
     version,
 )
 from blackjanuary.web.downloads import catalog_jsonld
+from blackjanuary.web.endpoint import examples as endpoint_examples
 from blackjanuary.web.entity_view import Labeller, Value, jsonld_island, safe_json, type_words
 from blackjanuary.web.formatting import format_number
 from blackjanuary.web.http import finish
@@ -77,7 +78,6 @@ class Example:
 
 def examples(lang: str = "en") -> list[Example]:
     """The example questions (``graph/queries/*.rq``) as the endpoint lists them, titled in ``lang``."""
-    from blackjanuary.web.endpoint import examples as endpoint_examples
 
     found = endpoint_examples(settings().graph_dir / "queries", Ours(settings().base_iri), lang)
     return [Example(e["id"], e["title"], e["query"]) for e in found]
