@@ -84,7 +84,7 @@ test: $(TESTING) system-deps js-deps
 	$(BIN)/ruff format --check src tests bench setup.py
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -n 2 -m "not slow"
+	$(BIN)/python -m pytest -n 2 -m "not slow" --durations=20
 
 # The W3C suites (tests/conformance/): run them all and write docs/conformance.md from the results.
 conformance: $(STAMP)
