@@ -375,6 +375,9 @@ def test_worker_killed_under_load_is_replaced_and_others_keep_serving(built_sett
     server = ServeProcess(built_settings, args=("--no-build",), workers=2).start()
     try:
         master = server.process.pid  # type: ignore[attr-defined]
+        booted = time.monotonic() + 30  # the server answers once one worker is up; the second may still boot
+        while len(worker_pids(master)) < 2 and time.monotonic() < booted:
+            time.sleep(0.2)
         workers = worker_pids(master)
         assert len(workers) == 2
         outcomes: list[tuple[float, bool]] = []

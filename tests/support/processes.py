@@ -63,6 +63,9 @@ class ServeProcess:
                 raise RuntimeError(f"serve exited with {process.returncode}: {err[-2000:]}")
             try:
                 if requests.get(self.url + "/sparql", headers={"Accept": "text/turtle"}, timeout=2).ok:
+                    # one worker answers; tests that count or kill workers need all of them forked
+                    while len(worker_pids(process.pid)) < self.workers and time.monotonic() < deadline:
+                        time.sleep(0.1)
                     return self
             except (requests.ConnectionError, requests.Timeout):  # not up yet, or busy booting
                 pass
