@@ -38,6 +38,7 @@ PAGES = {
     "ontology": "/ontology",
     "example": "/examples/02-casualty-figures",
     "source": "/source/black-january-1990.de",
+    "fragments": "/fragments?predicate=http%3A%2F%2Fschema.org%2Flocation",
     "not-found": "/page/bakuu",
 }
 """One page of every type the site frame holds (the query UI has its own test)."""
