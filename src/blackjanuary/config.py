@@ -68,6 +68,10 @@ class Settings:
     remote_timeout: float = 10.0
     cache_size: int = 1024
     cache_bytes: int = 32_000_000
+    page_cache_bytes: int = 16 * 1024 * 1024
+    """Bytes of rendered pages kept per worker process (0 turns the page cache off; ADR 0009)."""
+    version_cache_bytes: int = 8 * 1024 * 1024
+    """Bytes of per-version values (property names, map places, landing counts) per worker process."""
     public_url: str | None = None
     reconcile_timeout: float = 10.0
     reconcile_max_query_chars: int = 2_000
@@ -144,6 +148,8 @@ _INT_FIELDS = {
     "max_query_depth",
     "cache_size",
     "cache_bytes",
+    "page_cache_bytes",
+    "version_cache_bytes",
     "reconcile_max_query_chars",
     "reconcile_max_batch_chars",
     "sparql_concurrency",

@@ -77,9 +77,8 @@ def test_the_cache_is_bounded_in_bytes() -> None:
     assert not cache.put(("v", "/big"), Kept("200 OK", (), b"x" * 3000, None))  # over an eighth of the bound
 
 
-def test_zero_bytes_turns_it_off(built_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BLACKJANUARY_PAGE_CACHE_BYTES", "0")
-    app = create_app(built_settings)
+def test_zero_bytes_turns_it_off(built_settings: Settings) -> None:
+    app = create_app(built_settings.replace(page_cache_bytes=0))
     client = app.test_client()
     assert client.get("/page/baku", headers=HTML).data == client.get("/page/baku", headers=HTML).data
     assert len(app.extensions[CACHE_KEY]) == 0

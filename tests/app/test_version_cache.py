@@ -3,7 +3,6 @@ application, per version and bounded in bytes (``web/version_cache.py``), on the
 
 from __future__ import annotations
 
-import pytest
 from rdflib import Literal
 
 from blackjanuary.config import Settings
@@ -45,10 +44,8 @@ def test_each_app_keeps_its_own_and_fills_it_once(built_settings: Settings) -> N
     assert second.extensions[CACHE_KEY] is not kept
 
 
-def test_zero_bytes_turns_it_off(built_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BLACKJANUARY_VERSION_CACHE_BYTES", "0")
-    monkeypatch.setenv("BLACKJANUARY_PAGE_CACHE_BYTES", "0")
-    app = create_app(built_settings)
+def test_zero_bytes_turns_it_off(built_settings: Settings) -> None:
+    app = create_app(built_settings.replace(version_cache_bytes=0, page_cache_bytes=0))
     client = app.test_client()
     assert client.get("/page/baku", headers=HTML).data == client.get("/page/baku", headers=HTML).data
     assert len(app.extensions[CACHE_KEY]) == 0

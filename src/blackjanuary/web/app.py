@@ -86,7 +86,8 @@ def create_app(
     if admission_control:  # inside the response cache: replays skip admission
         app.extensions[ADMISSION_KEY] = admission.init_app(app, settings)
     app.wsgi_app = ResponseCacheMiddleware(app.wsgi_app, cache)  # type: ignore[method-assign]
-    page_cache.init_app(app, lambda: store.info.version)  # outermost: a cached page skips everything
+    # outermost: a cached page skips everything
+    page_cache.init_app(app, lambda: store.info.version, settings.page_cache_bytes)
     handlers.register_error_handlers(app)
     app.after_request(remember_language)
     for blueprint in BLUEPRINTS:

@@ -17,7 +17,6 @@ of that.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -27,8 +26,6 @@ from werkzeug.http import is_resource_modified
 from blackjanuary.rdf.formats import RDF_FORMATS
 from blackjanuary.web.result_cache import BoundedLRU, Kept, ReplayMiddleware
 
-DEFAULT_BYTES = 16 * 1024 * 1024
-ENV = "BLACKJANUARY_PAGE_CACHE_BYTES"
 KEEP = "blackjanuary.page_cacheable"
 """WSGI environ key: set by :func:`mark` when the response may be kept."""
 EXCLUDED_PREFIXES = ("/sparql", "/downloads/", "/static/")
@@ -43,11 +40,6 @@ VARY_HEADERS = (
 )
 """What a page may depend on besides its path and query (the host and scheme, for absolute links)."""
 PASS_304 = ("etag", "vary", "cache-control", "content-location")
-
-
-def configured_bytes() -> int:
-    raw = os.environ.get(ENV, "").strip()
-    return int(raw) if raw.isdigit() else DEFAULT_BYTES
 
 
 class PageCache(BoundedLRU):
@@ -104,10 +96,10 @@ CACHE_KEY = "blackjanuary.page_cache"
 """Where the application keeps its :class:`PageCache` (``app.extensions``)."""
 
 
-def init_app(app: Any, version: Callable[[], str], max_bytes: int | None = None) -> PageCache:
+def init_app(app: Any, version: Callable[[], str], max_bytes: int) -> PageCache:
     """Put a page cache in front of ``app`` (outermost) and mark its keepable responses."""
 
-    cache = PageCache(configured_bytes() if max_bytes is None else max_bytes)
+    cache = PageCache(max_bytes)
     app.extensions[CACHE_KEY] = cache
 
     def keep_if_page(response: Response) -> Response:

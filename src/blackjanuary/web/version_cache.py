@@ -3,9 +3,9 @@ page's counts), kept per application and per version in a byte-bounded LRU.
 
 The data is read-only between builds, so what is computed from the store for one version holds
 until the next. The key is ``(version, name)``: a new build is a new key and the old version's
-values age out of the LRU. The budget is ``BLACKJANUARY_VERSION_CACHE_BYTES`` per worker process
-(default 8 MiB, ``0`` turns it off: every value is computed on every use); no value larger than
-half of it is kept.
+values age out of the LRU. The budget is ``Settings.version_cache_bytes``
+(``BLACKJANUARY_VERSION_CACHE_BYTES``) per worker process (default 8 MiB, ``0`` turns it off: every
+value is computed on every use); no value larger than half of it is kept.
 
 >>> cache = VersionCache(max_bytes=10_000)
 >>> calls = []
@@ -19,22 +19,15 @@ half of it is kept.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from blackjanuary.web.current import current_settings
 from blackjanuary.web.result_cache import BoundedLRU
 
 T = TypeVar("T")
-DEFAULT_BYTES = 8 * 1024 * 1024
-ENV = "BLACKJANUARY_VERSION_CACHE_BYTES"
 CACHE_KEY = "blackjanuary.version_cache"
 """Where the application keeps its :class:`VersionCache` (``app.extensions``)."""
-
-
-def configured_bytes() -> int:
-    raw = os.environ.get(ENV, "").strip()
-    return int(raw) if raw.isdigit() else DEFAULT_BYTES
 
 
 class VersionCache(BoundedLRU):
@@ -56,9 +49,10 @@ class VersionCache(BoundedLRU):
 
 
 def version_cache(extensions: dict[str, Any]) -> VersionCache:
-    """The application's cache (made on first use: ``extensions`` is ``app.extensions``)."""
+    """The application's cache (made on first use, sized by its settings; ``extensions`` is
+    ``app.extensions``)."""
     found = extensions.get(CACHE_KEY)
     if found is None:
-        found = extensions.setdefault(CACHE_KEY, VersionCache(configured_bytes()))
+        found = extensions.setdefault(CACHE_KEY, VersionCache(current_settings().version_cache_bytes))
     assert isinstance(found, VersionCache)
     return found
