@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 
 import pyoxigraph as ox
@@ -48,5 +49,10 @@ def used_prefixes(
                 iris.add(term.value)
             elif isinstance(term, ox.Literal):
                 iris.add(term.datatype.value)
-    namespaces = sorted(prefixes.items(), key=lambda kv: kv[0])
-    return {p: ns for p, ns in namespaces if any(iri.startswith(ns) for iri in iris)}
+    ordered = sorted(iris)  # the IRIs a namespace starts follow it directly in sorted order
+
+    def used(namespace: str) -> bool:
+        at = bisect_left(ordered, namespace)
+        return at < len(ordered) and ordered[at].startswith(namespace)
+
+    return {p: ns for p, ns in sorted(prefixes.items()) if used(ns)}
