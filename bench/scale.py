@@ -41,7 +41,8 @@ from bench.loadgen import Probe
 from blackjanuary.config import Settings
 from blackjanuary.progress import progress
 from blackjanuary.publish.manifest import DistFile, Manifest
-from blackjanuary.testing.servers import OxigraphServer, free_port, oxigraph_binary
+from tests.support.oxigraph import OxigraphServer, oxigraph_binary
+from tests.support.servers import free_port
 
 log = logging.getLogger("bench.scale")
 

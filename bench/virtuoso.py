@@ -4,7 +4,7 @@
     python -m bench.virtuoso --size 10k --quick # a few seconds: shows that it works
 
 The synthetic graph of ``bench.scale`` (``bench.generate``) is loaded into Debian's Virtuoso (started
-by ``blackjanuary.testing.virtuoso`` on loopback) with ``blackjanuary load --endpoint … --user dba``,
+by ``tests/support/virtuoso.py`` on loopback) with ``blackjanuary load --endpoint … --user dba``,
 then the same probes go:
 
 - through the app (``blackjanuary serve --endpoint``, one worker, 8 threads, answer cache off):
@@ -51,8 +51,8 @@ from bench.scale import (
     wait_until_ok,
 )
 from blackjanuary.publish.manifest import read_manifest
-from blackjanuary.testing.servers import free_port
-from blackjanuary.testing.virtuoso import DBA_PASSWORD, VirtuosoServer
+from tests.support.servers import free_port
+from tests.support.virtuoso import DBA_PASSWORD, VirtuosoServer
 
 log = logging.getLogger("bench.virtuoso")
 QUERIES: dict[str, Callable[[int], str]] = {"lookup": q_lookup, "join+filter": q_join}

@@ -16,12 +16,13 @@ from blackjanuary.config import Settings
 from blackjanuary.publish.build import build
 from blackjanuary.publish.sources import graph_of, load
 from blackjanuary.store.loading import load_store, push_endpoint
-from blackjanuary.testing.servers import AppServer, OxigraphServer
-from blackjanuary.testing.virtuoso import DBA_PASSWORD, VirtuosoServer
 from blackjanuary.web.app import create_app
+from support.oxigraph import OxigraphServer
 from support.processes import ServeProcess
+from support.servers import AppServer, ServerProcess
 from support.synthetic import write_synthetic_dist
 from support.variants import BACKEND_VARIANTS, SITE_VARIANTS
+from support.virtuoso import DBA_PASSWORD, VirtuosoServer
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -87,7 +88,7 @@ def backend_variant(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Callable[[Settings, str], Settings]]:
     made: dict[tuple[Path, str], Settings] = {}
-    servers: list[OxigraphServer | VirtuosoServer] = []
+    servers: list[ServerProcess] = []
 
     def variant(settings: Settings, backend: str) -> Settings:
         key = (settings.dist, backend)

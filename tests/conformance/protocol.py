@@ -27,6 +27,8 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 import requests
 
+from support.servers import free_port, stop_process
+
 from .results import Answer, Boolean, compare, from_ox_results, parse_results
 from .suites import SPARQL11, read_manifest
 
@@ -97,8 +99,6 @@ def write_protocol_dist(dist: Path) -> None:
 @contextmanager
 def live_server(dist: Path, timeout: float = 60.0) -> Iterator[str]:
     """``python -m blackjanuary serve`` (gunicorn, one worker) on ``dist``; yields its base URL."""
-    from blackjanuary.testing.servers import free_port
-
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "blackjanuary", "--root", str(ROOT), "serve", "--no-build"]
@@ -121,12 +121,7 @@ def live_server(dist: Path, timeout: float = 60.0) -> Iterator[str]:
                 time.sleep(0.1)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 # The exchanges -------------------------------------------------------------------------------------------

@@ -40,10 +40,12 @@ from blackjanuary.store.loading import (
     read_store_record,
 )
 from blackjanuary.store.persistent import PersistentStore
-from blackjanuary.testing.servers import AppServer, OxigraphServer
 from blackjanuary.web.app import create_app
 from blackjanuary.web.current import SETTINGS_KEY
+from support.oxigraph import OxigraphServer
+from support.servers import AppServer, free_port
 from support.variants import BACKEND_VARIANTS, VIRTUOSO
+from support.virtuoso import virtuoso_available
 
 UNION_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -433,8 +435,6 @@ def test_cli_load(built_settings: Settings, tmp_path: Path) -> None:
 
 # The remote's failure modes -----------------------------------------------------------------------------
 def _closed_port() -> int:
-    from blackjanuary.testing.servers import free_port
-
     return free_port()
 
 
@@ -588,7 +588,7 @@ def test_reconciliation_is_the_same_on_every_backend(app_for: Callable[[str], Fl
     """The reconciliation index is built from one CONSTRUCT on the store: the same candidates and
     scores, byte for byte, whichever store (and engine) holds the data."""
     variants = [v if isinstance(v, str) else v.values[0] for v in BACKEND_VARIANTS]
-    if not _virtuoso_here():
+    if not virtuoso_available():
         variants.remove("virtuoso")
     bodies: dict[str, list[bytes]] = {}
     for backend in variants:
@@ -601,12 +601,6 @@ def test_reconciliation_is_the_same_on_every_backend(app_for: Callable[[str], Fl
     assert json.loads(bodies["embedded"][0])["q0"]["result"]
     for backend, answers in bodies.items():
         assert answers == bodies["embedded"], backend
-
-
-def _virtuoso_here() -> bool:
-    from blackjanuary.testing.virtuoso import virtuoso_available
-
-    return virtuoso_available()
 
 
 def test_a_failing_allow_listed_service_is_502_on_the_remote_too(

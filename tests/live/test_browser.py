@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from blackjanuary.config import Settings
-from blackjanuary.testing.servers import free_port, wait_until_up
+from support.servers import free_port, stop_process, wait_until_up
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -76,12 +76,7 @@ def serving(settings: Settings, extra_env: dict[str, str] | None = None) -> Iter
         wait_until_up(url + "/", process=process, timeout=60)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 @pytest.fixture(scope="module")

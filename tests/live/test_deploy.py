@@ -22,8 +22,9 @@ import requests
 
 from blackjanuary.config import Settings
 from blackjanuary.publish.manifest import read_manifest
-from blackjanuary.testing.servers import OxigraphServer, free_port, wait_until_up
+from support.oxigraph import OxigraphServer
 from support.processes import ServeProcess
+from support.servers import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "deploy" / "nginx.conf"

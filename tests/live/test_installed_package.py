@@ -13,27 +13,32 @@ import site
 import subprocess
 import sys
 import venv
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
-from blackjanuary.testing.servers import free_port, wait_until_up
+from support.servers import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, str]]]:
-    tmp = tmp_path_factory.mktemp("installed")
-    wheels = tmp / "wheels"
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    wheels = tmp_path_factory.mktemp("wheels")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels), str(ROOT)],
         check=True,
-        cwd=tmp,
+        cwd=wheels,
     )
-    wheel = next(wheels.glob("blackjanuary-*.whl"))
+    return next(wheels.glob("blackjanuary-*.whl"))
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Iterator[tuple[Path, dict[str, str]]]:
+    tmp = tmp_path_factory.mktemp("installed")
     env_dir = tmp / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)  # ensurepip: offline, from the interpreter's wheels
     python = env_dir / "bin" / "python"
@@ -65,6 +70,16 @@ def run(installed: tuple[Path, dict[str, str]], *args: str) -> subprocess.Comple
     return subprocess.run(
         ["blackjanuary", *args], cwd=work, env=env, capture_output=True, text=True, timeout=240
     )
+
+
+def test_the_wheel_ships_the_product_only(wheel: Path) -> None:
+    """The test and benchmark servers (tests/support/) and the tests themselves stay in the checkout."""
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+    assert "blackjanuary/web/app.py" in names
+    tops = {name.split("/")[0] for name in names}
+    assert all(top == "blackjanuary" or top.endswith(".dist-info") for top in tops), tops
+    assert not [name for name in names if name.startswith("blackjanuary/testing/")]
 
 
 def test_the_wheel_carries_its_data_and_says_both_versions(installed: tuple[Path, dict[str, str]]) -> None:

@@ -22,9 +22,9 @@ from blackjanuary.config import Settings
 from blackjanuary.rdf.formats import RESULT_FORMATS, Format
 from blackjanuary.store import virtuoso
 from blackjanuary.store.loading import LoadError, push_endpoint
-from blackjanuary.testing.virtuoso import DBA_PASSWORD, VirtuosoServer, virtuoso_available
 from blackjanuary.web.app import create_app
 from blackjanuary.web.current import SETTINGS_KEY
+from support.virtuoso import DBA_PASSWORD, VirtuosoServer, virtuoso_available
 
 pytestmark = pytest.mark.skipif(
     not virtuoso_available(),

@@ -10,7 +10,7 @@ from pathlib import Path
 import requests
 
 from blackjanuary.config import Settings
-from blackjanuary.testing.servers import free_port, wait_until_up
+from support.servers import free_port, wait_until_up
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 

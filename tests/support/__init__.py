@@ -1,1 +1,1 @@
-"""What several test modules share that is not a fixture: processes, synthetic data, reference rows."""
+"""What several test modules share that is not a fixture: servers, processes, synthetic data, references."""

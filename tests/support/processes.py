@@ -11,11 +11,7 @@ from pathlib import Path
 import requests
 
 from blackjanuary.config import Settings
-from blackjanuary.testing.servers import free_port as loopback_port
-
-
-def free_port() -> int:
-    return loopback_port()
+from support.servers import free_port, stop_process
 
 
 class ServeProcess:
@@ -75,13 +71,8 @@ class ServeProcess:
 
     def stop(self) -> None:
         process = self.process
-        if isinstance(process, subprocess.Popen) and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        if isinstance(process, subprocess.Popen):
+            stop_process(process)
 
 
 def worker_pids(master: int) -> set[int]:

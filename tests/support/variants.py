@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from blackjanuary.config import BACKENDS
-from blackjanuary.testing.virtuoso import virtuoso_available
+from support.virtuoso import virtuoso_available
 
 SITE_PATHS = [
     "/",

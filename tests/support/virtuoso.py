@@ -20,12 +20,10 @@ import logging
 import os
 import shutil
 import signal
-import subprocess
 import tempfile
 from pathlib import Path
-from types import TracebackType
 
-from blackjanuary.testing.servers import free_port, wait_until_up
+from .servers import ServerProcess, free_port
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +34,7 @@ DATABASE_FILES = ("virtuoso.db", "virtuoso.trx")
 """What a stopped server leaves that a restart needs (the data file and the transaction log)."""
 
 INI = """\
-; written by blackjanuary.testing.virtuoso: a loopback-only Virtuoso for tests and benchmarks
+; written by tests/support/virtuoso.py: a loopback-only Virtuoso for tests and benchmarks
 [Database]
 DatabaseFile       = {dir}/virtuoso.db
 ErrorLogFile       = {dir}/virtuoso.log
@@ -101,13 +99,19 @@ def _binary_key(binary: str) -> str:
     return hashlib.sha256(f"{binary}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
 
 
-class VirtuosoServer:
+class VirtuosoServer(ServerProcess):
     """``virtuoso-t`` on free loopback ports in ``directory``; ``stop()`` and ``start()`` may repeat.
 
     ``max_rows`` and ``max_seconds`` are ``[SPARQL] ResultSetMaxRows`` and ``MaxQueryExecutionTime``:
     Virtuoso's stock limits (10 000 rows; 60 s, here 5 s so that an abandoned query stops burning a
     core soon), which the remote adapter must survive.
     """
+
+    name = "Virtuoso"
+    query_path = "/sparql"
+    ready_path = "/sparql?query=ASK%7B%7D"
+    start_timeout = 120.0
+    stop_grace = 30.0  # SIGTERM makes Virtuoso checkpoint before it exits (a few seconds)
 
     def __init__(
         self,
@@ -119,21 +123,12 @@ class VirtuosoServer:
         template: bool = True,
     ) -> None:
         self.directory = directory.resolve()
+        super().__init__(cwd=self.directory, log_file=self.directory / "stdout.log")
         self.sql_port = free_port()
-        self.http_port = free_port()
         self.max_rows = max_rows
         self.max_seconds = max_seconds
         self.buffers = buffers
         self.template = template
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.http_port}"
-
-    @property
-    def query_url(self) -> str:
-        return self.base_url + "/sparql"
 
     @property
     def gsp_url(self) -> str:
@@ -141,17 +136,18 @@ class VirtuosoServer:
         return self.base_url + "/sparql-graph-crud-auth"
 
     @property
-    def pid(self) -> int | None:
-        return self.process.pid if self.process is not None else None
+    def ini(self) -> Path:
+        return self.directory / "virtuoso.ini"
 
-    def _write_ini(self) -> Path:
+    def prepare(self, timeout: float) -> None:
+        """Write ``virtuoso.ini``; on a first start, copy the pristine database in (if ``template``)."""
+        binary = virtuoso_binary()  # first: without it, nothing else is worth doing
         (self.directory / "www").mkdir(parents=True, exist_ok=True)
-        ini = self.directory / "virtuoso.ini"
-        ini.write_text(
+        self.ini.write_text(
             INI.format(
                 dir=self.directory,
                 sql_port=self.sql_port,
-                http_port=self.http_port,
+                http_port=self.port,
                 buffers=self.buffers,
                 dirty_buffers=self.buffers * 3 // 4,
                 max_rows=self.max_rows,
@@ -159,53 +155,14 @@ class VirtuosoServer:
             ),
             encoding="utf-8",
         )
-        return ini
-
-    def start(self, *, timeout: float = 120.0) -> VirtuosoServer:
-        if self.process is not None and self.process.poll() is None:
-            return self
-        binary = virtuoso_binary()
-        ini = self._write_ini()
         if self.template and not (self.directory / DATABASE_FILES[0]).exists():
             try:
                 _copy_template(binary, self.directory, timeout=timeout)
             except OSError as exc:  # no writable cache directory: Virtuoso creates a database itself
                 log.warning("no cached Virtuoso database (%s); creating one takes 20-30 s", exc)
-        self._spawn(binary, ini, timeout)
-        return self
 
-    def _spawn(self, binary: str, ini: Path, timeout: float) -> None:
-        log.info("starting %s on %s", binary, self.base_url)
-        log_file = (self.directory / "stdout.log").open("ab")
-        try:
-            self.process = subprocess.Popen(
-                [binary, "+configfile", str(ini), "+foreground"],
-                cwd=self.directory,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-        finally:
-            log_file.close()
-        try:
-            wait_until_up(self.query_url + "?query=ASK%7B%7D", timeout=timeout, process=self.process)
-        except RuntimeError as exc:
-            tail = (self.directory / "stdout.log").read_text(errors="replace")[-1500:]
-            self.stop()
-            raise RuntimeError(f"{exc}; Virtuoso said:\n{tail}") from exc
-
-    def stop(self) -> None:
-        """SIGTERM: Virtuoso checkpoints and exits (a few seconds); SIGKILL if it does not."""
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.process = None
+    def command(self) -> list[str]:
+        return [virtuoso_binary(), "+configfile", str(self.ini), "+foreground"]
 
     def pause(self) -> None:
         """SIGSTOP: the server keeps its sockets but answers nothing (a hung engine)."""
@@ -215,14 +172,6 @@ class VirtuosoServer:
     def resume(self) -> None:
         assert self.process is not None
         os.kill(self.process.pid, signal.SIGCONT)
-
-    def __enter__(self) -> VirtuosoServer:
-        return self.start()
-
-    def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self.stop()
 
 
 def _copy_template(binary: str, into: Path, *, timeout: float) -> None:

@@ -1,1 +1,0 @@
-"""Local servers for the tests and the benchmarks (never used when serving)."""
