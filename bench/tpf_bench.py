@@ -1,9 +1,16 @@
 """Triple Pattern Fragments under load: fragment latency with 8 concurrent clients on a synthetic graph.
 
-The app (``blackjanuary serve``, gunicorn, 1 worker × 8 threads, answer cache off) serves the graph of
+The app (``blackjanuary serve``, gunicorn, ``--workers`` × 8 threads) serves the graph of
 ``bench.generate`` from the chosen backend; :func:`bench.loadgen.run` sends fragment requests as a TPF
-client does while it evaluates a query, each request with another IRI (so every count and page is
-computed, none is cached):
+client does while it evaluates a query. Each probe runs twice, on two servers started in turn:
+
+- **computed**: the answer cache and the page cache off, so every fragment's page and count are
+  computed, whether or not the URL came before (the server's own cost);
+- **as served**: the default configuration, where a repeated fragment URL is answered from the
+  page cache, as an HTTP cache in front would answer it.
+
+The probes (the subject and literal ones use another IRI on every request, so they are never
+repeated; the other two repeat: a few hundred places, twenty pages):
 
 - **subject**: ``?subject=<event k>`` (one entity's triples, one page);
 - **predicate+object**: ``?predicate=schema:location&object=<place k>`` (the events at a place: a join
@@ -73,6 +80,7 @@ def main() -> None:
     parser.add_argument("--size", default="1M")
     parser.add_argument("--backend", default="embedded", choices=("embedded", "persistent"))
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=1, help="gunicorn workers (8 threads each)")
     parser.add_argument("--requests", type=int, default=2000, help="per probe, at most")
     parser.add_argument("--seconds", type=float, default=8.0, help="per probe, at most")
     args = parser.parse_args()
@@ -86,22 +94,18 @@ def main() -> None:
         "https://w3id.org/blackjanuary/graph/data": data_lines - 3,
         "https://w3id.org/blackjanuary/graph/meta": 3,
     }
-    results: dict[str, object] = {"size": args.size, "backend": args.backend, "clients": args.clients}
+    results: dict[str, object] = {
+        "size": args.size,
+        "backend": args.backend,
+        "clients": args.clients,
+        "workers": args.workers,
+    }
+    table: list[tuple[str, str, dict[str, float]]] = []
     with tempfile.TemporaryDirectory(prefix="tpf-bench-") as tmp:
         work = Path(tmp)
         dist = work / "dist"
         make_dist(nq, dist, args.size, graphs)
-        port = free_port()
-        command = [
-            str(BIN / "blackjanuary"),
-            "serve",
-            "--no-build",
-            "--dist",
-            str(dist),
-            "--host",
-            "127.0.0.1",
-        ]
-        command += ["--port", str(port), "--workers", "1", "--threads", "8"]
+        store = None
         if args.backend == "persistent":
             store = work / "store"
             subprocess.run(
@@ -109,40 +113,60 @@ def main() -> None:
                 check=True,
                 stdout=subprocess.DEVNULL,
             )
-            command += ["--store", str(store)]
-        base = f"http://127.0.0.1:{port}"
-        with process(command, env={"BLACKJANUARY_CACHE_SIZE": "0"}) as proc:
-            wait_until_ok(f"{base}/fragments?subject={q(ID + 'bench-event-0')}", proc)
-            run(
-                base, probes(events)["subject"], concurrency=args.clients, max_requests=50, max_seconds=5
-            )  # warm
-            measured: dict[str, dict[str, float]] = {}
-            for name, make in probes(events).items():
-                started = time.perf_counter()
-                r = run(
-                    base, make, concurrency=args.clients, max_requests=args.requests, max_seconds=args.seconds
-                )
-                measured[name] = {
-                    "requests": r.requests,
-                    "errors": r.errors,
-                    "rps": round(r.rps, 1),
-                    "p50_ms": round(r.p50, 2),
-                    "p99_ms": round(r.p99, 2),
-                    "seconds": round(time.perf_counter() - started, 1),
-                }
-                log.info("%s: %s", name, measured[name])
-            results["probes"] = measured
-            results["rss_mib"] = round(rss_mib(proc.pid), 1)
+        for config, env in CONFIGS.items():
+            measured, rss = _measure(args, dist, store, env, events)
+            results[config] = {"probes": measured, "rss_mib": rss}
+            table += [(config, name, m) for name, m in measured.items()]
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"tpf-{args.size}-{args.backend}.json").write_text(
         json.dumps(results, indent=1), encoding="utf-8"
     )
-    print("| size | backend | probe | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---:|---:|---:|---:|")
-    for name, m in measured.items():
+    print(
+        "| size | backend | workers | configuration | probe | req/s | p50 ms | p99 ms | errors |\n"
+        "|---|---|---:|---|---|---:|---:|---:|---:|"
+    )
+    for config, name, m in table:
         print(
-            f"| {args.size} | {args.backend} | {name} | {m['rps']:,.1f} | {m['p50_ms']:.2f} "
-            f"| {m['p99_ms']:.2f} | {m['errors']:.0f} |"
+            f"| {args.size} | {args.backend} | {args.workers} | {config} | {name} | {m['rps']:,.1f} "
+            f"| {m['p50_ms']:.2f} | {m['p99_ms']:.2f} | {m['errors']:.0f} |"
         )
+
+
+CONFIGS: dict[str, dict[str, str]] = {
+    "computed": {"BLACKJANUARY_CACHE_SIZE": "0", "BLACKJANUARY_PAGE_CACHE_BYTES": "0"},
+    "as served": {},
+}
+
+
+def _measure(
+    args: argparse.Namespace, dist: Path, store: Path | None, env: dict[str, str], events: int
+) -> tuple[dict[str, dict[str, float]], float]:
+    """Every probe against one server started with ``env``; the figures and the server's RSS."""
+    port = free_port()
+    command = [str(BIN / "blackjanuary"), "serve", "--no-build", "--dist", str(dist), "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", str(args.workers), "--threads", "8"]
+    if store is not None:
+        command += ["--store", str(store)]
+    base = f"http://127.0.0.1:{port}"
+    with process(command, env=env) as proc:
+        wait_until_ok(f"{base}/fragments?subject={q(ID + 'bench-event-0')}", proc)
+        run(base, probes(events)["subject"], concurrency=args.clients, max_requests=50, max_seconds=5)  # warm
+        measured: dict[str, dict[str, float]] = {}
+        for name, make in probes(events).items():
+            started = time.perf_counter()
+            r = run(
+                base, make, concurrency=args.clients, max_requests=args.requests, max_seconds=args.seconds
+            )
+            measured[name] = {
+                "requests": r.requests,
+                "errors": r.errors,
+                "rps": round(r.rps, 1),
+                "p50_ms": round(r.p50, 2),
+                "p99_ms": round(r.p99, 2),
+                "seconds": round(time.perf_counter() - started, 1),
+            }
+            log.info("%s, %s: %s", env or "defaults", name, measured[name])
+        return measured, round(rss_mib(proc.pid), 1)
 
 
 if __name__ == "__main__":
