@@ -207,26 +207,20 @@ def search() -> Response:
             "sentences": [asdict(hit) for hit in quoted],
         }
         response = Response(json.dumps(body, ensure_ascii=False), content_type=JSON.content_type)
-        response.headers["Content-Language"] = lang
-        response.headers["Cache-Control"] = cache()
-        return finish(
-            response,
-            etag=f"{version()}-search-json-{lang}-{query_tag()}",
-            vary=("Accept", "Accept-Language", "Cookie"),
+    else:
+        ctx.update(
+            title=message("search_results", lang, name=q) if q else message("search", lang),
+            query=q,
+            things=found,
+            sentences=quoted,
+            json_href=with_query(url_for("search.search"), {"q": q, "format": "json"}),
         )
-    ctx.update(
-        title=message("search_results", lang, name=q) if q else message("search", lang),
-        query=q,
-        things=found,
-        sentences=quoted,
-        json_href=with_query(url_for("search.search"), {"q": q, "format": "json"}),
-    )
-    response = Response(render_template("ld/search.html", **ctx), content_type=HTML.content_type)
+        response = Response(render_template("ld/search.html", **ctx), content_type=HTML.content_type)
     response.headers["Content-Language"] = lang
     response.headers["Cache-Control"] = cache()
     return finish(
         response,
-        etag=f"{version()}-search-html-{lang}-{query_tag()}",
+        etag=f"{version()}-search-{'json' if as_json else 'html'}-{lang}-{query_tag()}",
         vary=("Accept", "Accept-Language", "Cookie"),
     )
 
