@@ -28,7 +28,8 @@ from rdflib.namespace import DCTERMS, PROV, RDF, SKOS, XSD
 from rdflib.term import Node
 
 from blackjanuary.config import Settings
-from blackjanuary.publish.exports.facts import ConstructSource, Fact, as_graph, read_facts
+from blackjanuary.publish.entities import ConstructSource
+from blackjanuary.publish.exports.facts import Fact, as_graph, read_facts
 from blackjanuary.publish.exports.wikidata_map import wikidata_property
 from blackjanuary.rdf.vocab import OA, WD, WIKIBASE, Ours, sorted_nodes
 
