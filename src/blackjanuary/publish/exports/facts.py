@@ -17,7 +17,6 @@ from blackjanuary.publish.entities import ConstructSource
 from blackjanuary.rdf import segments
 from blackjanuary.rdf.vocab import OA, WD, Ours, sorted_nodes
 
-QUOTE_PREDICATES = (OA.exact, OA.start, OA.end)
 STRUCTURAL = frozenset(
     {RDF.type, RDF.subject, RDF.predicate, RDF.object, PROV.wasDerivedFrom, RDFS.label, RDFS.comment}
 )

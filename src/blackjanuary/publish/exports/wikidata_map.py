@@ -28,7 +28,6 @@ WIKIDATA_PROPERTIES: dict[str, str] = {
 REFERENCE_URL = "P854"
 QUOTE = "P1683"
 RETRIEVED = "P813"
-COORDINATES = "P625"
 
 
 def wikidata_property(predicate: str, base_iri: str) -> str | None:
