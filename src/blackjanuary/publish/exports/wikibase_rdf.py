@@ -31,9 +31,8 @@ from blackjanuary.config import Settings
 from blackjanuary.publish.entities import ConstructSource
 from blackjanuary.publish.exports.facts import Fact, as_graph, read_facts
 from blackjanuary.publish.exports.wikidata_map import wikidata_property
-from blackjanuary.rdf.vocab import OA, WD, WIKIBASE, Ours, sorted_nodes
+from blackjanuary.rdf.vocab import OA, SCHEMA, WD, WIKIBASE, Ours, sorted_nodes
 
-SCHEMA_HTTP = "http://schema.org/"
 QUOTE_PROPERTY = OA.exact
 SOURCE_PROPERTY = DCTERMS.source
 TIME_TYPES = frozenset({XSD.date, XSD.dateTime, XSD.gYear, XSD.gYearMonth})
@@ -72,7 +71,7 @@ class WikibaseSpace:
         self.WDT = Namespace(base + "prop/direct/")
         self.REF = Namespace(base + "reference/")
         self._prefixes = sorted(
-            ((ns, p) for p, ns in {**ours.prefixes(), "schema": SCHEMA_HTTP}.items()),
+            ((ns, p) for p, ns in {**ours.prefixes(), "schema": str(SCHEMA)}.items()),
             key=lambda item: -len(item[0]),
         )
 
@@ -140,7 +139,7 @@ def wikibase_graph(source: Graph | ConstructSource, settings: Settings) -> Graph
         "bjid": str(ours.ID),
         "bjst": str(ours.STATEMENT),
         "bj": str(ours.BJ),
-        "schema": SCHEMA_HTTP,
+        "schema": str(SCHEMA),
         "sem": "http://semanticweb.cs.vu.nl/2009/11/sem/",
         "oa": str(OA),
         "dcterms": str(DCTERMS),
