@@ -17,7 +17,7 @@ from rdflib.term import Node
 from blackjanuary.errors import BadRequest, PayloadTooLarge, ResourceNotFound
 from blackjanuary.publish.entities import ConstructSource, Entity, entities_from_graph, graph_from_store
 from blackjanuary.publish.exports.facts import plain_graph
-from blackjanuary.rdf.vocab import Ours, sorted_nodes
+from blackjanuary.rdf.vocab import INTEGER_TYPES, Ours, sorted_nodes
 from blackjanuary.reconcile.index import Candidate, NameIndex
 from blackjanuary.reconcile.limits import ReconcileLimits, shown
 
@@ -195,7 +195,7 @@ def extension_value(index: NameIndex, node: Node, lang: str) -> dict[str, Any] |
     if isinstance(node, Literal):
         if node.language and node.language != lang:
             return None
-        if node.datatype in (XSD.integer, XSD.int, XSD.long, XSD.nonNegativeInteger, XSD.positiveInteger):
+        if node.datatype in INTEGER_TYPES:
             return {"int": int(node)}
         if node.datatype in (XSD.decimal, XSD.double, XSD.float):
             return {"float": float(node)}

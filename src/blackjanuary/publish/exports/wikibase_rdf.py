@@ -31,23 +31,11 @@ from blackjanuary.config import Settings
 from blackjanuary.publish.entities import ConstructSource
 from blackjanuary.publish.exports.facts import Fact, as_graph, read_facts
 from blackjanuary.publish.exports.wikidata_map import wikidata_property
-from blackjanuary.rdf.vocab import OA, SCHEMA, WD, WIKIBASE, Ours, sorted_nodes
+from blackjanuary.rdf.vocab import NUMERIC_TYPES, OA, SCHEMA, WD, WIKIBASE, Ours, sorted_nodes
 
 QUOTE_PROPERTY = OA.exact
 SOURCE_PROPERTY = DCTERMS.source
 TIME_TYPES = frozenset({XSD.date, XSD.dateTime, XSD.gYear, XSD.gYearMonth})
-NUMBER_TYPES = frozenset(
-    {
-        XSD.integer,
-        XSD.decimal,
-        XSD.double,
-        XSD.float,
-        XSD.nonNegativeInteger,
-        XSD.positiveInteger,
-        XSD.int,
-        XSD.long,
-    }
-)
 
 
 GRAPH_NAME = "wikibase"
@@ -105,7 +93,7 @@ def property_type(objects: Iterable[Node], ours: Ours) -> URIRef:
                 return WIKIBASE.Monolingualtext
             if obj.datatype in TIME_TYPES:
                 return WIKIBASE.Time
-            if obj.datatype in NUMBER_TYPES:
+            if obj.datatype in NUMERIC_TYPES:
                 return WIKIBASE.Quantity
             return WIKIBASE.String
     return WIKIBASE.String
