@@ -192,9 +192,14 @@ def html_response(
     response.headers["Cache-Control"] = cache()
     return finish(
         response,
-        etag=f"{version()}-html-{ctx['lang']}-{hashlib.sha256(request.query_string).hexdigest()[:16]}",
+        etag=f"{version()}-html-{ctx['lang']}-{query_tag()}",
         vary=(*vary, "Cookie"),
     )
+
+
+def query_tag() -> str:
+    """The query string as a short ASCII token for an ETag (a header cannot carry the raw text)."""
+    return hashlib.sha256(request.query_string).hexdigest()[:16]
 
 
 def rdf_document(

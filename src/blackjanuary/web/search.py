@@ -11,7 +11,6 @@ things and sentences come back.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass
@@ -29,7 +28,7 @@ from blackjanuary.rdf.vocab import Ours
 from blackjanuary.reconcile.index import MatchQuery, NameIndex
 from blackjanuary.reconcile.normalize import fold, folds
 from blackjanuary.reconcile.service import index_for
-from blackjanuary.web.context import cache, iris, page_context, settings, store, version
+from blackjanuary.web.context import cache, iris, page_context, query_tag, settings, store, version
 from blackjanuary.web.http import finish
 from blackjanuary.web.i18n import TRANSLATED_DESCRIPTIONS, message
 from blackjanuary.web.public_url import absolute, public_url
@@ -223,11 +222,6 @@ def search() -> Response:
         etag=f"{version()}-search-{'json' if as_json else 'html'}-{lang}-{query_tag()}",
         vary=("Accept", "Accept-Language", "Cookie"),
     )
-
-
-def query_tag() -> str:
-    """The query string as a short ASCII token for an ETag (a header cannot carry the raw text)."""
-    return hashlib.sha256(request.query_string).hexdigest()[:16]
 
 
 @bp.get("/search/suggest")
