@@ -43,7 +43,6 @@ class ExternalSorter:
         self._lines: list[bytes] = []
         self._size = 0
         self._paths: list[Path] = []
-        self.lines_added = 0
 
     @property
     def runs(self) -> int:
@@ -52,7 +51,6 @@ class ExternalSorter:
 
     def add(self, line: bytes) -> None:
         self._lines.append(line)
-        self.lines_added += 1
         self._size += len(line) + LINE_OVERHEAD
         if self._size >= self.run_bytes:
             self._spill()

@@ -45,7 +45,6 @@ class Ours:
         self.ID = Namespace(base + "id/")
         self.STATEMENT = Namespace(base + "id/statement/")
         self.SHAPES = Namespace(base + "shapes#")
-        self.GRAPH = Namespace(base + "graph/")
         self.SOURCE = Namespace(base + "source/")
 
     @property
