@@ -7,6 +7,7 @@ language, the common template context, and the ``Link`` header.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,7 +23,7 @@ from blackjanuary.query.serialize import graph_result
 from blackjanuary.query.service import QueryService
 from blackjanuary.rdf.formats import HTML, JSONLD, RDF_GRAPH_FORMATS, Format, by_extension
 from blackjanuary.rdf.iris import Iris
-from blackjanuary.rdf.negotiation import negotiate, offered, page_by_default
+from blackjanuary.rdf.negotiation import negotiate, offered, page_by_default, prefers_html
 from blackjanuary.rdf.vocab import Ours
 from blackjanuary.web.current import current_settings, current_store
 from blackjanuary.web.http import finish
@@ -151,16 +152,26 @@ def choose(path_ext: str | None, doc_path: str | None = None) -> tuple[Format, b
                 hint="use .ttl, .nt, .jsonld or .rdf",
             )
         return fmt, False
-    accept = request.headers.get("Accept")
-    page_first = page_by_default(accept, RDF_GRAPH_FORMATS)  # curl's */* gets the page
+    page_first = page_by_default(request.headers.get("Accept"), RDF_GRAPH_FORMATS)  # curl's */* gets the page
     offers = (HTML, *RDF_GRAPH_FORMATS) if page_first else (*RDF_GRAPH_FORMATS, HTML)
+    suffixed = {f: f"{doc_path}.{f.extension}" for f in RDF_GRAPH_FORMATS} if doc_path else {}
+    return negotiated(offers, suffixed.get), True
+
+
+def negotiated(offers: Sequence[Format], url: Callable[[Format], str | None] | None = None) -> Format:
+    """The format ``Accept`` picks from ``offers`` (the server's order of preference), or a 406 that
+    lists them, with the URL (``url``) where each answers without negotiation."""
+    accept = request.headers.get("Accept")
     fmt = negotiate(accept, offers)
     if fmt is None:
-        suffixed = {f: f"{doc_path}.{f.extension}" for f in RDF_GRAPH_FORMATS} if doc_path else {}
-        raise NotAcceptable.for_resource(
-            request.path, offered((HTML, *RDF_GRAPH_FORMATS), suffixed.get), accept
-        )
-    return fmt, True
+        raise NotAcceptable.for_resource(request.path, offered(offers, url), accept)
+    return fmt
+
+
+def html_or(formats: Sequence[Format]) -> tuple[Format, ...]:
+    """``formats`` and HTML: HTML first when the client asks for a page (:func:`prefers_html`), else last."""
+    accept = request.headers.get("Accept")
+    return (HTML, *formats) if prefers_html(accept, formats) else (*formats, HTML)
 
 
 def format_label(media_type: str | None) -> str:

@@ -18,17 +18,26 @@ from html import escape
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from blackjanuary.errors import BadRequest, NotAcceptable
+from blackjanuary.errors import BadRequest
 from blackjanuary.query.describe import PREFIXES
 from blackjanuary.rdf import segments
 from blackjanuary.rdf.formats import HTML, JSON
 from blackjanuary.rdf.iris import Ref, page_path, with_query
-from blackjanuary.rdf.negotiation import negotiate, offered, prefers_html
 from blackjanuary.rdf.vocab import Ours
 from blackjanuary.reconcile.index import MatchQuery, NameIndex
 from blackjanuary.reconcile.normalize import fold, folds
 from blackjanuary.reconcile.service import index_for
-from blackjanuary.web.context import cache, iris, page_context, query_tag, settings, store, version
+from blackjanuary.web.context import (
+    cache,
+    html_or,
+    iris,
+    negotiated,
+    page_context,
+    query_tag,
+    settings,
+    store,
+    version,
+)
 from blackjanuary.web.http import finish
 from blackjanuary.web.i18n import TRANSLATED_DESCRIPTIONS, message
 from blackjanuary.web.public_url import absolute, public_url
@@ -182,12 +191,8 @@ def sentence_hits(q: str) -> list[SentenceHit]:
 def wants_json() -> bool:
     if request.args.get("format") == "json":
         return True
-    accept = request.headers.get("Accept")
-    fmt = negotiate(accept, (HTML, JSON) if prefers_html(accept, (JSON,)) else (JSON, HTML))
-    if fmt is None:
-        urls = {JSON: with_query(url_for("search.search"), {**request.args, "format": "json"})}
-        raise NotAcceptable.for_resource("/search", offered((HTML, JSON), urls.get), accept)
-    return fmt is JSON
+    urls = {JSON: with_query(url_for("search.search"), {**request.args, "format": "json"})}
+    return negotiated(html_or((JSON,)), urls.get) is JSON
 
 
 @bp.get("/search")
