@@ -20,7 +20,6 @@ from blackjanuary.errors import NotAcceptable, ResourceNotFound
 from blackjanuary.publish.dumps import jsonld, to_ox_term
 from blackjanuary.query.describe import iri_term, with_prefixes
 from blackjanuary.query.serialize import graph_result
-from blackjanuary.query.service import QueryService
 from blackjanuary.rdf.formats import HTML, JSONLD, RDF_GRAPH_FORMATS, Format, by_extension
 from blackjanuary.rdf.iris import Iris
 from blackjanuary.rdf.negotiation import negotiate, offered, page_by_default, prefers_html
@@ -39,12 +38,7 @@ from blackjanuary.web.i18n import (
 CACHE_SECONDS = 300
 
 
-def settings() -> Any:
-    return current_settings()
-
-
-def store() -> QueryService:
-    return current_store()
+settings, store = current_settings, current_store  # the short names the views use
 
 
 def iris() -> Iris:
