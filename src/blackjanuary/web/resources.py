@@ -122,14 +122,10 @@ def see_other(ref: Ref) -> BaseResponse:
     return finish(response, vary=("Accept",))
 
 
-@bp.get("/id/<key>")
-def id_thing(key: str) -> BaseResponse:
-    return see_other(Ref(key))
-
-
-@bp.get("/id/statement/<key>")
-def id_statement(key: str) -> BaseResponse:
-    return see_other(Ref(key, statement=True))
+@bp.get("/id/<key>", defaults={"statement": False})
+@bp.get("/id/statement/<key>", defaults={"statement": True})
+def id_thing(key: str, statement: bool) -> BaseResponse:
+    return see_other(Ref(key, statement=statement))
 
 
 # /data/ ------------------------------------------------------------------------------------------
@@ -157,16 +153,11 @@ def data_document(ref: Ref, extension: str | None) -> BaseResponse:
     )
 
 
-@bp.get("/data/<name>")
-def data_thing(name: str) -> BaseResponse:
+@bp.get("/data/<name>", defaults={"statement": False})
+@bp.get("/data/statement/<name>", defaults={"statement": True})
+def data_thing(name: str, statement: bool) -> BaseResponse:
     key, extension = parse_data_name(name)
-    return data_document(Ref(key), extension)
-
-
-@bp.get("/data/statement/<name>")
-def data_statement(name: str) -> BaseResponse:
-    key, extension = parse_data_name(name)
-    return data_document(Ref(key, statement=True), extension)
+    return data_document(Ref(key, statement=statement), extension)
 
 
 # /page/ ------------------------------------------------------------------------------------------
@@ -235,14 +226,10 @@ def page(ref: Ref) -> BaseResponse:
     return render_resource(resolved, doc_path=page_path(ref), links=links)
 
 
-@bp.get("/page/<key>")
-def page_thing(key: str) -> BaseResponse:
-    return page(Ref(key))
-
-
-@bp.get("/page/statement/<key>")
-def page_statement(key: str) -> BaseResponse:
-    return page(Ref(key, statement=True))
+@bp.get("/page/<key>", defaults={"statement": False})
+@bp.get("/page/statement/<key>", defaults={"statement": True})
+def page_thing(key: str, statement: bool) -> BaseResponse:
+    return page(Ref(key, statement=statement))
 
 
 # Skolem IRIs, the dataset and the named graphs ----------------------------------------------------
