@@ -75,7 +75,6 @@ VOID = "http://rdfs.org/ns/void#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 DCTERMS = "http://purl.org/dc/terms/"
 FOAF_PRIMARY_TOPIC = "http://xmlns.com/foaf/0.1/primaryTopic"
-XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 _COUNTS_KEY = "blackjanuary.fragments.counts"
 
 
@@ -174,10 +173,6 @@ def _iri(value: str) -> ox.NamedNode:
     return ox.NamedNode(value)
 
 
-def _int(value: int) -> ox.Literal:
-    return ox.Literal(str(value), datatype=XSD_INTEGER)
-
-
 def pattern_text(pattern: TriplePattern) -> str:
     """``{ <s> ?p ?o }`` for titles and descriptions."""
     return "{ " + pattern.where() + " }"
@@ -232,9 +227,9 @@ def metadata(
             ),
         ),
         ox.Triple(view, _iri(DCTERMS + "source"), _iri(dataset_iri)),
-        ox.Triple(view, _iri(HYDRA + "totalItems"), _int(count)),
-        ox.Triple(view, _iri(VOID + "triples"), _int(count)),
-        ox.Triple(view, _iri(HYDRA + "itemsPerPage"), _int(PAGE_SIZE)),
+        ox.Triple(view, _iri(HYDRA + "totalItems"), ox.Literal(count)),
+        ox.Triple(view, _iri(VOID + "triples"), ox.Literal(count)),
+        ox.Triple(view, _iri(HYDRA + "itemsPerPage"), ox.Literal(PAGE_SIZE)),
         ox.Triple(view, _iri(HYDRA + "first"), _iri(first)),
     ]
     if first != page_iri:
