@@ -1,6 +1,7 @@
 """What both API versions share: the index per build version, languages, parsing, values, preview.
 
-No Flask here: the blueprints in ``v02.py`` and ``v1.py`` translate HTTP to these functions.
+No Flask here: the blueprints in ``web/reconcile_v02.py`` and ``web/reconcile_v1.py`` (and their
+shared ``web/reconcile_glue.py``) translate HTTP to these functions.
 """
 
 from __future__ import annotations
