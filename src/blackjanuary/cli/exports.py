@@ -8,7 +8,6 @@ from typing import Any
 import click
 
 from blackjanuary.cli.output import EXIT_INVALID, fail
-from blackjanuary.errors import BuildError
 
 
 def _render(obj: Any, *names: str) -> list[str]:
@@ -19,12 +18,8 @@ def _render(obj: Any, *names: str) -> list[str]:
     from blackjanuary.publish.shacl.gate import validate
     from blackjanuary.publish.sources import load
 
-    try:
-        dataset = load(obj.settings)
-        report = validate(obj.settings, dataset)
-    except BuildError as exc:
-        fail(str(exc))
-        raise  # unreachable: fail() exits
+    dataset = load(obj.settings)
+    report = validate(obj.settings, dataset)
     if not report.conforms:
         click.echo(render_violations(report, obj.settings), err=True)
         fail("the data does not conform to the shapes; nothing is exported.", EXIT_INVALID)

@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -19,7 +20,7 @@ from blackjanuary import __version__
 from blackjanuary.cli import serving
 from blackjanuary.cli.context import CliContext, pass_ctx
 from blackjanuary.cli.exports import export
-from blackjanuary.cli.output import EXIT_INVALID, EXIT_OK, EXIT_UNLOADABLE, fail
+from blackjanuary.cli.output import EXIT_INVALID, EXIT_OK, EXIT_UNLOADABLE, fail, render_violations
 from blackjanuary.config import BACKENDS, Settings, find_project_root
 from blackjanuary.errors import BuildError
 
@@ -51,7 +52,21 @@ def print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
     ctx.exit()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """The command group; a command's failed SHACL gate exits 1 with the violations, other BuildErrors 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BuildError as exc:
+            from blackjanuary.publish.build import ValidationFailed  # lazy: start-up time (docstring)
+
+            if isinstance(exc, ValidationFailed):
+                click.echo(render_violations(exc.report, ctx.obj.settings), err=True)
+            fail(str(exc), EXIT_INVALID if isinstance(exc, ValidationFailed) else EXIT_UNLOADABLE)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--version",
     is_flag=True,
@@ -113,20 +128,10 @@ def build(obj: CliContext, out: Path | None, show_progress: bool | None) -> None
 
     Exits 1 (writing nothing) if the data does not conform to the shapes, 2 if it cannot be loaded.
     """
-    from blackjanuary.cli.output import render_violations  # lazy: start-up time (module docstring)
-    from blackjanuary.publish.build import ValidationFailed
-    from blackjanuary.publish.build import build as run_build
+    from blackjanuary.publish.build import build as run_build  # lazy: start-up time (module docstring)
 
     settings = obj.settings if out is None else obj.settings.replace(dist_dir=out)
-    try:
-        result = run_build(settings, show_progress=show_progress)
-    except ValidationFailed as exc:
-        click.echo(render_violations(exc.report, settings), err=True)
-        fail(str(exc), EXIT_INVALID)
-        return
-    except BuildError as exc:
-        fail(str(exc), EXIT_UNLOADABLE)
-        return
+    result = run_build(settings, show_progress=show_progress)
     m = result.manifest
     click.echo(f"built {m.dataset} version {m.version} into {result.dist}")
     click.echo(
@@ -159,20 +164,15 @@ def validate(obj: CliContext, output_format: str, engine: str) -> None:
     Exits 0 if the data conforms, 1 if it does not (each violation names the focus node, the path,
     the message and the file:line that declares the node), 2 if the files cannot be loaded.
     """
-    from blackjanuary.cli.output import render_violations  # lazy: start-up time (module docstring)
-    from blackjanuary.publish.build import check_source_text
+    from blackjanuary.publish.build import check_source_text  # lazy: start-up time (module docstring)
     from blackjanuary.publish.shacl.gate import load_input
     from blackjanuary.publish.shacl.gate import validate as run_validation
 
-    try:
-        dataset = load_input(obj.settings)
-        check_source_text(obj.settings, dataset)
-        report = run_validation(
-            obj.settings, dataset, engine="pyshacl" if engine == "pyshacl" else "pyshacl-turbo"
-        )
-    except BuildError as exc:
-        fail(str(exc), EXIT_UNLOADABLE)
-        return
+    dataset = load_input(obj.settings)
+    check_source_text(obj.settings, dataset)
+    report = run_validation(
+        obj.settings, dataset, engine="pyshacl" if engine == "pyshacl" else "pyshacl-turbo"
+    )
     if output_format == "json":
         click.echo(report.to_json())
     elif output_format == "turtle":
@@ -201,11 +201,7 @@ def stats(obj: CliContext, output_format: str) -> None:
     from blackjanuary.publish.stats import compute, render_text  # lazy: start-up time (module docstring)
     from blackjanuary.rdf.vocab import Ours
 
-    try:
-        result = compute(obj.settings)
-    except BuildError as exc:
-        fail(str(exc), EXIT_UNLOADABLE)
-        return
+    result = compute(obj.settings)
     ours = Ours(obj.settings.base_iri)
     click.echo(result.to_json() if output_format == "json" else render_text(result, ours))
 
@@ -216,10 +212,7 @@ cli.add_command(serving.serve)
 
 
 def main() -> None:
-    try:
-        cli(standalone_mode=True)
-    except BuildError as exc:  # raised outside a command's own handling
-        fail(str(exc))
+    cli()
 
 
 __all__ = ["cli", "main", "pass_ctx", "fail", "BACKENDS", "EXIT_OK", "EXIT_INVALID", "EXIT_UNLOADABLE"]

@@ -11,9 +11,7 @@ from pathlib import Path
 import click
 
 from blackjanuary.cli.context import CliContext, pass_ctx
-from blackjanuary.cli.output import EXIT_INVALID, EXIT_UNLOADABLE, fail
 from blackjanuary.config import BACKENDS, Settings
-from blackjanuary.errors import BuildError
 
 
 @click.command()
@@ -74,18 +72,14 @@ def load(
     if (store_path is None) == (endpoint_url is None):
         raise click.UsageError("give exactly one of --store DIR or --endpoint URL")
     dist = dist_dir or obj.settings.dist
-    try:
-        if store_path is not None:
-            report = load_store(dist, store_path)
-        else:
-            assert endpoint_url is not None
-            password = os.environ.get("BLACKJANUARY_ENDPOINT_PASSWORD")
-            report = push_endpoint(
-                dist, endpoint_url, gsp_url=gsp_url, timeout=timeout, user=user, password=password
-            )
-    except BuildError as exc:
-        fail(str(exc), EXIT_UNLOADABLE)
-        return
+    if store_path is not None:
+        report = load_store(dist, store_path)
+    else:
+        assert endpoint_url is not None
+        password = os.environ.get("BLACKJANUARY_ENDPOINT_PASSWORD")
+        report = push_endpoint(
+            dist, endpoint_url, gsp_url=gsp_url, timeout=timeout, user=user, password=password
+        )
     triples = sum(report.graphs.values())
     click.echo(
         f"loaded version {report.version} ({triples} triples in {len(report.graphs)} graphs) "
@@ -167,9 +161,11 @@ def serve(
     Refuses to start (exit 1 with the violations) on data that fails the SHACL gate, and on a build
     whose manifest does not say it conforms (exit 2).
     """
-    from blackjanuary.cli.output import render_violations  # lazy: start-up time (module docstring)
-    from blackjanuary.publish.build import ValidationFailed
-    from blackjanuary.serve.server import ServerOptions, ensure_servable, run
+    from blackjanuary.serve.server import (  # lazy: start-up time (docstring)
+        ServerOptions,
+        ensure_servable,
+        run,
+    )
     from blackjanuary.web.public_url import serve_url
 
     settings = obj.settings if dist_dir is None else obj.settings.replace(dist_dir=dist_dir)
@@ -178,15 +174,7 @@ def serve(
         settings = settings.replace(public_url=public_url or settings.public_url or serve_url(host, port))
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    try:
-        ensure_servable(settings, build_if_stale=build_first, echo=lambda m: click.echo(m, err=True))
-    except ValidationFailed as exc:
-        click.echo(render_violations(exc.report, settings), err=True)
-        fail(str(exc), EXIT_INVALID)
-        return
-    except BuildError as exc:
-        fail(str(exc), EXIT_UNLOADABLE)
-        return
+    ensure_servable(settings, build_if_stale=build_first, echo=lambda m: click.echo(m, err=True))
     click.echo(
         f"serving {settings.dist} on http://{host}:{port}/ (SPARQL: http://{host}:{port}/sparql)", err=True
     )

@@ -33,7 +33,6 @@ import pyoxigraph as ox
 from blackjanuary.publish.dumps import _Compactor
 from blackjanuary.publish.external_sort import ExternalSorter
 from blackjanuary.rdf.formats import JSONLD, NQUADS, NTRIPLES, RDFXML, TRIG, TURTLE, Format
-from blackjanuary.rdf.oxigraph import used_prefixes
 
 DEFAULT_RUN_BYTES = 64 << 20
 JSONLD_BATCH = 512
@@ -310,8 +309,3 @@ def write_format(
 
 
 FORMATS: tuple[Format, ...] = (TURTLE, NTRIPLES, JSONLD, RDFXML, TRIG, NQUADS)
-
-
-def used_prefixes_reference(prefixes: dict[str, str], statements: list[ox.Triple]) -> dict[str, str]:
-    """The in-memory writers' choice of prefixes (kept for the tests that compare both writers)."""
-    return used_prefixes(prefixes, statements)

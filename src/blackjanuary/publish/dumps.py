@@ -130,12 +130,8 @@ def tidy_prefixes(data: bytes) -> bytes:
 
 def jsonld(triples: Sequence[ox.Triple], prefixes: dict[str, str]) -> bytes:
     """Compact-IRI JSON-LD: pyoxigraph's expanded output with a prefix ``@context`` applied."""
-    expanded = json.loads(ox.serialize(triples, format=ox.RdfFormat.JSON_LD) or b"[]")
-    context = used_prefixes(prefixes, triples)
-    compactor = _Compactor(context)
-    nodes = [compactor.node(n) for n in (expanded if isinstance(expanded, list) else [expanded])]
-    document = {"@context": dict(sorted(context.items())), "@graph": nodes}
-    return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
+    expanded = ox.serialize(triples, format=ox.RdfFormat.JSON_LD) or b"[]"
+    return compact_jsonld(expanded, used_prefixes(prefixes, triples))
 
 
 def compact_jsonld(expanded_json: bytes, context: dict[str, str]) -> bytes:

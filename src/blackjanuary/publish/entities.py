@@ -12,21 +12,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from blackjanuary.rdf.vocab import WD, WGS84, Ours, sorted_nodes
+from blackjanuary.rdf.vocab import SDO, WD, WGS84, Ours, sorted_nodes
 
 LANGUAGES: tuple[str, ...] = ("en", "de", "az", "ru")
 """The four label languages; the first is the default when a client names none of them."""
 KEY_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 QID_PATTERN = re.compile(r"^Q[1-9][0-9]*$")
-SDO = Namespace("http://schema.org/")
-"""schema.org as ADR 0001 and the data write it (http, not rdflib's https ``SDO``)."""
-
-# Predicates that describe the name of a thing rather than a fact about it.
-NAME_PREDICATES = frozenset({RDFS.label, SKOS.altLabel, SKOS.prefLabel, SDO.description, SDO.name})
 
 
 class ConstructSource(Protocol):

@@ -19,13 +19,19 @@ UTF-8 byte order is code point order, so the result is the order of ``sorted()``
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import groupby
 from pathlib import Path
 
 LINE_OVERHEAD = 56
 """Bytes Python spends per collected line beyond its text (the bytes object header and the list slot)."""
 READ_BUFFER = 1 << 16
 """The read buffer of each run while merging, shrunk so that all of them together fit in ``run_bytes``."""
+
+
+def _distinct(ordered: Iterable[bytes]) -> Iterator[bytes]:
+    """Each line of an ordered sequence once."""
+    return (line for line, _ in groupby(ordered))
 
 
 class ExternalSorter:
@@ -37,7 +43,6 @@ class ExternalSorter:
         self._lines: list[bytes] = []
         self._size = 0
         self._paths: list[Path] = []
-        self.lines_added = 0
 
     @property
     def runs(self) -> int:
@@ -46,7 +51,6 @@ class ExternalSorter:
 
     def add(self, line: bytes) -> None:
         self._lines.append(line)
-        self.lines_added += 1
         self._size += len(line) + LINE_OVERHEAD
         if self._size >= self.run_bytes:
             self._spill()
@@ -57,11 +61,7 @@ class ExternalSorter:
         path = self.directory / f"run-{len(self._paths):05d}"
         self._lines.sort()
         with path.open("wb") as fh:
-            previous = None
-            for line in self._lines:
-                if line != previous:
-                    fh.write(line)
-                previous = line
+            fh.writelines(_distinct(self._lines))
         self._paths.append(path)
         self._lines = []
         self._size = 0
@@ -71,21 +71,13 @@ class ExternalSorter:
         if not self._paths:  # everything fits in memory: no run file at all
             self._lines.sort()
             lines, self._lines = self._lines, []
-            previous = None
-            for line in lines:
-                if line != previous:
-                    yield line
-                previous = line
+            yield from _distinct(lines)
             return
         self._spill()
         buffer = max(4096, min(READ_BUFFER, self.run_bytes // len(self._paths)))
         files = [path.open("rb", buffering=buffer) for path in self._paths]
         try:
-            previous = None
-            for line in heapq.merge(*files):
-                if line != previous:
-                    yield line
-                previous = line
+            yield from _distinct(heapq.merge(*files))
         finally:
             for fh in files:
                 fh.close()

@@ -112,10 +112,6 @@ class _Triples:
         self.items.add(ox.Triple(subject, ox.NamedNode(str(p)), obj))
 
 
-def _int(value: int, datatype: str = str(XSD.integer)) -> ox.Literal:
-    return ox.Literal(str(value), datatype=ox.NamedNode(datatype))
-
-
 def _partition_key(iri: str, prefixes: dict[str, str]) -> str:
     for prefix, ns in sorted(prefixes.items(), key=lambda kv: -len(kv[1])):
         if iri.startswith(ns) and _LOCAL.match(iri[len(ns) :]):
@@ -136,12 +132,12 @@ def describe(
     stats = statistics(union, ours)
     out.add(ds, RDF.type, str(VOID.Dataset))
     out.add(ds, RDF.type, str(DCAT.Dataset))
-    out.add(ds, VOID.triples, _int(stats.triples))
-    out.add(ds, VOID.entities, _int(stats.entities))
-    out.add(ds, VOID.classes, _int(len(stats.classes)))
-    out.add(ds, VOID.properties, _int(len(stats.properties)))
-    out.add(ds, VOID.distinctSubjects, _int(stats.distinct_subjects))
-    out.add(ds, VOID.distinctObjects, _int(stats.distinct_objects))
+    out.add(ds, VOID.triples, ox.Literal(stats.triples))
+    out.add(ds, VOID.entities, ox.Literal(stats.entities))
+    out.add(ds, VOID.classes, ox.Literal(len(stats.classes)))
+    out.add(ds, VOID.properties, ox.Literal(len(stats.properties)))
+    out.add(ds, VOID.distinctSubjects, ox.Literal(stats.distinct_subjects))
+    out.add(ds, VOID.distinctObjects, ox.Literal(stats.distinct_objects))
     out.add(ds, VOID.uriSpace, ox.Literal(str(ours.ID)))
     for example in stats.example_resources:
         out.add(ds, VOID.exampleResource, example)
@@ -169,7 +165,7 @@ def describe(
     out.add(links, VOID.subjectsTarget, ds)
     out.add(links, VOID.objectsTarget, WIKIDATA)
     out.add(links, VOID.linkPredicate, str(SKOS.exactMatch))
-    out.add(links, VOID.triples, _int(stats.wikidata_links))
+    out.add(links, VOID.triples, ox.Literal(stats.wikidata_links))
     out.add(links, RDFS.label, ox.Literal("Links to Wikidata", language="en"))
     out.add(WIKIDATA, RDF.type, str(VOID.Dataset))
     out.add(WIKIDATA, DCTERMS.title, ox.Literal("Wikidata", language="en"))
@@ -178,12 +174,12 @@ def describe(
         part = f"{base}dataset/class/{_partition_key(cls, prefixes)}"
         out.add(ds, VOID.classPartition, part)
         out.add(part, VOID["class"], cls)
-        out.add(part, VOID.entities, _int(count))
+        out.add(part, VOID.entities, ox.Literal(count))
     for prop, count in sorted(stats.properties.items()):
         part = f"{base}dataset/property/{_partition_key(prop, prefixes)}"
         out.add(ds, VOID.propertyPartition, part)
         out.add(part, VOID.property, prop)
-        out.add(part, VOID.triples, _int(count))
+        out.add(part, VOID.triples, ox.Literal(count))
 
     for f in files:
         _distribution(out, ds, f, base)
@@ -227,7 +223,7 @@ def _distribution(out: _Triples, ds: ox.NamedNode, f: DistFile, base: str) -> No
         out.add(dist, DCTERMS.format, fmt.w3c_iri)
     if f.compressed:
         out.add(dist, DCAT.compressFormat, iana(GZIP_MEDIA_TYPE))
-    out.add(dist, DCAT.byteSize, _int(f.bytes, str(XSD.nonNegativeInteger)))
+    out.add(dist, DCAT.byteSize, ox.Literal(str(f.bytes), datatype=ox.NamedNode(str(XSD.nonNegativeInteger))))
     checksum = f"{dist}#sha256"
     out.add(dist, SPDX.checksum, checksum)
     out.add(checksum, RDF.type, str(SPDX.Checksum))

@@ -160,16 +160,15 @@ def service_targets(query: str | Sequence[Token]) -> list[str]:
     return targets
 
 
-MAX_STRING_GROWTH = 1 << 16
-"""How many times over a query may copy one string into another through ``BIND``/``AS`` chains.
+MAX_STRING_BYTES = 64 << 20
+"""How large a string a query may build by copying strings into each other through ``BIND``/``AS``.
 
 27 × ``BIND(CONCAT(?a, ?a) AS ?b)`` doubles a string 27 times: a 903-byte GET that took one worker to
 3.5 GB (issue 11). Each ``expr AS ?v`` that builds strings (CONCAT, REPLACE, ENCODE_FOR_URI, …) makes
 ``?v`` as large as the sum of the variables it reads (REPLACE: their product); the guard follows those
 factors through the query and refuses one whose largest factor, times its longest string literal (at
-least 1 kB), exceeds :data:`MAX_STRING_BYTES`. What the text does not show (a huge GROUP_CONCAT) is
-left to the run-time memory budget."""
-MAX_STRING_BYTES = 64 << 20
+least 1 kB), exceeds this. What the text does not show (a huge GROUP_CONCAT) is left to the
+run-time memory budget."""
 _STRING_BUILDERS = frozenset({"CONCAT", "REPLACE", "ENCODE_FOR_URI", "GROUP_CONCAT", "STRBEFORE", "STRAFTER"})
 
 

@@ -40,10 +40,6 @@ class Format:
             return self.media_type + "; charset=utf-8"
         return self.media_type
 
-    @property
-    def supports_named_graphs(self) -> bool:
-        return self.kind == "dataset" or self.name == "jsonld"
-
 
 _W3C = "http://www.w3.org/ns/formats/"
 

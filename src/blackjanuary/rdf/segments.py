@@ -14,9 +14,7 @@ from rdflib.term import Node
 from blackjanuary.rdf.vocab import OA, sorted_nodes
 
 EXACT = "<http://www.w3.org/ns/oa#hasSelector>/<http://www.w3.org/ns/oa#exact>"
-START = "<http://www.w3.org/ns/oa#hasSelector>/<http://www.w3.org/ns/oa#start>"
-END = "<http://www.w3.org/ns/oa#hasSelector>/<http://www.w3.org/ns/oa#end>"
-"""SPARQL property paths from a segment to its text and offsets."""
+"""The SPARQL property path from a segment to its text."""
 
 
 def selector_value(graph: Graph, segment: Node, predicate: URIRef) -> Node | None:

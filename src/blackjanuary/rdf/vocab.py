@@ -31,6 +31,10 @@ SPDX = Namespace("http://spdx.org/rdf/terms#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
 WIKIBASE = Namespace("http://wikiba.se/ontology#")
 
+INTEGER_TYPES = frozenset({XSD.integer, XSD.int, XSD.long, XSD.nonNegativeInteger, XSD.positiveInteger})
+"""The XSD integer datatypes the data and the exports treat as whole numbers."""
+NUMERIC_TYPES = INTEGER_TYPES | {XSD.decimal, XSD.double, XSD.float}
+
 
 class Ours:
     """Our namespaces under one base IRI (the canonical one unless a deployment configures another)."""
@@ -41,7 +45,6 @@ class Ours:
         self.ID = Namespace(base + "id/")
         self.STATEMENT = Namespace(base + "id/statement/")
         self.SHAPES = Namespace(base + "shapes#")
-        self.GRAPH = Namespace(base + "graph/")
         self.SOURCE = Namespace(base + "source/")
 
     @property

@@ -19,8 +19,8 @@ from typing import Literal as TypingLiteral
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from blackjanuary.publish.entities import QID_PATTERN, SDO, Entity
-from blackjanuary.rdf.vocab import WD, Ours
+from blackjanuary.publish.entities import QID_PATTERN, Entity
+from blackjanuary.rdf.vocab import SDO, WD, Ours
 from blackjanuary.reconcile.limits import Deadline
 from blackjanuary.reconcile.normalize import folds
 from blackjanuary.reconcile.scoring import Text, name_score

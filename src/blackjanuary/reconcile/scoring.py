@@ -103,12 +103,8 @@ def word_match(q_word: str, n_word: str) -> float:
     return 0.9 if sound_keys(q_word) & sound_keys(n_word) else 0.0
 
 
-def token_cover(query: str, name: str) -> tuple[float, float]:
-    """Shares of the query's and of the name's words that find their match in the other."""
-    return cover(Words.of(fold(query)), Words.of(fold(name)))
-
-
 def cover(q_words: Words, n_words: Words) -> tuple[float, float]:
+    """Shares of the query's and of the name's words that find their match in the other."""
     if not q_words.total or not n_words.total:
         return 0.0, 0.0
     return q_words.hits(n_words) / q_words.total, n_words.hits(q_words) / n_words.total

@@ -1,6 +1,7 @@
 """What both API versions share: the index per build version, languages, parsing, values, preview.
 
-No Flask here: the blueprints in ``v02.py`` and ``v1.py`` translate HTTP to these functions.
+No Flask here: the blueprints in ``web/reconcile_v02.py`` and ``web/reconcile_v1.py`` (and their
+shared ``web/reconcile_glue.py``) translate HTTP to these functions.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from rdflib.term import Node
 from blackjanuary.errors import BadRequest, PayloadTooLarge, ResourceNotFound
 from blackjanuary.publish.entities import ConstructSource, Entity, entities_from_graph, graph_from_store
 from blackjanuary.publish.exports.facts import plain_graph
-from blackjanuary.rdf.vocab import Ours, sorted_nodes
-from blackjanuary.reconcile.index import NameIndex
+from blackjanuary.rdf.vocab import INTEGER_TYPES, Ours, sorted_nodes
+from blackjanuary.reconcile.index import Candidate, NameIndex
 from blackjanuary.reconcile.limits import ReconcileLimits, shown
 
 MAX_BATCH = ReconcileLimits.max_batch
@@ -157,6 +158,28 @@ def suggest_item(index: NameIndex, entity: Entity, lang: str) -> dict[str, Any]:
     return item
 
 
+def candidate_json(
+    index: NameIndex, candidate: Candidate, lang: str, *, feature_names: bool
+) -> dict[str, Any]:
+    """One match candidate; 1.0-draft gives its features a name beside the id and value."""
+    entity = candidate.entity
+    out: dict[str, Any] = {
+        "id": entity.key,
+        "name": entity.label(lang),
+        "score": candidate.score,
+        "match": candidate.match,
+        "type": entity_types(index, entity, lang),
+    }
+    description = entity.description(lang)
+    if description:
+        out["description"] = description
+    out["features"] = [
+        {"id": f.id, "name": f.name, "value": f.value} if feature_names else {"id": f.id, "value": f.value}
+        for f in candidate.features
+    ]
+    return out
+
+
 def default_types(index: NameIndex, lang: str) -> list[dict[str, str]]:
     return [{"id": t, "name": index.term_name(t, lang)} for t in index.types]
 
@@ -173,7 +196,7 @@ def extension_value(index: NameIndex, node: Node, lang: str) -> dict[str, Any] |
     if isinstance(node, Literal):
         if node.language and node.language != lang:
             return None
-        if node.datatype in (XSD.integer, XSD.int, XSD.long, XSD.nonNegativeInteger, XSD.positiveInteger):
+        if node.datatype in INTEGER_TYPES:
             return {"int": int(node)}
         if node.datatype in (XSD.decimal, XSD.double, XSD.float):
             return {"float": float(node)}
@@ -224,6 +247,17 @@ def preview_html(index: NameIndex, entity: Entity, lang: str, page_url: str) -> 
         f'<p class="t">{html.escape(types)}{qid}</p><p>{html.escape(description)}</p>'
         f'<p class="t"><code>{html.escape(entity.key)}</code></p></body></html>'
     )
+
+
+def extension(
+    index: NameIndex, body: Any, lang: str, limits: ReconcileLimits
+) -> tuple[list[dict[str, str]], list[tuple[str, list[tuple[str, list[dict[str, Any]]]]]]]:
+    """A data-extension request answered: the columns' metadata and, per id, each property's values."""
+    ids, props = extend_request(body, limits)
+    entities = [(i, require_entity(index, i)) for i in ids]
+    meta = [{"id": p, "name": index.term_name(index.expand(p), lang, kind="property")} for p, _ in props]
+    rows = [(i, [(p, extension_values(index, e, p, lang, limit)) for p, limit in props]) for i, e in entities]
+    return meta, rows
 
 
 def extend_request(

@@ -11,12 +11,12 @@ from blackjanuary.config import Settings
 from blackjanuary.store import Store
 from blackjanuary.store.embedded import EmbeddedStore
 from blackjanuary.store.persistent import open_persistent
-from blackjanuary.store.remote import open_remote
+from blackjanuary.store.remote import RemoteStore
 
 BACKEND_OPENERS: dict[str, Callable[[Settings], Store]] = {
     "embedded": EmbeddedStore.from_dist,
     "persistent": open_persistent,
-    "remote": open_remote,
+    "remote": RemoteStore,  # contacts nothing: the remote is first asked on first use
 }
 
 

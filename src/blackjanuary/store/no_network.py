@@ -22,7 +22,6 @@ import errno
 import platform
 import struct
 import sys
-import threading
 
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_SECCOMP = 22
@@ -42,7 +41,6 @@ _ARCHES: dict[str, tuple[int, tuple[int, ...]]] = {
     "x86_64": (0xC000003E, (41, 53, 42, 425)),
     "aarch64": (0xC00000B7, (198, 199, 203, 425)),
 }
-DENIED_SYSCALLS = ("socket", "socketpair", "connect", "io_uring_setup")
 
 
 class _SockFprog(ctypes.Structure):
@@ -87,16 +85,3 @@ def deny_network() -> bool:
     if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         return False
     return bool(libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) == 0)
-
-
-def thread_is_filtered() -> bool:
-    """Whether the calling thread runs under a seccomp filter (``Seccomp: 2`` in its status)."""
-    try:
-        path = f"/proc/self/task/{threading.get_native_id()}/status"
-        with open(path, encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Seccomp:"):
-                    return line.split()[1] == "2"
-    except OSError:
-        return False
-    return False

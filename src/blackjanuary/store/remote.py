@@ -385,8 +385,3 @@ def _excerpt(response: urllib3.BaseHTTPResponse) -> str:
     finally:
         response.close()
     return " ".join(text.split())[:300] or response.reason or "no detail"
-
-
-def open_remote(settings: Settings) -> RemoteStore:
-    """The factory's opener; contacts nothing (the remote is first asked on first use)."""
-    return RemoteStore(settings)

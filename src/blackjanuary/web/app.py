@@ -77,7 +77,6 @@ def create_app(
     app = Publisher(__name__)
     app.config[SETTINGS_KEY] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
-    app.config["JSON_SORT_KEYS"] = False
     app.extensions[STORE_KEY] = store
     app.extensions[QUERIES_KEY] = QueryService(store, settings)
     cache = ResultCache(settings.cache_size, settings.cache_bytes)

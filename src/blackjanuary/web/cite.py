@@ -94,11 +94,7 @@ def cite_dataset(ext: str) -> Response:
     return citation_response(None, ext)
 
 
-@bp.get("/cite/statement/<key>.<ext>")
-def cite_statement(key: str, ext: str) -> Response:
-    return citation_response(Ref(key, statement=True), ext)
-
-
-@bp.get("/cite/<key>.<ext>")
-def cite_thing(key: str, ext: str) -> Response:
-    return citation_response(Ref(key), ext)
+@bp.get("/cite/<key>.<ext>", defaults={"statement": False})
+@bp.get("/cite/statement/<key>.<ext>", defaults={"statement": True})
+def cite_thing(key: str, ext: str, statement: bool) -> Response:
+    return citation_response(Ref(key, statement=statement), ext)

@@ -7,6 +7,7 @@ language, the common template context, and the ``Link`` header.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,10 +20,9 @@ from blackjanuary.errors import NotAcceptable, ResourceNotFound
 from blackjanuary.publish.dumps import jsonld, to_ox_term
 from blackjanuary.query.describe import iri_term, with_prefixes
 from blackjanuary.query.serialize import graph_result
-from blackjanuary.query.service import QueryService
 from blackjanuary.rdf.formats import HTML, JSONLD, RDF_GRAPH_FORMATS, Format, by_extension
 from blackjanuary.rdf.iris import Iris
-from blackjanuary.rdf.negotiation import negotiate, offered, page_by_default
+from blackjanuary.rdf.negotiation import negotiate, offered, page_by_default, prefers_html
 from blackjanuary.rdf.vocab import Ours
 from blackjanuary.web.current import current_settings, current_store
 from blackjanuary.web.http import finish
@@ -38,12 +38,7 @@ from blackjanuary.web.i18n import (
 CACHE_SECONDS = 300
 
 
-def settings() -> Any:
-    return current_settings()
-
-
-def store() -> QueryService:
-    return current_store()
+settings, store = current_settings, current_store  # the short names the views use
 
 
 def iris() -> Iris:
@@ -151,16 +146,26 @@ def choose(path_ext: str | None, doc_path: str | None = None) -> tuple[Format, b
                 hint="use .ttl, .nt, .jsonld or .rdf",
             )
         return fmt, False
-    accept = request.headers.get("Accept")
-    page_first = page_by_default(accept, RDF_GRAPH_FORMATS)  # curl's */* gets the page
+    page_first = page_by_default(request.headers.get("Accept"), RDF_GRAPH_FORMATS)  # curl's */* gets the page
     offers = (HTML, *RDF_GRAPH_FORMATS) if page_first else (*RDF_GRAPH_FORMATS, HTML)
+    suffixed = {f: f"{doc_path}.{f.extension}" for f in RDF_GRAPH_FORMATS} if doc_path else {}
+    return negotiated(offers, suffixed.get), True
+
+
+def negotiated(offers: Sequence[Format], url: Callable[[Format], str | None] | None = None) -> Format:
+    """The format ``Accept`` picks from ``offers`` (the server's order of preference), or a 406 that
+    lists them, with the URL (``url``) where each answers without negotiation."""
+    accept = request.headers.get("Accept")
     fmt = negotiate(accept, offers)
     if fmt is None:
-        suffixed = {f: f"{doc_path}.{f.extension}" for f in RDF_GRAPH_FORMATS} if doc_path else {}
-        raise NotAcceptable.for_resource(
-            request.path, offered((HTML, *RDF_GRAPH_FORMATS), suffixed.get), accept
-        )
-    return fmt, True
+        raise NotAcceptable.for_resource(request.path, offered(offers, url), accept)
+    return fmt
+
+
+def html_or(formats: Sequence[Format]) -> tuple[Format, ...]:
+    """``formats`` and HTML: HTML first when the client asks for a page (:func:`prefers_html`), else last."""
+    accept = request.headers.get("Accept")
+    return (HTML, *formats) if prefers_html(accept, formats) else (*formats, HTML)
 
 
 def format_label(media_type: str | None) -> str:
@@ -192,9 +197,14 @@ def html_response(
     response.headers["Cache-Control"] = cache()
     return finish(
         response,
-        etag=f"{version()}-html-{ctx['lang']}-{hashlib.sha256(request.query_string).hexdigest()[:16]}",
+        etag=f"{version()}-html-{ctx['lang']}-{query_tag()}",
         vary=(*vary, "Cookie"),
     )
+
+
+def query_tag() -> str:
+    """The query string as a short ASCII token for an ETag (a header cannot carry the raw text)."""
+    return hashlib.sha256(request.query_string).hexdigest()[:16]
 
 
 def rdf_document(

@@ -39,13 +39,9 @@ bp = Blueprint("documents", __name__)
 
 
 # The source text --------------------------------------------------------------------------------
-@bp.get(f"/source/{SOURCE_NAME}")
-def source() -> Response:
-    return source_document(None)
-
-
+@bp.get(f"/source/{SOURCE_NAME}", defaults={"ext": None})
 @bp.get(f"/source/{SOURCE_NAME}.<ext>")
-def source_explicit(ext: str) -> Response:
+def source(ext: str | None) -> Response:
     if ext == "txt":
         text = source_text(store(), iris().source)
         if text is None:
@@ -124,23 +120,15 @@ def vocabulary_page(name: str, ext: str | None) -> Response:
     return html_response("ld/vocabulary.html", ctx, links=links)
 
 
-@bp.get("/ontology")
-def ontology() -> Response:
-    return vocabulary_page("ontology", None)
-
-
+@bp.get("/ontology", defaults={"ext": None})
 @bp.get("/ontology.<ext>")
-def ontology_explicit(ext: str) -> Response:
+def ontology(ext: str | None) -> Response:
     return vocabulary_page("ontology", ext)
 
 
-@bp.get("/shapes")
-def shapes() -> Response:
-    return vocabulary_page("shapes", None)
-
-
+@bp.get("/shapes", defaults={"ext": None})
 @bp.get("/shapes.<ext>")
-def shapes_explicit(ext: str) -> Response:
+def shapes(ext: str | None) -> Response:
     return vocabulary_page("shapes", ext)
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Blueprint, Response, redirect, render_template, request, send_file
+from flask import Blueprint, Response, redirect, render_template, send_file
 from rdflib import Graph
 from werkzeug.wrappers import Response as BaseResponse
 
-from blackjanuary.errors import NotAcceptable, ResourceNotFound, ServiceUnavailable
+from blackjanuary.errors import ResourceNotFound, ServiceUnavailable
 from blackjanuary.publish.manifest import (
     SUMS_NAME,
     VOID_NAME,
@@ -25,9 +25,17 @@ from blackjanuary.publish.manifest import (
 )
 from blackjanuary.rdf.formats import HTML, JSON, RDF_GRAPH_FORMATS, TURTLE, Format, by_extension, by_name
 from blackjanuary.rdf.iris import Iris, document_path, download_path
-from blackjanuary.rdf.negotiation import negotiate, offered, prefers_html
 from blackjanuary.rdf.vocab import Ours
-from blackjanuary.web.context import alternates_header, cache, language, page_context, serialize, settings
+from blackjanuary.web.context import (
+    alternates_header,
+    cache,
+    html_or,
+    language,
+    negotiated,
+    page_context,
+    serialize,
+    settings,
+)
 from blackjanuary.web.entity_view import safe_json
 from blackjanuary.web.formatting import format_number, human_size
 from blackjanuary.web.http import finish
@@ -124,10 +132,7 @@ def download(name: str) -> BaseResponse:
 @bp.get("/downloads")
 def downloads() -> Response:
     m = manifest()
-    accept = request.headers.get("Accept")
-    fmt = negotiate(accept, (HTML, JSON) if prefers_html(accept, (JSON,)) else (JSON, HTML))
-    if fmt is None:
-        raise NotAcceptable.for_resource("/downloads", offered((HTML, JSON)), accept)
+    fmt = negotiated(html_or((JSON,)))
     if fmt is JSON:
         response = Response(m.to_json(), content_type=JSON.content_type)
     else:
@@ -251,11 +256,7 @@ def void_other(ext: str) -> Response:
 
 @bp.get("/void")
 def void_negotiated() -> Response:
-    accept = request.headers.get("Accept")
-    fmt = negotiate(accept, RDF_GRAPH_FORMATS)
-    if fmt is None:
-        offers = offered(RDF_GRAPH_FORMATS, lambda f: document_path("void", f.extension))
-        raise NotAcceptable.for_resource("/void", offers, accept)
+    fmt = negotiated(RDF_GRAPH_FORMATS, lambda f: document_path("void", f.extension))
     return _void_response(fmt, negotiated=True)
 
 

@@ -2,6 +2,8 @@
 
 >>> from rdflib import Literal
 >>> from rdflib.namespace import XSD
+
+from blackjanuary.rdf.vocab import NUMERIC_TYPES
 >>> day = Literal("1990-01-19", datatype=XSD.date)
 >>> [format_literal(day, lang) for lang in ("de", "en", "az", "ru")]
 ['19. Januar 1990', '19 January 1990', '19 yanvar 1990', '19 января 1990']
@@ -31,22 +33,14 @@ from babel.units import format_unit
 from rdflib import Literal
 from rdflib.namespace import XSD
 
+from blackjanuary.rdf.vocab import NUMERIC_TYPES
+
 LOCALES = {"de": "de_DE", "en": "en_GB", "az": "az_Latn_AZ", "ru": "ru_RU"}
 """English as written in Britain ("19 January 1990"); Azerbaijani in Latin script."""
 _MONTH_DAY = re.compile(r"^--(\d\d)-(\d\d)")
 RU_YEAR_MARK = re.compile(r"[\s\u202f]г\.$")
 _YEAR = re.compile(r"^-?\d{4,}$")
-NUMERIC = {
-    XSD.integer,
-    XSD.int,
-    XSD.long,
-    XSD.decimal,
-    XSD.double,
-    XSD.float,
-    XSD.nonNegativeInteger,
-    XSD.positiveInteger,
-    XSD.short,
-}
+NUMERIC = NUMERIC_TYPES | {XSD.short}
 
 
 @lru_cache(maxsize=8)

@@ -33,15 +33,23 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from blackjanuary.errors import NotAcceptable, QueryTimeout
+from blackjanuary.errors import QueryTimeout
 from blackjanuary.publish.dumps import compact_jsonld, tidy_prefixes
 from blackjanuary.rdf.formats import HTML, JSONLD, NQUADS, NTRIPLES, TRIG, TURTLE, Format
 from blackjanuary.rdf.iris import with_query
-from blackjanuary.rdf.negotiation import negotiate, offered, prefers_html
 from blackjanuary.rdf.oxigraph import used_prefixes
 from blackjanuary.rdf.vocab import Ours
 from blackjanuary.store.patterns import TriplePattern
-from blackjanuary.web.context import cache, language, page_context, settings, store, version
+from blackjanuary.web.context import (
+    cache,
+    html_or,
+    language,
+    negotiated,
+    page_context,
+    settings,
+    store,
+    version,
+)
 from blackjanuary.web.formatting import format_number
 from blackjanuary.web.fragment_terms import POSITIONS, parse_page, parse_pattern
 from blackjanuary.web.http import finish
@@ -67,7 +75,6 @@ VOID = "http://rdfs.org/ns/void#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 DCTERMS = "http://purl.org/dc/terms/"
 FOAF_PRIMARY_TOPIC = "http://xmlns.com/foaf/0.1/primaryTopic"
-XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 _COUNTS_KEY = "blackjanuary.fragments.counts"
 
 
@@ -166,10 +173,6 @@ def _iri(value: str) -> ox.NamedNode:
     return ox.NamedNode(value)
 
 
-def _int(value: int) -> ox.Literal:
-    return ox.Literal(str(value), datatype=XSD_INTEGER)
-
-
 def pattern_text(pattern: TriplePattern) -> str:
     """``{ <s> ?p ?o }`` for titles and descriptions."""
     return "{ " + pattern.where() + " }"
@@ -224,9 +227,9 @@ def metadata(
             ),
         ),
         ox.Triple(view, _iri(DCTERMS + "source"), _iri(dataset_iri)),
-        ox.Triple(view, _iri(HYDRA + "totalItems"), _int(count)),
-        ox.Triple(view, _iri(VOID + "triples"), _int(count)),
-        ox.Triple(view, _iri(HYDRA + "itemsPerPage"), _int(PAGE_SIZE)),
+        ox.Triple(view, _iri(HYDRA + "totalItems"), ox.Literal(count)),
+        ox.Triple(view, _iri(VOID + "triples"), ox.Literal(count)),
+        ox.Triple(view, _iri(HYDRA + "itemsPerPage"), ox.Literal(PAGE_SIZE)),
         ox.Triple(view, _iri(HYDRA + "first"), _iri(first)),
     ]
     if first != page_iri:
@@ -268,21 +271,12 @@ def serialize(fmt: Format, data: list[ox.Triple], meta: list[ox.Triple], page_ir
 
 
 # The view --------------------------------------------------------------------------------------------------
-def choose_format() -> Format:
-    accept = request.headers.get("Accept")
-    offers = (HTML, *RDF_OFFERS) if prefers_html(accept, RDF_OFFERS) else (*RDF_OFFERS, HTML)
-    fmt = negotiate(accept, offers)
-    if fmt is None:
-        raise NotAcceptable.for_resource("/fragments", offered((*RDF_OFFERS, HTML)), accept)
-    return fmt
-
-
 @bp.get("/fragments")
 def fragment() -> Response:
     raw = {name: request.args.get(name, "") for name in POSITIONS}
     pattern = parse_pattern(raw)
     page = parse_page(request.args.get("page"))
-    fmt = choose_format()
+    fmt = negotiated(html_or(RDF_OFFERS))
     base = fragments_base()
     page_iri = request_url(base, raw, page)
 

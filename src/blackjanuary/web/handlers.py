@@ -46,13 +46,9 @@ def error_class(status: int) -> type[PublisherError]:
     for cls in _classes(PublisherError)[1:]:
         if cls.status == status:
             return cls
-    made = type(f"HTTP{status}", (PublisherError,), {"status": status, "title": _title(status)})
+    title = HTTP_STATUS_CODES.get(status, "Error")
+    made = type(f"HTTP{status}", (PublisherError,), {"status": status, "title": title})
     return cast(type[PublisherError], made)
-
-
-def _title(status: int) -> str:
-
-    return HTTP_STATUS_CODES.get(status, "Error")
 
 
 def from_werkzeug(exc: HTTPException) -> PublisherError:

@@ -124,13 +124,6 @@ def _conditional(response: Response) -> Response:
     return response
 
 
-def add_vary(response: R, *names: str) -> R:
-    """Add header names to ``Vary`` without duplicates."""
-    for name in names:
-        response.vary.add(name)
-    return response
-
-
 def etag_value(version: str, variant: str | None = None) -> str:
     """The ETag of a representation: the build version, plus the format as a variant (compression
     appends its coding, ``…:gzip``)."""
@@ -142,7 +135,7 @@ def finish(response: R, *, etag: str | None = None, vary: Iterable[str] = ("Acce
 
     A matching ``If-None-Match`` is answered ``304`` after compression, by :func:`init_app`'s hook.
     """
-    add_vary(response, *vary)
+    response.vary.update(vary)
     if etag is not None and response.status_code == 200:
         response.set_etag(etag)
     return response

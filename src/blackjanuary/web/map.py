@@ -62,10 +62,6 @@ class Frame:
     north: float
     width: float
 
-    @property
-    def kx(self) -> float:
-        return self.width / ((self.east - self.west) * math.cos(math.radians((self.south + self.north) / 2)))
-
     @cached_property
     def height(self) -> float:
         return round((self.north - self.south) * self.width / (self.east - self.west) / self.cos_mid(), 1)

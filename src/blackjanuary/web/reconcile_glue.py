@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, current_app, request
@@ -11,10 +12,9 @@ from blackjanuary.errors import PayloadTooLarge, UnsupportedMediaType
 from blackjanuary.rdf.formats import HTML, JSON
 from blackjanuary.rdf.iris import Ref, page_path
 from blackjanuary.rdf.vocab import Ours
-from blackjanuary.reconcile import jsonbody
+from blackjanuary.reconcile import jsonbody, service
 from blackjanuary.reconcile.index import NameIndex
 from blackjanuary.reconcile.limits import ReconcileLimits
-from blackjanuary.reconcile.service import index_for
 from blackjanuary.web.current import current_settings, current_store
 from blackjanuary.web.i18n import choose_language
 from blackjanuary.web.public_url import absolute
@@ -25,7 +25,7 @@ PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *"
 
 def current_index() -> NameIndex:
     store = current_store()
-    return index_for(store, Ours(current_settings().base_iri), store.info.version)
+    return service.index_for(store, Ours(current_settings().base_iri), store.info.version)
 
 
 def current_limits() -> ReconcileLimits:
@@ -87,3 +87,43 @@ def json_body() -> Any:
 
 def page_url(key: str) -> str:
     return absolute(page_path(Ref(key)))
+
+
+def prefix() -> str:
+    """The ``prefix`` of a suggest request, within the query-text caps."""
+    text = param("prefix") or ""
+    current_limits().check_text(text, "the prefix")
+    return text
+
+
+def suggest(kind: str, window: Callable[[list[Any]], list[Any]]) -> Response:
+    """A suggest answer for ``kind`` (entity, type or property); ``window`` is the API version's paging."""
+    index, lang = current_index(), language()
+    if kind == "entity":
+        result = [service.suggest_item(index, e, lang) for e in window(index.suggest_entities(prefix()))]
+    else:
+        terms = index.types if kind == "type" else index.properties
+        found = window(index.suggest_terms(prefix(), terms, lang, kind=kind))
+        result = [{"id": t, "name": index.term_name(t, lang, kind=kind)} for t in found]
+    return json_response({"result": result}, lang)
+
+
+def preview() -> Response:
+    index, lang = current_index(), language()
+    entity = service.require_entity(index, param("id"))
+    return html_response(service.preview_html(index, entity, lang, page_url(entity.key)), lang)
+
+
+def propose_properties() -> Response:
+    index, lang = current_index(), language()
+    type_id = param("type")
+    resolved = service.resolve_types(index, [type_id or ""], "the 'type' parameter")
+    type_iri = resolved[0] if resolved else None  # a blank type (whitespace, control characters) is none
+    limit = service.as_int(param("limit"), "limit", 0)
+    body: dict[str, Any] = {
+        "type": type_id or "",
+        "properties": service.proposed_properties(index, type_iri, lang, limit),
+    }
+    if limit:
+        body["limit"] = limit
+    return json_response(body, lang)

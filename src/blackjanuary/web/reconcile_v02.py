@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, Response, request, url_for
@@ -17,20 +18,22 @@ from blackjanuary.errors import BadRequest
 from blackjanuary.rdf.iris import Ref, id_path, with_query
 from blackjanuary.rdf.vocab import Ours
 from blackjanuary.reconcile import service
-from blackjanuary.reconcile.index import Candidate, MatchQuery, NameIndex, PropertyCondition
+from blackjanuary.reconcile.index import MatchQuery, NameIndex, PropertyCondition
 from blackjanuary.reconcile.limits import BatchBudget, ReconcileLimits, shown
 from blackjanuary.web.current import current_settings
 from blackjanuary.web.public_url import absolute
 from blackjanuary.web.reconcile_glue import (
     current_index,
     current_limits,
-    html_response,
     json_body,
     json_response,
     language,
     page_url,
     param,
     parse_json,
+    preview,
+    propose_properties,
+    suggest,
 )
 
 bp = Blueprint("reconcile", __name__, url_prefix="/reconcile")
@@ -117,22 +120,6 @@ def parse_query(qid: str, raw: Any, index: NameIndex, budget: BatchBudget | None
     return MatchQuery(text=text, types=type_iris, properties=tuple(conditions), limit=limit)
 
 
-def candidate_json(index: NameIndex, candidate: Candidate, lang: str) -> dict[str, Any]:
-    entity = candidate.entity
-    out: dict[str, Any] = {
-        "id": entity.key,
-        "name": entity.label(lang),
-        "score": candidate.score,
-        "match": candidate.match,
-        "type": service.entity_types(index, entity, lang),
-    }
-    description = entity.description(lang)
-    if description:
-        out["description"] = description
-    out["features"] = [{"id": f.id, "value": f.value} for f in candidate.features]
-    return out
-
-
 def match(index: NameIndex, batch: Any, lang: str, limits: ReconcileLimits | None = None) -> dict[str, Any]:
     """Answer a parsed query batch ``{"q0": {"query": …}, …}`` within the caps and the deadline."""
     limits = limits or ReconcileLimits()
@@ -143,20 +130,19 @@ def match(index: NameIndex, batch: Any, lang: str, limits: ReconcileLimits | Non
     parsed = {qid: parse_query(qid, raw, index, budget) for qid, raw in batch.items()}
     deadline = limits.deadline()
     return {
-        qid: {"result": [candidate_json(index, c, lang) for c in index.match(q, deadline=deadline)]}
+        qid: {
+            "result": [
+                service.candidate_json(index, c, lang, feature_names=False)
+                for c in index.match(q, deadline=deadline)
+            ]
+        }
         for qid, q in parsed.items()
     }
 
 
-def extend(index: NameIndex, body: Any, lang: str, limits: ReconcileLimits | None = None) -> dict[str, Any]:
-    ids, props = service.extend_request(body, limits)
-    entities = {i: service.require_entity(index, i) for i in ids}
-    meta = [{"id": p, "name": index.term_name(index.expand(p), lang, kind="property")} for p, _ in props]
-    rows = {
-        i: {p: service.extension_values(index, e, p, lang, limit) for p, limit in props}
-        for i, e in entities.items()
-    }
-    return {"meta": meta, "rows": rows}
+def extend(index: NameIndex, body: Any, lang: str, limits: ReconcileLimits) -> dict[str, Any]:
+    meta, rows = service.extension(index, body, lang, limits)
+    return {"meta": meta, "rows": {i: dict(values) for i, values in rows}}
 
 
 POST_HINT = (
@@ -196,39 +182,13 @@ def root() -> Response:
     return json_response(manifest(index, lang), lang)
 
 
-def prefix() -> str:
-    """The ``prefix`` of a suggest request, within the query-text caps."""
-    text = param("prefix") or ""
-    current_limits().check_text(text, "the prefix")
-    return text
-
-
-def _page(items: list[Any]) -> tuple[list[Any], int]:
+def _page(items: list[Any]) -> list[Any]:
     cursor = service.as_int(param("cursor"), "cursor", 0)
-    return items[cursor : cursor + SUGGEST_PAGE], cursor
+    return items[cursor : cursor + SUGGEST_PAGE]
 
 
-@bp.get("/suggest/entity")
-def suggest_entity() -> Response:
-    index, lang = current_index(), language()
-    found, _ = _page(index.suggest_entities(prefix()))
-    return json_response({"result": [service.suggest_item(index, e, lang) for e in found]}, lang)
-
-
-@bp.get("/suggest/type")
-def suggest_type() -> Response:
-    index, lang = current_index(), language()
-    found, _ = _page(index.suggest_terms(prefix(), index.types, lang, kind="type"))
-    return json_response({"result": [{"id": t, "name": index.term_name(t, lang)} for t in found]}, lang)
-
-
-@bp.get("/suggest/property")
-def suggest_property() -> Response:
-    index, lang = current_index(), language()
-    found, _ = _page(index.suggest_terms(prefix(), index.properties, lang, kind="property"))
-    return json_response(
-        {"result": [{"id": p, "name": index.term_name(p, lang, kind="property")} for p in found]}, lang
-    )
+for _kind in ("entity", "type", "property"):
+    bp.add_url_rule(f"/suggest/{_kind}", f"suggest_{_kind}", partial(suggest, _kind, _page))
 
 
 @bp.get("/flyout/entity")
@@ -240,23 +200,5 @@ def flyout_entity() -> Response:
     )
 
 
-@bp.get("/preview")
-def preview() -> Response:
-    index, lang = current_index(), language()
-    entity = service.require_entity(index, param("id"))
-    return html_response(service.preview_html(index, entity, lang, page_url(entity.key)), lang)
-
-
-@bp.get("/propose_properties")
-def propose_properties() -> Response:
-    index, lang = current_index(), language()
-    type_id = param("type")
-    type_iri = service.resolve_types(index, [type_id], "the 'type' parameter")[0] if type_id else None
-    limit = service.as_int(param("limit"), "limit", 0)
-    body: dict[str, Any] = {
-        "type": type_id or "",
-        "properties": service.proposed_properties(index, type_iri, lang, limit),
-    }
-    if limit:
-        body["limit"] = limit
-    return json_response(body, lang)
+bp.add_url_rule("/preview", view_func=preview)
+bp.add_url_rule("/propose_properties", view_func=propose_properties)

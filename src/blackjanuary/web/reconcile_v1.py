@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, Response
@@ -15,18 +16,19 @@ from blackjanuary import __version__
 from blackjanuary.errors import BadRequest
 from blackjanuary.rdf.iris import Ref, id_path
 from blackjanuary.reconcile import service
-from blackjanuary.reconcile.index import Candidate, MatchQuery, NameIndex, PropertyCondition
+from blackjanuary.reconcile.index import MatchQuery, NameIndex, PropertyCondition
 from blackjanuary.reconcile.limits import BatchBudget, ReconcileLimits, shown
 from blackjanuary.web.public_url import absolute
 from blackjanuary.web.reconcile_glue import (
     current_index,
     current_limits,
-    html_response,
     json_body,
     json_response,
     language,
-    page_url,
     param,
+    preview,
+    propose_properties,
+    suggest,
 )
 
 bp = Blueprint("reconcile_v1", __name__, url_prefix="/reconcile/v1")
@@ -118,22 +120,6 @@ def parse_query(
     return query, lang
 
 
-def candidate_json(index: NameIndex, candidate: Candidate, lang: str) -> dict[str, Any]:
-    entity = candidate.entity
-    out: dict[str, Any] = {
-        "id": entity.key,
-        "name": entity.label(lang),
-        "score": candidate.score,
-        "match": candidate.match,
-        "type": service.entity_types(index, entity, lang),
-    }
-    description = entity.description(lang)
-    if description:
-        out["description"] = description
-    out["features"] = [{"id": f.id, "name": f.name, "value": f.value} for f in candidate.features]
-    return out
-
-
 @bp.get("")
 @bp.get("/")
 def root() -> Response:
@@ -157,15 +143,10 @@ def match() -> Response:
     for query, query_lang in parsed:
         lang = language(query_lang) if query_lang else default_lang
         found = index.match(query, deadline=deadline)
-        results.append({"candidates": [candidate_json(index, c, lang) for c in found]})
+        results.append(
+            {"candidates": [service.candidate_json(index, c, lang, feature_names=True) for c in found]}
+        )
     return json_response({"results": results}, default_lang)
-
-
-def prefix() -> str:
-    """The ``prefix`` of a suggest request, within the query-text caps."""
-    text = param("prefix") or ""
-    current_limits().check_text(text, "the prefix")
-    return text
 
 
 def _window(items: list[Any]) -> list[Any]:
@@ -174,65 +155,17 @@ def _window(items: list[Any]) -> list[Any]:
     return items[offset : offset + limit]
 
 
-@bp.get("/suggest/entity")
-def suggest_entity() -> Response:
-    index, lang = current_index(), language()
-    found = _window(index.suggest_entities(prefix()))
-    return json_response({"result": [service.suggest_item(index, e, lang) for e in found]}, lang)
-
-
-@bp.get("/suggest/property")
-def suggest_property() -> Response:
-    index, lang = current_index(), language()
-    found = _window(index.suggest_terms(prefix(), index.properties, lang, kind="property"))
-    return json_response(
-        {"result": [{"id": p, "name": index.term_name(p, lang, kind="property")} for p in found]}, lang
-    )
-
-
-@bp.get("/suggest/type")
-def suggest_type() -> Response:
-    index, lang = current_index(), language()
-    found = _window(index.suggest_terms(prefix(), index.types, lang, kind="type"))
-    return json_response({"result": [{"id": t, "name": index.term_name(t, lang)} for t in found]}, lang)
-
-
-@bp.get("/preview")
-def preview() -> Response:
-    index, lang = current_index(), language()
-    entity = service.require_entity(index, param("id"))
-    return html_response(service.preview_html(index, entity, lang, page_url(entity.key)), lang)
+for _kind in ("entity", "property", "type"):
+    bp.add_url_rule(f"/suggest/{_kind}", f"suggest_{_kind}", partial(suggest, _kind, _window))
+bp.add_url_rule("/preview", view_func=preview)
 
 
 @bp.post("/extend")
 def extend() -> Response:
     index, lang = current_index(), language()
-    ids, props = service.extend_request(json_body(), current_limits())
-    entities = [(i, service.require_entity(index, i)) for i in ids]
-    meta = [{"id": p, "name": index.term_name(index.expand(p), lang, kind="property")} for p, _ in props]
-    rows = [
-        {
-            "id": i,
-            "properties": [
-                {"id": p, "values": service.extension_values(index, e, p, lang, limit)} for p, limit in props
-            ],
-        }
-        for i, e in entities
-    ]
-    return json_response({"meta": meta, "rows": rows}, lang)
+    meta, rows = service.extension(index, json_body(), lang, current_limits())
+    rows_json = [{"id": i, "properties": [{"id": p, "values": v} for p, v in row]} for i, row in rows]
+    return json_response({"meta": meta, "rows": rows_json}, lang)
 
 
-@bp.get("/extend/propose")
-def propose() -> Response:
-    index, lang = current_index(), language()
-    type_id = param("type")
-    resolved = service.resolve_types(index, [type_id or ""], "the 'type' parameter")
-    type_iri = resolved[0] if resolved else None  # a blank type (whitespace, control characters) is none
-    limit = service.as_int(param("limit"), "limit", 0)
-    body: dict[str, Any] = {
-        "type": type_id or "",
-        "properties": service.proposed_properties(index, type_iri, lang, limit),
-    }
-    if limit:
-        body["limit"] = limit
-    return json_response(body, lang)
+bp.add_url_rule("/extend/propose", "propose", propose_properties)

@@ -34,8 +34,10 @@ from blackjanuary.web.cite import cite_links
 from blackjanuary.web.context import (
     alternates_header,
     cache,
+    html_or,
     iris,
     language,
+    negotiated,
     offset_param,
     page_context,
     rdf_document,
@@ -112,10 +114,7 @@ def see_other(ref: Ref) -> BaseResponse:
     resolved = resolve(ref)
     if isinstance(resolved, BaseResponse):
         return resolved
-    accept = request.headers.get("Accept")
-    fmt = negotiate(accept, ID_OFFERS)
-    if fmt is None:
-        raise NotAcceptable.for_resource(request.path, offered(ID_OFFERS, lambda f: _url_of(ref, f)), accept)
+    fmt = negotiated(ID_OFFERS, lambda f: _url_of(ref, f))
     location = page_path(ref) if fmt is HTML else data_path(ref, fmt.extension)
     response = redirect(location, code=303)
     response.headers["Link"] = alternates_header(links_for(ref))
@@ -123,14 +122,10 @@ def see_other(ref: Ref) -> BaseResponse:
     return finish(response, vary=("Accept",))
 
 
-@bp.get("/id/<key>")
-def id_thing(key: str) -> BaseResponse:
-    return see_other(Ref(key))
-
-
-@bp.get("/id/statement/<key>")
-def id_statement(key: str) -> BaseResponse:
-    return see_other(Ref(key, statement=True))
+@bp.get("/id/<key>", defaults={"statement": False})
+@bp.get("/id/statement/<key>", defaults={"statement": True})
+def id_thing(key: str, statement: bool) -> BaseResponse:
+    return see_other(Ref(key, statement=statement))
 
 
 # /data/ ------------------------------------------------------------------------------------------
@@ -139,39 +134,30 @@ def data_document(ref: Ref, extension: str | None) -> BaseResponse:
     if isinstance(resolved, BaseResponse):
         return resolved
     if extension is None:
-        accept = request.headers.get("Accept")
-        fmt = negotiate(accept, RDF_GRAPH_FORMATS)
-        if fmt is None:
-            offers = offered(RDF_GRAPH_FORMATS, lambda f: _url_of(ref, f))
-            raise NotAcceptable.for_resource(request.path, offers, accept)
-        negotiated = True
+        fmt = negotiated(RDF_GRAPH_FORMATS, lambda f: _url_of(ref, f))
+        by_accept = True
     else:
         found = by_extension(extension)
         if found is None or found not in RDF_GRAPH_FORMATS:
             raise ResourceNotFound(
                 f"no .{extension} representation of {iris().of(ref)}", hint="use .ttl, .nt, .jsonld or .rdf"
             )
-        fmt, negotiated = found, False
+        fmt, by_accept = found, False
     doc_path = data_path(ref, fmt.extension)
     graph = describe(
         store(), resolved, doc_iri=iris().document(doc_path), dataset_iri=iris().dataset, base=iris().base
     )
     links = [link for link in links_for(ref) if link[0] != doc_path or link[1] != "alternate"]
     return rdf_document(
-        graph, fmt, links=links, negotiated=negotiated, content_location=doc_path if negotiated else None
+        graph, fmt, links=links, negotiated=by_accept, content_location=doc_path if by_accept else None
     )
 
 
-@bp.get("/data/<name>")
-def data_thing(name: str) -> BaseResponse:
+@bp.get("/data/<name>", defaults={"statement": False})
+@bp.get("/data/statement/<name>", defaults={"statement": True})
+def data_thing(name: str, statement: bool) -> BaseResponse:
     key, extension = parse_data_name(name)
-    return data_document(Ref(key), extension)
-
-
-@bp.get("/data/statement/<name>")
-def data_statement(name: str) -> BaseResponse:
-    key, extension = parse_data_name(name)
-    return data_document(Ref(key, statement=True), extension)
+    return data_document(Ref(key, statement=statement), extension)
 
 
 # /page/ ------------------------------------------------------------------------------------------
@@ -240,14 +226,10 @@ def page(ref: Ref) -> BaseResponse:
     return render_resource(resolved, doc_path=page_path(ref), links=links)
 
 
-@bp.get("/page/<key>")
-def page_thing(key: str) -> BaseResponse:
-    return page(Ref(key))
-
-
-@bp.get("/page/statement/<key>")
-def page_statement(key: str) -> BaseResponse:
-    return page(Ref(key, statement=True))
+@bp.get("/page/<key>", defaults={"statement": False})
+@bp.get("/page/statement/<key>", defaults={"statement": True})
+def page_thing(key: str, statement: bool) -> BaseResponse:
+    return page(Ref(key, statement=statement))
 
 
 # Skolem IRIs, the dataset and the named graphs ----------------------------------------------------
@@ -293,15 +275,10 @@ def wikibase_reference(name: str) -> BaseResponse:
 
 
 def _describing_document(html_target: str) -> BaseResponse:
-    accept = request.headers.get("Accept")
-    offers = (
-        (HTML, *RDF_GRAPH_FORMATS) if prefers_html(accept, RDF_GRAPH_FORMATS) else (*RDF_GRAPH_FORMATS, HTML)
-    )
-    fmt = negotiate(accept, offers)
-    if fmt is None:
-        urls = {HTML: html_target} | {f: document_path("void", f.extension) for f in RDF_GRAPH_FORMATS}
-        raise NotAcceptable.for_resource(request.path, offered((HTML, *RDF_GRAPH_FORMATS), urls.get), accept)
-    location = html_target if fmt is HTML else document_path("void", fmt.extension)
+    def url(fmt: Format) -> str:
+        return html_target if fmt is HTML else document_path("void", fmt.extension)
+
+    location = url(negotiated(html_or(RDF_GRAPH_FORMATS), url))
     response = redirect(location, code=303)
     response.headers["Cache-Control"] = cache()
     return finish(response, vary=("Accept",))

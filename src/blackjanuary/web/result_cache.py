@@ -77,7 +77,7 @@ class BoundedLRU:
             maxsize=max(self.max_bytes, 1), getsizeof=lambda entry: max(entry[0], floor)
         )
         self._lock = threading.Lock()
-        self.hits = self.misses = 0
+        self.hits = 0
 
     def __len__(self) -> int:
         return len(self._items)
@@ -94,7 +94,6 @@ class BoundedLRU:
         with self._lock:
             entry = self._items.get(key)
             if entry is None:
-                self.misses += 1
                 return None
             self.hits += 1
             return entry[1]

@@ -11,7 +11,6 @@ things and sentences come back.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass
@@ -19,17 +18,26 @@ from html import escape
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from blackjanuary.errors import BadRequest, NotAcceptable
+from blackjanuary.errors import BadRequest
 from blackjanuary.query.describe import PREFIXES
 from blackjanuary.rdf import segments
 from blackjanuary.rdf.formats import HTML, JSON
 from blackjanuary.rdf.iris import Ref, page_path, with_query
-from blackjanuary.rdf.negotiation import negotiate, offered, prefers_html
 from blackjanuary.rdf.vocab import Ours
 from blackjanuary.reconcile.index import MatchQuery, NameIndex
 from blackjanuary.reconcile.normalize import fold, folds
 from blackjanuary.reconcile.service import index_for
-from blackjanuary.web.context import cache, iris, page_context, settings, store, version
+from blackjanuary.web.context import (
+    cache,
+    html_or,
+    iris,
+    negotiated,
+    page_context,
+    query_tag,
+    settings,
+    store,
+    version,
+)
 from blackjanuary.web.http import finish
 from blackjanuary.web.i18n import TRANSLATED_DESCRIPTIONS, message
 from blackjanuary.web.public_url import absolute, public_url
@@ -183,12 +191,8 @@ def sentence_hits(q: str) -> list[SentenceHit]:
 def wants_json() -> bool:
     if request.args.get("format") == "json":
         return True
-    accept = request.headers.get("Accept")
-    fmt = negotiate(accept, (HTML, JSON) if prefers_html(accept, (JSON,)) else (JSON, HTML))
-    if fmt is None:
-        urls = {JSON: with_query(url_for("search.search"), {**request.args, "format": "json"})}
-        raise NotAcceptable.for_resource("/search", offered((HTML, JSON), urls.get), accept)
-    return fmt is JSON
+    urls = {JSON: with_query(url_for("search.search"), {**request.args, "format": "json"})}
+    return negotiated(html_or((JSON,)), urls.get) is JSON
 
 
 @bp.get("/search")
@@ -207,33 +211,22 @@ def search() -> Response:
             "sentences": [asdict(hit) for hit in quoted],
         }
         response = Response(json.dumps(body, ensure_ascii=False), content_type=JSON.content_type)
-        response.headers["Content-Language"] = lang
-        response.headers["Cache-Control"] = cache()
-        return finish(
-            response,
-            etag=f"{version()}-search-json-{lang}-{query_tag()}",
-            vary=("Accept", "Accept-Language", "Cookie"),
+    else:
+        ctx.update(
+            title=message("search_results", lang, name=q) if q else message("search", lang),
+            query=q,
+            things=found,
+            sentences=quoted,
+            json_href=with_query(url_for("search.search"), {"q": q, "format": "json"}),
         )
-    ctx.update(
-        title=message("search_results", lang, name=q) if q else message("search", lang),
-        query=q,
-        things=found,
-        sentences=quoted,
-        json_href=with_query(url_for("search.search"), {"q": q, "format": "json"}),
-    )
-    response = Response(render_template("ld/search.html", **ctx), content_type=HTML.content_type)
+        response = Response(render_template("ld/search.html", **ctx), content_type=HTML.content_type)
     response.headers["Content-Language"] = lang
     response.headers["Cache-Control"] = cache()
     return finish(
         response,
-        etag=f"{version()}-search-html-{lang}-{query_tag()}",
+        etag=f"{version()}-search-{'json' if as_json else 'html'}-{lang}-{query_tag()}",
         vary=("Accept", "Accept-Language", "Cookie"),
     )
-
-
-def query_tag() -> str:
-    """The query string as a short ASCII token for an ETag (a header cannot carry the raw text)."""
-    return hashlib.sha256(request.query_string).hexdigest()[:16]
 
 
 @bp.get("/search/suggest")

@@ -112,21 +112,6 @@ def quote_ranges(store: QueryService, source: str) -> list[tuple[int, int, str]]
     return sorted(found)
 
 
-def quote_starts(store: QueryService, source: str) -> dict[int, list[str]]:
-    """Quote fragments by start offset (from their IRIs, which carry the offsets)."""
-    rows = store.select(
-        PREFIXES + "SELECT DISTINCT ?q WHERE { ?q dcterms:isPartOf ?sentence . "
-        f"?sentence dcterms:isPartOf {iri_term(source)} }}"
-    )
-    starts: dict[int, list[str]] = {}
-    for row in rows:
-        fragment = str(row["q"]).partition("#")[2]
-        offsets = parse_char_fragment(fragment)
-        if offsets is not None:
-            starts.setdefault(offsets[0], []).append(fragment)
-    return starts
-
-
 def facts(store: QueryService, source: str) -> tuple[list[dict[str, Node]], Graph]:
     """Every statement derived from a sentence of ``source`` (or a quote in one), with labels."""
     where = (

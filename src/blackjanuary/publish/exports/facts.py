@@ -8,23 +8,18 @@ CONSTRUCT, and always come back sorted by statement IRI, so every export is dete
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
 from rdflib import ConjunctiveGraph, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 from rdflib.term import Node
 
+from blackjanuary.publish.entities import ConstructSource
 from blackjanuary.rdf import segments
 from blackjanuary.rdf.vocab import OA, WD, Ours, sorted_nodes
 
-QUOTE_PREDICATES = (OA.exact, OA.start, OA.end)
 STRUCTURAL = frozenset(
     {RDF.type, RDF.subject, RDF.predicate, RDF.object, PROV.wasDerivedFrom, RDFS.label, RDFS.comment}
 )
-
-
-class ConstructSource(Protocol):
-    def construct(self, query: str, *, timeout: float | None = None) -> Graph: ...
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,10 @@ from rdflib.term import Node
 
 from blackjanuary.publish.exports.facts import Fact
 from blackjanuary.publish.exports.wikidata_map import QUOTE, REFERENCE_URL, RETRIEVED, wikidata_property
+from blackjanuary.rdf.vocab import INTEGER_TYPES
 
 MAX_TEXT = 1500
 """Longest string Wikidata accepts in a string or monolingual-text value."""
-INTEGER_TYPES = frozenset({XSD.integer, XSD.int, XSD.long, XSD.nonNegativeInteger, XSD.positiveInteger})
 
 
 class NotExportableError(ValueError):

@@ -28,26 +28,14 @@ from rdflib.namespace import DCTERMS, PROV, RDF, SKOS, XSD
 from rdflib.term import Node
 
 from blackjanuary.config import Settings
-from blackjanuary.publish.exports.facts import ConstructSource, Fact, as_graph, read_facts
+from blackjanuary.publish.entities import ConstructSource
+from blackjanuary.publish.exports.facts import Fact, as_graph, read_facts
 from blackjanuary.publish.exports.wikidata_map import wikidata_property
-from blackjanuary.rdf.vocab import OA, WD, WIKIBASE, Ours, sorted_nodes
+from blackjanuary.rdf.vocab import NUMERIC_TYPES, OA, SCHEMA, WD, WIKIBASE, Ours, sorted_nodes
 
-SCHEMA_HTTP = "http://schema.org/"
 QUOTE_PROPERTY = OA.exact
 SOURCE_PROPERTY = DCTERMS.source
 TIME_TYPES = frozenset({XSD.date, XSD.dateTime, XSD.gYear, XSD.gYearMonth})
-NUMBER_TYPES = frozenset(
-    {
-        XSD.integer,
-        XSD.decimal,
-        XSD.double,
-        XSD.float,
-        XSD.nonNegativeInteger,
-        XSD.positiveInteger,
-        XSD.int,
-        XSD.long,
-    }
-)
 
 
 GRAPH_NAME = "wikibase"
@@ -71,7 +59,7 @@ class WikibaseSpace:
         self.WDT = Namespace(base + "prop/direct/")
         self.REF = Namespace(base + "reference/")
         self._prefixes = sorted(
-            ((ns, p) for p, ns in {**ours.prefixes(), "schema": SCHEMA_HTTP}.items()),
+            ((ns, p) for p, ns in {**ours.prefixes(), "schema": str(SCHEMA)}.items()),
             key=lambda item: -len(item[0]),
         )
 
@@ -105,7 +93,7 @@ def property_type(objects: Iterable[Node], ours: Ours) -> URIRef:
                 return WIKIBASE.Monolingualtext
             if obj.datatype in TIME_TYPES:
                 return WIKIBASE.Time
-            if obj.datatype in NUMBER_TYPES:
+            if obj.datatype in NUMERIC_TYPES:
                 return WIKIBASE.Quantity
             return WIKIBASE.String
     return WIKIBASE.String
@@ -139,7 +127,7 @@ def wikibase_graph(source: Graph | ConstructSource, settings: Settings) -> Graph
         "bjid": str(ours.ID),
         "bjst": str(ours.STATEMENT),
         "bj": str(ours.BJ),
-        "schema": SCHEMA_HTTP,
+        "schema": str(SCHEMA),
         "sem": "http://semanticweb.cs.vu.nl/2009/11/sem/",
         "oa": str(OA),
         "dcterms": str(DCTERMS),

@@ -12,8 +12,8 @@ No class QIDs are listed: ``graph/reference/wikidata.tsv`` verifies items only, 
 
 from __future__ import annotations
 
-SCHEMA = "http://schema.org/"
-SEM = "http://semanticweb.cs.vu.nl/2009/11/sem/"
+from blackjanuary.config import CANONICAL_BASE_IRI
+from blackjanuary.rdf.vocab import SCHEMA, SEM
 
 WIKIDATA_PROPERTIES: dict[str, str] = {
     SCHEMA + "location": "P276",  # location
@@ -21,19 +21,17 @@ WIKIDATA_PROPERTIES: dict[str, str] = {
     SCHEMA + "endDate": "P582",  # end time
     SEM + "hasActor": "P710",  # participant
     SCHEMA + "memberOf": "P463",  # member of
-    "https://w3id.org/blackjanuary/ontology#killedCount": "P1120",  # number of deaths
+    CANONICAL_BASE_IRI + "ontology#killedCount": "P1120",  # number of deaths
 }
 """Our predicate IRI (canonical base) → Wikidata property ID."""
 
 REFERENCE_URL = "P854"
 QUOTE = "P1683"
 RETRIEVED = "P813"
-COORDINATES = "P625"
 
 
 def wikidata_property(predicate: str, base_iri: str) -> str | None:
     """The Wikidata property for one of our predicates, under any deployment base IRI."""
-    canonical = "https://w3id.org/blackjanuary/"
-    if predicate.startswith(base_iri) and base_iri != canonical:
-        predicate = canonical + predicate[len(base_iri) :]
+    if predicate.startswith(base_iri) and base_iri != CANONICAL_BASE_IRI:
+        predicate = CANONICAL_BASE_IRI + predicate[len(base_iri) :]
     return WIKIDATA_PROPERTIES.get(predicate)
