@@ -36,7 +36,7 @@ from urllib.parse import quote
 
 from bench.generate import ID, SDO, generate, parse_size
 from bench.loadgen import Probe, run
-from bench.scale import BIN, events_in, free_port, make_dist, process, rss_mib, wait_until_ok
+from bench.scale import BIN, UNCACHED, events_in, free_port, make_dist, process, rss_mib, wait_until_ok
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ def main() -> None:
 
 
 CONFIGS: dict[str, dict[str, str]] = {
-    "computed": {"BLACKJANUARY_CACHE_SIZE": "0", "BLACKJANUARY_PAGE_CACHE_BYTES": "0"},
+    "computed": UNCACHED,
     "as served": {},
 }
 

@@ -7,7 +7,7 @@ The synthetic graph of ``bench.scale`` (``bench.generate``) is loaded into Debia
 by ``tests/support/virtuoso.py`` on loopback) with ``blackjanuary load --endpoint … --user dba``,
 then the same probes go:
 
-- through the app (``blackjanuary serve --endpoint``, one worker, 8 threads, answer cache off):
+- through the app (``blackjanuary serve --endpoint``, one worker, 8 threads, answer and page caches off):
   ``/sparql`` lookup and join, and the entity page;
 - to Virtuoso directly, with the dataset the adapter sends (our graphs as ``default-graph-uri`` and
   ``named-graph-uri``: the same work for the engine) and without (Virtuoso's own default graph).
@@ -37,6 +37,7 @@ from bench.loadgen import Probe
 from bench.scale import (
     BIN,
     RESULTS,
+    UNCACHED,
     Options,
     ProbeStats,
     events_in,
@@ -133,7 +134,7 @@ def _measure_app(dist: Path, server: VirtuosoServer, opts: Options, events: int)
         "--port", str(port), "--workers", "1", "--threads", "8", "--endpoint", server.query_url,
     ]  # fmt: skip
     env = {
-        "BLACKJANUARY_CACHE_SIZE": "0",
+        **UNCACHED,
         "BLACKJANUARY_REMOTE_TIMEOUT": str(opts.timeout),
         "BLACKJANUARY_QUERY_TIMEOUT": str(opts.timeout),
     }
