@@ -28,14 +28,23 @@ What runs:
 
 The quick form (``--quick``: four cells, 1 s windows, 2 rounds) takes under a minute; the full
 form (the default: every cell, 3 s windows, 6 rounds) is for an idle machine.
+
+``--instructions`` measures what the load cannot move: the CPU instructions each version executes per
+request (valgrind's callgrind, every thread of the process, the engine's included), with the same
+cells and settings, the requests sent straight to the WSGI callable (:mod:`bench.request_cost`) instead
+of through gunicorn and a socket. It needs Debian's ``valgrind``; the quick form takes about two
+minutes, whatever else runs on the machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import platform
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -43,11 +52,13 @@ import tarfile
 import tempfile
 import time
 import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench import loadgen
-from bench.run import ACCEPT, QUERIES, ROOT, free_port, server
+from bench.run import ACCEPT, QUERIES, ROOT, free_port, wait_until_up
 
 log = logging.getLogger("bench.compare_ref")
 
@@ -149,32 +160,80 @@ def serve(dist: Path, port: int) -> list[str]:
     ]
 
 
-def window(base: str, cell: Cell, seconds: float, connections: int) -> loadgen.LoadResult:
-    return loadgen.run_url(
+@contextmanager
+def started(command: list[str], url: str, env: dict[str, str]) -> Iterator[int]:
+    """The server ``command`` running until ``url`` answers; yields its process id."""
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        wait_until_up(url, process)
+        yield process.pid
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of ``pid`` and every process below it — gunicorn's master and workers —
+    from ``/proc`` (NaN where there is none)."""
+    ticks, stack = 0, [pid]
+    try:
+        while stack:
+            current = stack.pop()
+            try:
+                fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of stat(5)
+                for task in Path(f"/proc/{current}/task").iterdir():
+                    stack += [int(child) for child in (task / "children").read_text().split()]
+            except FileNotFoundError:  # a worker that has just exited
+                continue
+    except OSError:
+        return float("nan")
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Window:
+    load: loadgen.LoadResult
+    cpu_ms: float
+    """The server's CPU time per successful response, in milliseconds."""
+
+
+def window(base: str, pid: int, cell: Cell, seconds: float, connections: int) -> Window:
+    before = cpu_seconds(pid)
+    load = loadgen.run_url(
         base + cell.path, seconds=seconds, connections=connections, accept=cell.accept, headers=cell.headers
     )
+    spent = cpu_seconds(pid) - before
+    return Window(load, spent * 1000 / load.requests if load.requests else float("nan"))
 
 
 @dataclass(frozen=True)
 class Pair:
     cell: Cell
-    ours: list[loadgen.LoadResult]
-    ref: list[loadgen.LoadResult]
+    ours: list[Window]
+    ref: list[Window]
 
-    def rps_ratio(self) -> float:
+    @staticmethod
+    def value(w: Window, field: str) -> float:
+        return float(w.cpu_ms if field == "cpu_ms" else getattr(w.load, field))
+
+    def ratio(self, field: str) -> float:
+        """The median over the rounds of ours / ref, each from two adjacent windows."""
         ratios = [
-            a.requests_per_second / b.requests_per_second
+            self.value(a, field) / self.value(b, field)
             for a, b in zip(self.ours, self.ref, strict=True)
-            if b.requests_per_second
+            if self.value(b, field)
         ]
         return statistics.median(ratios) if ratios else float("nan")
 
-    def p50_ratio(self) -> float:
-        return statistics.median(a.p50_ms / b.p50_ms for a, b in zip(self.ours, self.ref, strict=True))
-
-    @staticmethod
-    def median(results: list[loadgen.LoadResult], field: str) -> float:
-        return statistics.median(getattr(r, field) for r in results)
+    def median(self, side: str, field: str) -> float:
+        return statistics.median(self.value(w, field) for w in (self.ours if side == "ours" else self.ref))
 
 
 def run(ref: str, cells: list[Cell], seconds: float, rounds: int, connections: int) -> list[Pair]:
@@ -217,36 +276,153 @@ def measure(
     command = {side: serve(dists[side], ports[side]) for side in sources}
     pairs = []
     with (
-        server(command["ours"], bases["ours"] + "/sparql", code_env(sources["ours"], settings)),
-        server(command["ref"], bases["ref"] + "/sparql", code_env(sources["ref"], settings)),
+        started(command["ours"], bases["ours"] + "/sparql", code_env(sources["ours"], settings)) as ours,
+        started(command["ref"], bases["ref"] + "/sparql", code_env(sources["ref"], settings)) as ref,
     ):
+        pids = {"ours": ours, "ref": ref}
         for cell in cells:
             for side in sources:  # every worker up and each code path run once
-                window(bases[side], cell, 1, connections)
-            found: dict[str, list[loadgen.LoadResult]] = {"ours": [], "ref": []}
+                window(bases[side], pids[side], cell, 1, connections)
+            found: dict[str, list[Window]] = {"ours": [], "ref": []}
             for n in range(rounds):
                 for side in ("ours", "ref") if n % 2 == 0 else ("ref", "ours"):
-                    found[side].append(window(bases[side], cell, seconds, connections))
+                    found[side].append(window(bases[side], pids[side], cell, seconds, connections))
             pair = Pair(cell, found["ours"], found["ref"])
-            log.info("%s: %.2f× req/s, %.2f× p50", cell.name, pair.rps_ratio(), pair.p50_ratio())
+            log.info(
+                "%s: %.2f× req/s, %.2f× p50, %.2f× CPU per request",
+                cell.name,
+                pair.ratio("requests_per_second"),
+                pair.ratio("p50_ms"),
+                pair.ratio("cpu_ms"),
+            )
             pairs.append(pair)
     return pairs
 
 
+# Instructions per request (callgrind) ---------------------------------------------------------------
+
+REQUESTS = {"page": 4, "data": 10, "SPARQL": 30}
+"""Requests counted per cell (a page costs about 25× a SPARQL answer); the first word of the cell."""
+
+
+class Counted:
+    """One side's app under callgrind, instrumented only while a cell's requests run."""
+
+    def __init__(self, src: Path, dist: Path, settings: dict[str, str], out: Path) -> None:
+        self.out = out
+        command = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}.%p"]
+        self.process = subprocess.Popen(
+            [*command, sys.executable, "-m", "bench.request_cost", str(dist)],
+            cwd=ROOT,
+            env=code_env(src, settings),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        if self._line() != "ready":
+            raise RuntimeError(f"{src}: the app did not start under valgrind")
+
+    def _line(self) -> str:
+        assert self.process.stdout is not None
+        return self.process.stdout.readline().strip()
+
+    def send(self, cell: Cell, n: int) -> str:
+        assert self.process.stdin is not None
+        order = {"cell": cell.name, "path": cell.path, "accept": cell.accept, "headers": cell.headers, "n": n}
+        self.process.stdin.write(json.dumps(order) + "\n")
+        self.process.stdin.flush()
+        return self._line().removeprefix("done ")
+
+    def _control(self, *args: str) -> None:
+        subprocess.run(["callgrind_control", *args, str(self.process.pid)], check=True, capture_output=True)
+
+    def instructions(self, cell: Cell, n: int) -> float:
+        """Instructions per request of ``cell``, over ``n`` requests after two instrumented ones."""
+        self.send(cell, 3)  # uninstrumented: code paths and the engine's threads warm
+        self._control("-i", "on")
+        self.send(cell, 2)  # instrumented once: valgrind's translations made
+        self._control("-z")
+        status = self.send(cell, n)
+        if not status.startswith(("200", "304")):
+            raise RuntimeError(f"{cell.name}: {status}")
+        dumped = set(self.out.parent.glob(f"{self.out.name}.*"))
+        self._control("-d")
+        self._control("-i", "off")
+        deadline = time.monotonic() + 60
+        while not (new := set(self.out.parent.glob(f"{self.out.name}.*")) - dumped):
+            if time.monotonic() > deadline:
+                raise RuntimeError("callgrind wrote no dump")
+            time.sleep(0.1)
+        text = ""
+        while not (found := re.search(r"^(?:summary|totals):\s*(\d+)", text, re.MULTILINE)):
+            time.sleep(0.1)
+            text = max(new).read_text()
+        return int(found.group(1)) / n
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
+def instructions(ref: str, cells: list[Cell]) -> list[tuple[Cell, float, float]]:
+    """(cell, instructions per request with the ref, with this tree) for every cell."""
+    if not (shutil.which("valgrind") and shutil.which("callgrind_control")):
+        raise SystemExit("--instructions needs valgrind: apt-get install valgrind")
+    found = []
+    with tempfile.TemporaryDirectory(prefix="bench-ref-") as tmp:
+        work = Path(tmp)
+        sources = {"ours": ROOT / "src", "ref": export_source(ref, work / "ref")}
+        dists = {side: work / f"dist-{side}" for side in sources}
+        log.info("building this tree's data with this tree's code and %s's", ref)
+        build(sources, dists)
+        for page_cache in (False, True):
+            group = [c for c in cells if c.page_cache is page_cache]
+            if not group:
+                continue
+            settings = dict(CACHES_OFF)
+            if page_cache:
+                del settings["BLACKJANUARY_PAGE_CACHE_BYTES"]
+            apps = {
+                side: Counted(src, dists[side], settings, work / f"cg-{side}")
+                for side, src in sources.items()
+            }
+            try:
+                for cell in group:
+                    n = REQUESTS[cell.name.split()[0]]
+                    counts = {side: app.instructions(cell, n) for side, app in apps.items()}
+                    log.info("%s: %.3f× instructions", cell.name, counts["ours"] / counts["ref"])
+                    found.append((cell, counts["ref"], counts["ours"]))
+            finally:
+                for app in apps.values():
+                    app.close()
+    return found
+
+
+def instructions_table(found: list[tuple[Cell, float, float]], ref: str) -> str:
+    lines = [
+        f"| cell | {ref} instructions per request | this tree | ratio |",
+        "|---|---:|---:|---:|",
+    ]
+    for cell, theirs, ours in found:
+        lines.append(f"| {cell.name} | {theirs / 1e6:.2f} M | {ours / 1e6:.2f} M | {ours / theirs:.3f}× |")
+    return "\n".join(lines)
+
+
 def table(pairs: list[Pair], ref: str) -> str:
     lines = [
-        f"| cell | {ref} req/s | this tree req/s | req/s ratio | {ref} p50 ms "
-        "| this tree p50 ms | p50 ratio | errors |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        f"| cell | {ref} req/s | this tree | ratio | {ref} p50 ms | this tree | ratio "
+        f"| {ref} CPU ms/request | this tree | ratio | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for p in pairs:
-        errors = sum(r.errors for r in p.ours + p.ref)
-        lines.append(
-            f"| {p.cell.name} | {p.median(p.ref, 'requests_per_second'):,.0f} "
-            f"| {p.median(p.ours, 'requests_per_second'):,.0f} | {p.rps_ratio():.2f}× "
-            f"| {p.median(p.ref, 'p50_ms'):.2f} | {p.median(p.ours, 'p50_ms'):.2f} | {p.p50_ratio():.2f}× "
-            f"| {errors} |"
-        )
+        errors = sum(w.load.errors for w in p.ours + p.ref)
+        cells = [p.cell.name]
+        for field, shown in (("requests_per_second", "{:,.0f}"), ("p50_ms", "{:.2f}"), ("cpu_ms", "{:.2f}")):
+            cells += [shown.format(p.median("ref", field)), shown.format(p.median("ours", field))]
+            cells.append(f"{p.ratio(field):.2f}×")
+        lines.append("| " + " | ".join([*cells, str(errors)]) + " |")
     return "\n".join(lines)
 
 
@@ -263,30 +439,49 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, help="window length (default 3, quick 1)")
     parser.add_argument("--rounds", type=int, help="alternations per cell (default 6, quick 2)")
     parser.add_argument("--connections", type=int, default=8, help="load connections (default 8)")
+    parser.add_argument("--cells", help="only the cells whose name contains one of these (comma-separated)")
+    parser.add_argument(
+        "--instructions", action="store_true", help="instructions per request under callgrind, not req/s"
+    )
     parser.add_argument("--write", action="store_true", help="write the table into docs/benchmarks.md")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     seconds = args.seconds or (1.0 if args.quick else 3.0)
     rounds = args.rounds or (2 if args.quick else 6)
     cells = [c for c in CELLS if c.name in QUICK_CELLS] if args.quick else list(CELLS)
+    if args.cells:
+        cells = [c for c in CELLS if any(part in c.name for part in args.cells.split(","))]
     ref = resolve(args.against)
     load = os.getloadavg()
-    pairs = run(ref, cells, seconds, rounds, args.connections)
-    tool = pairs[0].ours[0].tool
-    header = (
-        f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()} with {os.cpu_count()} cores "
-        f"(load average {load[0]:.1f} at the start), Python {platform.python_version()}, load generator: "
-        f"{tool}, {args.connections} connections, {rounds} alternations of {seconds:g} s windows per cell "
-        f"(`python -m bench.compare_ref --against {args.against}"
-        f"{' --quick' if args.quick else ''}`). Ratios: this tree / {ref}, the median of the paired "
-        "windows; above 1 is more req/s, below 1 a shorter p50."
-    )
-    text = table(pairs, ref)
+    invocation = f"`python -m bench.compare_ref --against {args.against}" + " --quick" * args.quick
+    if args.instructions:
+        found = instructions(ref, cells)
+        header = (
+            f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, Python "
+            f"{platform.python_version()}, valgrind's callgrind, every thread of the app's process, requests "
+            f"sent to the WSGI callable ({invocation} --instructions`; load average {load[0]:.1f}, which "
+            f"these counts do not depend on). Ratio: this tree / {ref}; below 1 is less work."
+        )
+        text = instructions_table(found, ref)
+        marker = "bench-ref-instructions"
+    else:
+        pairs = run(ref, cells, seconds, rounds, args.connections)
+        tool = pairs[0].ours[0].load.tool
+        header = (
+            f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()} with {os.cpu_count()} cores "
+            f"(load average {load[0]:.1f} at the start), Python {platform.python_version()}, load "
+            f"generator: {tool}, {args.connections} connections, {rounds} alternations of {seconds:g} s "
+            f"windows per cell ({invocation}`). Ratios: this tree / {ref}, the median of the paired "
+            "windows; above 1 is more req/s, below 1 a shorter p50 or less server CPU time per request "
+            "(gunicorn's master and workers, from /proc)."
+        )
+        text = table(pairs, ref)
+        marker = "bench-ref"
     print(header + "\n\n" + text)
     if args.write:
         path = ROOT / "docs" / "benchmarks.md"
         doc = path.read_text(encoding="utf-8")
-        start, end = "<!-- bench-ref:start -->", "<!-- bench-ref:end -->"
+        start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
         before, _, rest = doc.partition(start)
         _, _, after = rest.partition(end)
         path.write_text(f"{before}{start}\n{header}\n\n{text}\n{end}{after}", encoding="utf-8")
