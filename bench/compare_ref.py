@@ -106,12 +106,18 @@ QUICK_CELLS = (
 
 
 def resolve(ref: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", f"{ref}^{{commit}}"],
-        check=True,
+    """``ref`` as a short commit id; a clear exit when this clone does not have it."""
+    found = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--verify", "--short", f"{ref}^{{commit}}"],
         capture_output=True,
         text=True,
-    ).stdout.strip()
+    )
+    if found.returncode:
+        raise SystemExit(
+            f"{ref} is not a commit of this clone ({found.stderr.strip()}); a shallow clone needs "
+            "`git fetch --unshallow` (or a deeper fetch) first."
+        )
+    return found.stdout.strip()
 
 
 def export_source(ref: str, into: Path) -> Path:

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from bench.compare_ref import CELLS, QUICK_CELLS, Pair, Window, cpu_seconds, export_source
+from bench.compare_ref import CELLS, QUICK_CELLS, Pair, Window, cpu_seconds, export_source, resolve
 from bench.loadgen import LoadResult
 from bench.run import ROOT
 
@@ -61,3 +61,10 @@ def test_the_ref_is_exported_without_a_checkout(tmp_path: Path) -> None:
     assert (src / "blackjanuary" / "__init__.py").is_file()
     again = subprocess.run(["git", "-C", str(ROOT), "worktree", "list"], capture_output=True, text=True)
     assert again.stdout == worktrees.stdout
+
+
+@pytest.mark.skipif(not (ROOT / ".git").exists(), reason="needs the git history of a checkout")
+def test_a_ref_this_clone_lacks_says_how_to_get_it() -> None:
+    assert resolve("HEAD")
+    with pytest.raises(SystemExit, match="not a commit of this clone.*unshallow"):
+        resolve("no-such-ref-anywhere")
