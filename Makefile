@@ -94,9 +94,12 @@ soak: $(STAMP) system-deps js-deps
 	$(BIN)/python -m pytest -m slow
 
 # The peers (rdflib-endpoint under uvicorn) are measured side by side; they are installed only here.
+# BENCH_REF: the code this tree is compared with, cache off (issue 12: the last commit before the re-cut).
+BENCH_REF ?= 3b3a433
 bench: $(BENCH) system-deps
 	$(BIN)/python -m bench.run --write
 	$(BIN)/python -m bench.pages --write
+	$(BIN)/python -m bench.compare_ref --against $(BENCH_REF) --write
 	$(BIN)/python -m bench.scale --sizes 10k,100k,1M
 	$(BIN)/python -m bench.dumps_bench --sizes 1M
 	$(BIN)/python -m bench.tpf_bench --size 1M

@@ -33,6 +33,8 @@ class LoadResult:
     p99_ms: float
     errors: int
     tool: str
+    requests: int = 0
+    """Successful responses in the window."""
 
 
 def run_url(
@@ -86,9 +88,9 @@ def run_wrk(
     errors = int(non_ok.group(1)) if non_ok else 0
     if socket_errors:
         errors += sum(int(g) for g in socket_errors.groups())
+    total = re.search(r"(\d+) requests in", output)
+    completed = int(total.group(1)) if total else 0
     if errors:
-        total = re.search(r"(\d+) requests in", output)
-        completed = int(total.group(1)) if total else 0
         rps = max(0.0, rps * (completed - errors) / completed) if completed else 0.0
     return LoadResult(
         rps,
@@ -96,6 +98,7 @@ def run_wrk(
         _ms(*p99.groups()) if p99 else float("nan"),
         errors,
         "wrk",
+        max(0, completed - errors),
     )  # type: ignore[union-attr]
 
 
@@ -138,7 +141,9 @@ def run_python(
     if not every:
         return LoadResult(0.0, float("nan"), float("nan"), sum(errors), "python")
     quantiles = statistics.quantiles(every, n=100, method="inclusive")
-    return LoadResult(len(every) / elapsed, quantiles[49] * 1000, quantiles[98] * 1000, sum(errors), "python")
+    return LoadResult(
+        len(every) / elapsed, quantiles[49] * 1000, quantiles[98] * 1000, sum(errors), "python", len(every)
+    )
 
 
 # Varying requests ------------------------------------------------------------------------------------------

@@ -10,9 +10,11 @@ import brotli
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from blackjanuary.config import Settings
 from blackjanuary.web.app import create_app
+from blackjanuary.web.http import SIMPLE_CORS_HEADERS
 from blackjanuary.web.page_cache import CACHE_KEY, PageCache
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -128,6 +130,32 @@ def test_every_response_carries_cors_and_no_credentials(client: FlaskClient) -> 
         assert {"ETag", "Link", "Location", "Retry-After", "Vary"} <= exposed
         assert "Access-Control-Allow-Credentials" not in response.headers
         assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def cors_headers(response: TestResponse) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in response.headers.items() if k.startswith("Access-Control-")]
+
+
+def test_the_cors_headers_written_once_are_flask_cors_own(client: FlaskClient) -> None:
+    """An answer that is no preflight gets SIMPLE_CORS_HEADERS without flask-cors's work; flask-cors
+    still answers OPTIONS and a Private Network request, and gives the same two headers there."""
+    simple = client.get("/data/baku.ttl", headers={"Origin": "https://example.org"})
+    assert cors_headers(simple) == list(SIMPLE_CORS_HEADERS)
+    by_flask_cors = client.options("/data/baku.ttl", headers={"Origin": "https://example.org"})
+    assert cors_headers(by_flask_cors) == list(SIMPLE_CORS_HEADERS)
+    # (a 404: an answer the page cache keeps would be replayed without looking at this header)
+    private = client.get("/no/such/thing", headers={"Access-Control-Request-Private-Network": "true"})
+    assert cors_headers(private)[:2] == list(SIMPLE_CORS_HEADERS)
+    assert private.headers["Access-Control-Allow-Private-Network"] == "false"
+
+
+def test_an_answer_without_a_coding_asked_still_varies_on_it(client: FlaskClient) -> None:
+    """flask-compress's hook runs only when the request names a coding; the ``Vary`` is the same."""
+    for path in ("/data/baku.ttl", "/sparql?query=ASK%7B%7D", "/page/baku"):
+        plain = client.get(path)
+        coded = client.get(path, headers={"Accept-Encoding": "gzip"})
+        assert plain.headers["Vary"] == coded.headers["Vary"], path
+        assert "Accept-Encoding" in plain.headers["Vary"] and "Content-Encoding" not in plain.headers
 
 
 def test_werkzeug_errors_render_like_ours(client: FlaskClient) -> None:

@@ -106,6 +106,23 @@ def test_the_cap_is_exact(fmt: Format) -> None:
         write_solutions(store.query(QUERY), fmt, Sink(), 119)
 
 
+@pytest.mark.parametrize("fmt", RESULT_FORMATS, ids=lambda f: f.name)
+def test_the_cap_is_exact_for_solutions_of_one_byte(fmt: Format) -> None:
+    """The writer leaves a result of at most ``limit`` bytes uncounted; empty solutions (one line
+    break each in TSV) are where bytes and solutions come closest."""
+    store = ox.Store()
+    for n in range(300):
+        store.add(ox.Quad(ox.NamedNode(f"http://e/s{n}"), ox.NamedNode("http://e/p"), ox.Literal("o")))
+    empty = "SELECT ?none WHERE { ?s ?p ?o }"
+    size = len(store.query(empty).serialize(format=RESULTS_FORMAT_OF[fmt]) or b"")
+    for limit in (300, size, size + 1):
+        sink = Sink()
+        write_solutions(store.query(empty), fmt, sink, limit)
+        assert sink.ended
+    with pytest.raises(BadRequest, match="more than 299 rows"):
+        write_solutions(store.query(empty), fmt, Sink(), 299)
+
+
 def test_large_results_commit_once_then_stream_in_chunks_checking_the_deadline() -> None:
     store = ox.Store()
     for n in range(20_000):

@@ -4,10 +4,15 @@
 
 - CORS through flask-cors: ``Access-Control-Allow-Origin: *`` and the exposed headers on every
   response, the preflight headers on ``OPTIONS`` (its status and ``Allow`` come from the route map,
-  :meth:`blackjanuary.web.app.Publisher.make_default_options_response`); no credentials;
+  :meth:`blackjanuary.web.app.Publisher.make_default_options_response`); no credentials. With
+  ``origins="*"`` and ``send_wildcard`` the answer to a request that is no preflight is always the same
+  two headers, so they are written once (:data:`SIMPLE_CORS_HEADERS`) and flask-cors, which skips a
+  response that already has them, works out only preflights (and the rare Private Network request);
 - compression through flask-compress: brotli or gzip for a complete body of at least
   :data:`MIN_COMPRESS_BYTES` in a text or RDF type, ``Vary: Accept-Encoding``; streamed responses
   (large SPARQL results, downloads) and bodies that already have a ``Content-Encoding`` are left alone;
+  a request without ``Accept-Encoding`` gets only the ``Vary`` (flask-compress would parse the missing
+  header and look the response over to the same end);
 - conditional requests through werkzeug's ``Response.make_conditional``: a ``200`` that carries an
   ``ETag`` answers ``304`` to a matching ``If-None-Match`` (weak comparison, ``*``), after compression
   so that the compared tag is the one the client was sent (``…:br``, ``W/…:gzip``);
@@ -18,7 +23,7 @@ A view calls :func:`finish` to state its ``Vary`` and its version ``ETag``; the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from flask import Flask, Response, request
@@ -35,6 +40,14 @@ CORS_METHODS = ("GET", "HEAD", "POST", "OPTIONS")
 """Every method some route of ours answers; a route's own ``Allow`` says which of them it takes."""
 EXPOSED_HEADERS = ("ETag", "Link", "Location", "Retry-After", "Vary", "Content-Type", "Content-Length")
 PREFLIGHT_MAX_AGE = 86400
+SIMPLE_CORS_HEADERS = (
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Expose-Headers", ", ".join(sorted(EXPOSED_HEADERS))),  # flask-cors sorts them
+)
+"""What flask-cors adds, with the options of :func:`init_app`, to every answer that is no preflight
+(``tests/app/test_http.py`` compares the two)."""
+PRIVATE_NETWORK = "HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"
+"""A request header flask-cors answers on any method; such a request is left to it."""
 MIN_COMPRESS_BYTES = 1024
 """Smaller bodies go out as they are: the framing would eat what compression saves."""
 COMPRESSED_TYPES = frozenset(
@@ -60,6 +73,7 @@ COMPRESSION: dict[str, object] = {
     "COMPRESS_MIMETYPES": sorted(COMPRESSED_TYPES),
     "COMPRESS_STREAMS": False,  # a streamed result stays a stream of the engine's bytes (ADR 0004)
     "COMPRESS_EVALUATE_CONDITIONAL_REQUEST": False,  # _conditional does it, compressed or not
+    "COMPRESS_REGISTER": False,  # its hook runs through _compression, only when a coding is accepted
 }
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -76,11 +90,11 @@ SECURITY_HEADERS = {
 
 def init_app(app: Flask) -> None:
     """CORS, compression, conditional requests and security headers for every response of ``app``."""
-    # after_request hooks run last-registered first: headers, then CORS, compression, and the
-    # conditional check on the final ETag last of all.
+    # after_request hooks run last-registered first: headers (CORS for an answer that is no preflight
+    # among them), then flask-cors, compression, and the conditional check on the final ETag last.
     app.after_request(_conditional)
     app.config.update(COMPRESSION)
-    Compress(app)
+    app.after_request(_compression(Compress(app)))
     CORS(
         app,
         origins="*",
@@ -92,16 +106,40 @@ def init_app(app: Flask) -> None:
         supports_credentials=False,
         intercept_exceptions=False,  # every error handler's response passes the after_request hooks
     )
-    app.after_request(_security_headers)
+    app.after_request(_headers)
 
 
-def _security_headers(response: Response) -> Response:
+def _headers(response: Response) -> Response:
+    """The security headers, and CORS's for an answer to a request that is no preflight."""
     headers = response.headers
+    environ = request.environ
+    if (
+        environ.get("REQUEST_METHOD") != "OPTIONS"
+        and PRIVATE_NETWORK not in environ
+        and "Access-Control-Allow-Origin" not in headers
+    ):
+        headers.extend(SIMPLE_CORS_HEADERS)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     if (response.mimetype or "") in ("text/html", "application/xhtml+xml"):
         for name, value in SECURITY_HEADERS.items():
             headers.setdefault(name, value)
     return response
+
+
+def _compression(compress: Compress) -> Callable[[Response], Response]:
+    """flask-compress's hook, for a request that accepts some coding; else only its ``Vary``."""
+
+    def compression(response: Response) -> Response:
+        if "HTTP_ACCEPT_ENCODING" in request.environ:
+            return compress.after_request(response)
+        vary = response.headers.get("Vary")  # as flask-compress writes it
+        if not vary:
+            response.headers["Vary"] = "Accept-Encoding"
+        elif "accept-encoding" not in vary.lower():
+            response.headers["Vary"] = f"{vary}, Accept-Encoding"
+        return response
+
+    return compression
 
 
 CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE")
