@@ -19,8 +19,10 @@ import requests
 from flask import Flask
 
 from blackjanuary.config import Settings
+from blackjanuary.publish.manifest import read_manifest
 from blackjanuary.rdf.formats import RESULT_FORMATS, Format
-from blackjanuary.store import virtuoso
+from blackjanuary.store import loading, virtuoso
+from blackjanuary.store import virtuoso as virtuoso_store
 from blackjanuary.store.loading import LoadError, push_endpoint
 from blackjanuary.web.app import create_app
 from blackjanuary.web.current import SETTINGS_KEY
@@ -218,6 +220,30 @@ def test_cli_load_into_virtuoso(
     refused = CliRunner().invoke(cli, args[:-2])
     assert refused.exit_code == 2
     assert "digest authentication" in refused.output
+
+
+def test_load_sends_a_large_graph_in_batches(
+    built_settings: Settings, endpoint: str, app: Flask, embedded: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A graph goes to Virtuoso in batches (one large PUT once stalled it): the first replaces the
+    graph, the others add to it, and every triple arrives (the loader counts them back, and every
+    graph's count through the app is the embedded store's)."""
+    sent: list[str] = []
+    send = requests.request
+
+    def spy(method: str, url: str, **kwargs: object) -> requests.Response:
+        sent.append(method)
+        return send(method, url, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(virtuoso_store, "BATCH_LINES", 1_000)
+    monkeypatch.setattr(loading.requests, "request", spy)
+    push_endpoint(built_settings.dist, endpoint, user="dba", password=DBA_PASSWORD)
+    graphs = read_manifest(built_settings.dist).graphs
+    batches = sum(max(1, -(-n // 1_000)) for n in graphs.values())
+    assert max(graphs.values()) > 2_000  # the data graph takes several batches
+    assert (sent.count("PUT"), sent.count("POST")) == (len(graphs), batches - len(graphs))
+    count = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+    assert ours(app, count) == ours(embedded, count)
 
 
 def test_load_refuses_wkt_that_virtuoso_cannot_keep(tmp_path: Path, endpoint: str) -> None:

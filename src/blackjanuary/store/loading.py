@@ -22,7 +22,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO
@@ -228,8 +228,14 @@ def push_endpoint(
         auth = _auth(gsp, sorted(parts)[0], user, password) if user is not None else None
         with progress(f"pushing to {gsp}", len(parts) + 1) as step:
             for graph, (file, _) in sorted(parts.items()):
-                with file.open("rb") as body:
-                    _put(gsp, graph, body, timeout, auth)
+                with file.open("rb") as lines:
+                    # Virtuoso gets a large graph in batches (see virtuoso.batches): the first
+                    # replaces the graph (PUT), the others add to it (POST)
+                    batches: Iterable[IO[bytes] | bytes] = (
+                        virtuoso.batches(lines, virtuoso.BATCH_LINES) if engine == "virtuoso" else [lines]
+                    )
+                    for number, body in enumerate(batches):
+                        _send("PUT" if number == 0 else "POST", gsp, graph, body, timeout, auth)
                 step.advance(graph)
             _check_remote(endpoint_url, manifest, path, timeout)
             if engine == "virtuoso":
@@ -356,9 +362,13 @@ def _check_wkt(endpoint_url: str, path: Path, timeout: float) -> None:
         )
 
 
-def _put(gsp: str, graph: str, body: IO[bytes] | bytes, timeout: float, auth: AuthBase | None = None) -> None:
+def _send(
+    method: str, gsp: str, graph: str, body: IO[bytes] | bytes, timeout: float, auth: AuthBase | None = None
+) -> None:
+    """``method`` (PUT: replace the graph, POST: add to it) ``body`` to ``graph`` at the Graph Store."""
     try:
-        response = requests.put(
+        response = requests.request(
+            method,
             gsp,
             params={"graph": graph},
             data=body,
