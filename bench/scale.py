@@ -7,8 +7,9 @@ For every size: generate the graph (``bench.generate``), then for each server me
 the resident memory (RSS of the whole process tree, after loading and after the load test) and, per
 probe, requests/s, p50 and p99 under a bounded loopback load (``bench.loadgen``). Our app runs with
 its answer and page caches off and room for the load's eight connections (:data:`UNCACHED`), and
-every probe varies its IRI or constant, so all servers evaluate every request. Also measured: the build's dump writers on the same data, and
-SHACL validation (pyshacl through ``blackjanuary.publish.shacl.gate.run_shacl``) with the project's shapes.
+every probe varies its IRI or constant, so all servers evaluate every request. Also measured: the
+build's dump writers on the same data, and SHACL validation (pyshacl through
+``blackjanuary.publish.shacl.gate.run_shacl``) with the project's shapes.
 """
 
 from __future__ import annotations
