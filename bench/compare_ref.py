@@ -59,7 +59,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import loadgen
-from bench.run import ACCEPT, QUERIES, ROOT, free_port, wait_until_up
+from bench.run import ACCEPT, QUERIES, ROOT, free_port, stop, wait_until_up
 
 log = logging.getLogger("bench.compare_ref")
 
@@ -178,12 +178,7 @@ def started(command: list[str], url: str, env: dict[str, str]) -> Iterator[int]:
         wait_until_up(url, process)
         yield process.pid
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -244,13 +239,21 @@ class Pair:
         return statistics.median(self.value(w, field) for w in (self.ours if side == "ours" else self.ref))
 
 
-def run(ref: str, cells: list[Cell], seconds: float, rounds: int, connections: int) -> list[Pair]:
+@contextmanager
+def built(ref: str) -> Iterator[tuple[Path, dict[str, Path], dict[str, Path]]]:
+    """A temporary working directory, both versions' sources (this tree's ``src/`` and ``ref``'s,
+    exported there) and the ``dist/`` each built from this tree's graph files."""
     with tempfile.TemporaryDirectory(prefix="bench-ref-") as tmp:
         work = Path(tmp)
         sources = {"ours": ROOT / "src", "ref": export_source(ref, work / "ref")}
         dists = {side: work / f"dist-{side}" for side in sources}
         log.info("building this tree's data with this tree's code and %s's", ref)
         build(sources, dists)
+        yield work, sources, dists
+
+
+def run(ref: str, cells: list[Cell], seconds: float, rounds: int, connections: int) -> list[Pair]:
+    with built(ref) as (work, sources, dists):
         pairs = []
         for page_cache in (False, True):
             group = [c for c in cells if c.page_cache is page_cache]
@@ -379,12 +382,7 @@ def instructions(ref: str, cells: list[Cell]) -> list[tuple[Cell, float, float]]
     if not (shutil.which("valgrind") and shutil.which("callgrind_control")):
         raise SystemExit("--instructions needs valgrind: apt-get install valgrind")
     found = []
-    with tempfile.TemporaryDirectory(prefix="bench-ref-") as tmp:
-        work = Path(tmp)
-        sources = {"ours": ROOT / "src", "ref": export_source(ref, work / "ref")}
-        dists = {side: work / f"dist-{side}" for side in sources}
-        log.info("building this tree's data with this tree's code and %s's", ref)
-        build(sources, dists)
+    with built(ref) as (work, sources, dists):
         for page_cache in (False, True):
             group = [c for c in cells if c.page_cache is page_cache]
             if not group:
