@@ -132,11 +132,7 @@ def _compression(compress: Compress) -> Callable[[Response], Response]:
     def compression(response: Response) -> Response:
         if "HTTP_ACCEPT_ENCODING" in request.environ:
             return compress.after_request(response)
-        vary = response.headers.get("Vary")  # as flask-compress writes it
-        if not vary:
-            response.headers["Vary"] = "Accept-Encoding"
-        elif "accept-encoding" not in vary.lower():
-            response.headers["Vary"] = f"{vary}, Accept-Encoding"
+        response.vary.add("Accept-Encoding")  # what flask-compress adds to every response
         return response
 
     return compression
