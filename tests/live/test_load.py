@@ -30,7 +30,15 @@ def server(built_settings: Settings) -> Iterator[tuple[str, int]]:
 
     # The load's clients stand for many people but all come from 127.0.0.1: the per-client SPARQL limit
     # (tested in test_admission.py) would refuse them as one client, so it is raised to their number here.
-    env = {"BLACKJANUARY_SPARQL_CLIENT_CONCURRENCY": "64"}
+    # The caches are bounded (their budgets are tested in test_result_cache and test_page_cache); their
+    # defaults (56 MiB a worker together) fill over the first seconds, more slowly on a busy machine, and
+    # would pass for growth in the windows compared below, so this server keeps them small.
+    env = {
+        "BLACKJANUARY_SPARQL_CLIENT_CONCURRENCY": "64",
+        "BLACKJANUARY_CACHE_BYTES": str(2 * 2**20),
+        "BLACKJANUARY_PAGE_CACHE_BYTES": str(2 * 2**20),
+        "BLACKJANUARY_VERSION_CACHE_BYTES": str(4 * 2**20),
+    }
     process = ServeProcess(built_settings, env=env, args=("--no-build",)).start()
     try:
         yield process.url, process.process.pid  # type: ignore[attr-defined]
