@@ -84,6 +84,8 @@ class RemoteStore:
         self._info_lock = threading.Lock()
         self._union = False
         """Whether the server's default graph already is the union of the named graphs."""
+        self._foreign: tuple[str, ...] = ()
+        """The server's graphs that are not ours (none under our base IRI), listed once per version."""
         self.virtuoso = False
         """Whether the server is Virtuoso (its ``Server:`` header, read on every answer)."""
 
@@ -120,7 +122,10 @@ class RemoteStore:
         version = self._read_version()
         if previous is not None and version == previous.version:
             return previous
-        counted = self._rows("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        # names as strings: a graph of others may have one that is no IRI (Virtuoso allows spaces)
+        counted = self._rows(
+            "SELECT (STR(?graph) AS ?g) (COUNT(*) AS ?n) WHERE { GRAPH ?graph { ?s ?p ?o } } GROUP BY ?graph"
+        )
         counts = {r["g"]: int(r["n"]) for r in counted if r["g"].startswith(self.base_iri)}
         foreign = sorted(r["g"] for r in counted if not r["g"].startswith(self.base_iri))
         if not counts:
@@ -139,6 +144,7 @@ class RemoteStore:
             version = "remote-" + hashlib.sha256(repr(sorted(counts.items())).encode()).hexdigest()[:12]
         # the server's default graph is our union only if it has no graph but ours (Virtuoso's holds
         # its system graphs too) and it answers for our graphs without a dataset
+        self._foreign = tuple(foreign)
         self._union = not foreign and self._ask_raw(f"ASK {{ <{self.base_iri}dataset> ?p ?o }}")
         log.info(
             "remote store %s%s: version %s, %d graphs%s, default graph %s",
@@ -269,9 +275,12 @@ class RemoteStore:
             form += [("default-graph-uri", g) for g in dataset.default_graphs]
             form += [("named-graph-uri", g) for g in dataset.named_graphs]
         elif dataset is not None and dataset.union and not self._server_unions():
-            graphs = sorted(self.info.graph_triples)
-            form += [("default-graph-uri", g) for g in graphs]
-            if not self.virtuoso or virtuoso.mentions_graph(query):  # named graphs cost Virtuoso 2×
+            pragmas = virtuoso.excluding(self._foreign) if self.virtuoso else None
+            if pragmas is not None:  # the same dataset, without the plans a named one costs Virtuoso
+                form = [("query", pragmas + query)]
+            else:
+                graphs = sorted(self.info.graph_triples)
+                form += [("default-graph-uri", g) for g in graphs]
                 form += [("named-graph-uri", g) for g in graphs]
         connect, read = self._timeouts(timeout)
         try:
