@@ -6,7 +6,10 @@ Two entry points:
   ``wrk``) is used when installed (it is written in C and leaves the cores to the servers); otherwise a
   Python fallback with one thread and one ``http.client`` keep-alive connection per client.
 - :func:`run` — varying requests: ``make(i)`` builds the i-th :class:`Probe`; bounded by a request
-  count *and* a time limit (used by ``bench.scale``).
+  count *and* a time limit (used by ``bench.scale``). With ``tool="wrk"`` (GET probes only) the
+  requests go from ``wrk`` instead, through a generated Lua script that cycles through the first
+  ``max_requests`` probes: the clients then cost the cores next to nothing, which matters on a small
+  machine where a Python client competes with the server it measures (bounded by time only).
 
 Both report requests per second, p50 and p99 latency and the failed responses (status ≥ 400 or a
 broken connection), which never count as throughput.
@@ -19,6 +22,7 @@ import re
 import shutil
 import statistics
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -68,17 +72,12 @@ def run_wrk(
     headers: dict[str, str] | None = None,
 ) -> LoadResult:
     extra = [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
-    command = [
-        "wrk",
-        f"-t{threads}",
-        f"-c{connections}",
-        f"-d{max(1, round(seconds))}s",
-        "--latency",
-        "-H",
-        f"Accept: {accept}",
-        *extra,
-        url,
-    ]
+    return _wrk([f"-t{threads}", f"-c{connections}", "-H", f"Accept: {accept}", *extra, url], seconds)
+
+
+def _wrk(arguments: list[str], seconds: float) -> LoadResult:
+    """``wrk`` for ``seconds`` with ``arguments``, its summary read back."""
+    command = ["wrk", f"-d{max(1, round(seconds))}s", "--latency", *arguments]
     output = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     p50 = re.search(r"\s50%\s+([\d.]+)(us|ms|s)\b", output)
@@ -177,9 +176,13 @@ def run(
     max_requests: int = 400,
     max_seconds: float = 8.0,
     timeout: float = 30.0,
+    tool: str = "python",
 ) -> ProbeResult:
     """Send ``make(0)``, ``make(1)``, … from ``concurrency`` keep-alive clients until ``max_requests``
-    have been sent or ``max_seconds`` have passed, whichever comes first."""
+    have been sent or ``max_seconds`` have passed, whichever comes first (``tool="wrk"``: see the
+    module's docstring)."""
+    if tool == "wrk":
+        return run_wrk_probes(base, [make(i) for i in range(max_requests)], concurrency, max_seconds)
     parts = urlsplit(base)
     prefix = parts.path.rstrip("/")
     lock = threading.Lock()
@@ -238,4 +241,42 @@ def run(
         len(ordered) / elapsed,
         quantiles[49] * 1000,
         quantiles[98] * 1000,
+    )
+
+
+def run_wrk_probes(base: str, probes: list[Probe], concurrency: int, seconds: float) -> ProbeResult:
+    """``probes`` (GET, one set of headers) from ``wrk`` for ``seconds``, cycled through; each of its
+    threads starts at another point of the list."""
+    if any(p.method != "GET" or p.body is not None or p.headers != probes[0].headers for p in probes):
+        raise ValueError("wrk sends GET requests with one set of headers here")
+    if not probes or any("]==]" in p.path for p in probes):
+        raise ValueError("no probes, or a path that cannot be quoted for Lua")
+    threads = max(1, min(2, concurrency))
+    prefix = urlsplit(base).path.rstrip("/")
+    lua = "\n".join(
+        [
+            "local paths = {",
+            *(f"[==[{prefix}{p.path}]==]," for p in probes),
+            "}",
+            "local headers = {",
+            *(f"[ [==[{k}]==] ] = [==[{v}]==]," for k, v in probes[0].headers.items()),
+            "}",
+            "local starts, requests, i = 0, {}, 0",
+            "function setup(thread) thread:set('offset', starts); starts = starts + "
+            f"{max(1, len(probes) // threads)} end",
+            "function init(args) for k, path in ipairs(paths) do requests[k] = "
+            "wrk.format('GET', path, headers) end end",
+            "function request() i = i + 1; return requests[((offset + i) % #requests) + 1] end",
+        ]
+    )
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", encoding="utf-8") as script:
+        script.write(lua)
+        script.flush()
+        result = _wrk([f"-t{threads}", f"-c{concurrency}", "-s", script.name, base], seconds)
+    return ProbeResult(
+        result.requests + result.errors,
+        result.errors,
+        result.requests_per_second,
+        result.p50_ms,
+        result.p99_ms,
     )

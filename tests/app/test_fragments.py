@@ -131,6 +131,29 @@ def test_paging_walks_every_match_once_and_the_count_is_exact(client: FlaskClien
     assert all(t.predicate.value == RDFS_LABEL for t in seen)
 
 
+def test_the_last_page_is_its_own_count(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page that is not full ends the fragment, so its matches are counted from it (one lookup, not
+    two); a page past the end asks for the count, and says it (it once said its own offset, 200)."""
+    from blackjanuary.query.service import QueryService
+
+    counted: list[object] = []
+    count_pattern = QueryService.count_pattern
+
+    def spy(self: QueryService, pattern: object, **options: object) -> int:
+        counted.append(pattern)
+        return count_pattern(self, pattern, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(QueryService, "count_pattern", spy)
+    (row,) = sparql(
+        client, f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?p ?o WHERE {{ <{BAKU}> ?p ?o }} }}"
+    )
+    fragment = Fragment(client, f"/fragments?subject={q(BAKU)}&page=1")
+    assert 0 < len(fragment.data) == fragment.count() == int(row["n"]["value"]) < 100
+    assert fragment.next() is None and not counted
+    past = Fragment(client, f"/fragments?subject={q(BAKU)}&page=3")
+    assert not past.data and past.count() == fragment.count() and len(counted) == 1
+
+
 def test_a_page_past_the_end_is_empty_and_links_back(client: FlaskClient) -> None:
     fragment = Fragment(client, f"/fragments?subject={q(BAKU)}&page=7")
     assert not fragment.data

@@ -25,6 +25,7 @@ clients follow the controls; the request's ``Host`` header never decides them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from collections import OrderedDict
@@ -180,13 +181,19 @@ def pattern_text(pattern: TriplePattern) -> str:
 
 def controls(base: str, dataset_iri: str) -> list[ox.Triple]:
     """The dataset as a Hydra collection and its search form (the IRI template and its mappings)."""
+    return list(_controls(base, dataset_iri, Ours(settings().base_iri).dataset))
+
+
+@functools.lru_cache(maxsize=16)
+def _controls(base: str, dataset_iri: str, source: str) -> tuple[ox.Triple, ...]:
+    """:func:`controls`, made once per deployment address (the same 23 triples on every request)."""
     dataset, search = _iri(dataset_iri), _iri(base + "#triplePattern")
     out = [
         ox.Triple(dataset, _iri(RDF + "type"), _iri(VOID + "Dataset")),
         ox.Triple(dataset, _iri(RDF + "type"), _iri(HYDRA + "Collection")),
         ox.Triple(dataset, _iri(HYDRA + "search"), search),
         ox.Triple(dataset, _iri(VOID + "uriLookupEndpoint"), _iri(base + "?subject=")),
-        ox.Triple(dataset, _iri(DCTERMS + "source"), _iri(Ours(settings().base_iri).dataset)),
+        ox.Triple(dataset, _iri(DCTERMS + "source"), _iri(source)),
         ox.Triple(dataset, _iri(DCTERMS + "conformsTo"), _iri(SPEC)),
         ox.Triple(search, _iri(HYDRA + "template"), ox.Literal(base + "{?subject,predicate,object}")),
         ox.Triple(search, _iri(HYDRA + "variableRepresentation"), _iri(HYDRA + "ExplicitRepresentation")),
@@ -198,7 +205,7 @@ def controls(base: str, dataset_iri: str) -> list[ox.Triple]:
             ox.Triple(mapping, _iri(HYDRA + "variable"), ox.Literal(name)),
             ox.Triple(mapping, _iri(HYDRA + "property"), _iri(RDF + name)),
         ]
-    return out
+    return tuple(out)
 
 
 def metadata(
@@ -280,11 +287,16 @@ def fragment() -> Response:
     base = fragments_base()
     page_iri = request_url(base, raw, page)
 
-    rows = store().match_pattern(pattern, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1)
+    offset = (page - 1) * PAGE_SIZE
+    rows = store().match_pattern(pattern, offset=offset, limit=PAGE_SIZE + 1)
     more = len(rows) > PAGE_SIZE
     data = sorted(rows[:PAGE_SIZE], key=str)
-    count, exact = count_matches(pattern)
-    count = max(count, (page - 1) * PAGE_SIZE + len(data) + (1 if more else 0))
+    if not more and (data or page == 1):  # the last page: every match is on it or before it
+        count, exact = offset + len(data), True
+    else:
+        count, exact = count_matches(pattern)
+        if data:  # an estimate never says fewer than the page shows (a page past the end shows none)
+            count = max(count, offset + len(data) + (1 if more else 0))
     meta = metadata(base, page_iri, raw, pattern, page, count, more)
 
     body: str | bytes
