@@ -20,7 +20,13 @@ from blackjanuary.publish.manifest import MANIFEST_NAME, Manifest, read_manifest
 from blackjanuary.rdf.formats import NQUADS
 from blackjanuary.store import Answer, CheckedQuery, Read, StoreInfo, Write
 from blackjanuary.store.execution import Job, Runner
-from blackjanuary.store.patterns import TriplePattern, count_from, count_query, page_from, page_query
+from blackjanuary.store.patterns import (
+    TriplePattern,
+    count_from,
+    count_query,
+    page_construct_query,
+    page_from,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -128,7 +134,7 @@ class EmbeddedStore:
         self, pattern: TriplePattern, *, offset: int, limit: int, timeout: float | None = None
     ) -> list[ox.Triple]:
         """One page of the distinct triples matching ``pattern`` in the union of the named graphs."""
-        query = page_query(pattern, offset=offset, limit=limit)
+        query = page_construct_query(pattern, offset=offset, limit=limit)
 
         def run(job: Job | None) -> list[ox.Triple]:
             return page_from(self._store.query(query, use_default_graph_as_union=True), pattern)

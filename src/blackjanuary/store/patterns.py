@@ -78,6 +78,18 @@ def page_query(pattern: TriplePattern, *, offset: int, limit: int) -> str:
     return query + (f" LIMIT {limit}" if limit else "") + (f" OFFSET {offset}" if offset else "")
 
 
+def page_construct_query(pattern: TriplePattern, *, offset: int, limit: int) -> str:
+    """:func:`page_query` as a ``CONSTRUCT`` of the matched triples, for an engine in process: Oxigraph
+    then builds the triples itself (half the time of building them from the solutions in Python).
+
+    >>> page_construct_query(TriplePattern(None, None, ox.Literal("x")), offset=0, limit=5)
+    'CONSTRUCT { ?s ?p "x" } WHERE { SELECT DISTINCT ?s ?p WHERE { ?s ?p "x" } LIMIT 5 }'
+    """
+    if not pattern.free:
+        return page_query(pattern, offset=offset, limit=limit)
+    return f"CONSTRUCT {{ {pattern.where()} }} WHERE {{ {page_query(pattern, offset=offset, limit=limit)} }}"
+
+
 def count_query(pattern: TriplePattern, *, cap: int | None) -> str:
     """The number of distinct matches, counting no further than ``cap + 1`` (``None``: all of them)."""
     if not pattern.free:
@@ -89,9 +101,12 @@ def count_query(pattern: TriplePattern, *, cap: int | None) -> str:
 
 
 def page_from(result: object, pattern: TriplePattern) -> list[ox.Triple]:
-    """The triples of an evaluated :func:`page_query` (solutions, or a boolean for a bound pattern)."""
+    """The triples of an evaluated :func:`page_query` (solutions, or a boolean for a bound pattern) or
+    :func:`page_construct_query` (triples)."""
     if isinstance(result, ox.QueryBoolean):
         return [pattern.triple(())] if bool(result) else []
+    if isinstance(result, ox.QueryTriples):
+        return list(result)
     if not isinstance(result, ox.QuerySolutions):
         raise TypeError(f"a pattern page is a SELECT or ASK result, not {type(result).__name__}")
     return [pattern.triple(list(solution)) for solution in result]
