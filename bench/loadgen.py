@@ -244,6 +244,11 @@ def run(
     )
 
 
+def default_tool() -> str:
+    """``wrk`` where it is installed (``make bench`` installs it), else ``python``."""
+    return "wrk" if shutil.which("wrk") else "python"
+
+
 def run_wrk_probes(base: str, probes: list[Probe], concurrency: int, seconds: float) -> ProbeResult:
     """``probes`` (GET, one set of headers) from ``wrk`` for ``seconds``, cycled through; each of its
     threads starts at another point of the list."""

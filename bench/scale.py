@@ -230,6 +230,8 @@ class Options:
     rdflib_max: int = 1_000_000
     dumps_max: int = 1_000_000
     shacl_sizes: tuple[str, ...] = ("100k", "1M")
+    tool: str = "python"
+    """The load generator of :func:`bench.loadgen.run`: ``python`` or ``wrk``."""
 
 
 def measure(base: str, probes: dict[str, Callable[[int], Probe]], opts: Options) -> dict[str, ProbeStats]:
@@ -247,6 +249,7 @@ def measure(base: str, probes: dict[str, Callable[[int], Probe]], opts: Options)
             max_requests=opts.max_requests,
             max_seconds=opts.max_seconds,
             timeout=opts.timeout,
+            tool=opts.tool,
         )
         stats[name] = ProbeStats(
             result.requests, result.errors, round(result.rps, 1), round(result.p50, 2), round(result.p99, 2)

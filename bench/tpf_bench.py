@@ -35,7 +35,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from bench.generate import ID, SDO, generate, parse_size
-from bench.loadgen import Probe, run
+from bench.loadgen import Probe, default_tool, run
 from bench.scale import BIN, UNCACHED, events_in, free_port, make_dist, process, rss_mib, wait_until_ok
 
 log = logging.getLogger(__name__)
@@ -81,8 +81,11 @@ def main() -> None:
     parser.add_argument("--backend", default="embedded", choices=("embedded", "persistent"))
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=1, help="gunicorn workers (8 threads each)")
-    parser.add_argument("--requests", type=int, default=2000, help="per probe, at most")
+    parser.add_argument(
+        "--requests", type=int, default=20_000, help="per probe: distinct requests (python: also at most)"
+    )
     parser.add_argument("--seconds", type=float, default=8.0, help="per probe, at most")
+    parser.add_argument("--tool", default=default_tool(), choices=("wrk", "python"), help="load generator")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
@@ -99,6 +102,7 @@ def main() -> None:
         "backend": args.backend,
         "clients": args.clients,
         "workers": args.workers,
+        "tool": args.tool,
     }
     table: list[tuple[str, str, dict[str, float]]] = []
     with tempfile.TemporaryDirectory(prefix="tpf-bench-") as tmp:
@@ -155,7 +159,12 @@ def _measure(
         for name, make in probes(events).items():
             started = time.perf_counter()
             r = run(
-                base, make, concurrency=args.clients, max_requests=args.requests, max_seconds=args.seconds
+                base,
+                make,
+                concurrency=args.clients,
+                max_requests=args.requests,
+                max_seconds=args.seconds,
+                tool=args.tool,
             )
             measured[name] = {
                 "requests": r.requests,

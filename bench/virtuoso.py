@@ -7,14 +7,16 @@ The synthetic graph of ``bench.scale`` (``bench.generate``) is loaded into Debia
 by ``tests/support/virtuoso.py`` on loopback) with ``blackjanuary load --endpoint … --user dba``,
 then the same probes go:
 
-- through the app (``blackjanuary serve --endpoint``, one worker, 8 threads, answer and page caches off):
-  ``/sparql`` lookup and join, and the entity page;
-- to Virtuoso directly, with the dataset the adapter sends (our graphs as ``default-graph-uri`` and
-  ``named-graph-uri``: the same work for the engine) and without (Virtuoso's own default graph).
+- through the app (``blackjanuary serve --endpoint``, ``--workers`` × 8 threads, answer and page caches
+  off): ``/sparql`` lookup and join, and the entity page;
+- to Virtuoso directly, with the dataset the adapter sends (the exclusion pragmas that leave Virtuoso's
+  other graphs out: the same work for the engine) and without (Virtuoso's own default graph).
 
-Every request varies its IRI or constant (``bench.scale``'s probes), under the bounded loopback load
-of ``bench.loadgen``. Results go to ``bench/results/virtuoso-<size>.json`` and stdout; the figures in
-docs/backends.md were copied from there, with the command that made them.
+Every request varies its IRI or constant (``bench.scale``'s probes), from ``wrk`` where it is
+installed (``bench.loadgen``), first from one client (the latency a reader sees) and then from
+``--clients`` at once (8: the load the TPF target names). Results go to
+``bench/results/virtuoso-<size>.json`` and stdout; the figures in docs/backends.md were copied from
+there, with the command that made them.
 """
 
 from __future__ import annotations
@@ -28,15 +30,18 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
+
+import requests
 
 from bench.generate import generate, parse_size
-from bench.loadgen import Probe
+from bench.loadgen import Probe, default_tool
 from bench.scale import (
     BIN,
     RESULTS,
+    SRJ,
     UNCACHED,
     Options,
     ProbeStats,
@@ -52,6 +57,7 @@ from bench.scale import (
     wait_until_ok,
 )
 from blackjanuary.publish.manifest import read_manifest
+from blackjanuary.store import virtuoso
 from tests.support.servers import free_port
 from tests.support.virtuoso import DBA_PASSWORD, VirtuosoServer
 
@@ -60,24 +66,29 @@ QUERIES: dict[str, Callable[[int], str]] = {"lookup": q_lookup, "join+filter": q
 
 
 def direct_probe(
-    path: str, build: Callable[[int], str], events: int, graphs: list[str]
+    path: str, build: Callable[[int], str], events: int, others: list[str]
 ) -> Callable[[int], Probe]:
-    """``bench.scale.query_probe`` with the dataset the remote adapter sends, for Virtuoso directly."""
-    plain = query_probe(path, build, events)
-    dataset = urlencode([("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs])
-
-    def make(i: int) -> Probe:
-        probe = plain(i)
-        return Probe(probe.method, probe.path + "&" + dataset, probe.headers)
-
-    return make
+    """``bench.scale.query_probe`` with the dataset the remote adapter sends, for Virtuoso directly:
+    the pragmas that leave ``others`` (every graph not ours) out."""
+    pragmas = virtuoso.excluding(others) or ""
+    return query_probe(path, lambda key: pragmas + build(key), events)
 
 
-def run(size: str, opts: Options, *, buffers: int) -> dict[str, object]:
+def other_graphs(query_url: str, ours: list[str]) -> list[str]:
+    """The server's graphs that are not ours (Virtuoso's system graphs), as the adapter reads them."""
+    query = "SELECT DISTINCT (STR(?g) AS ?name) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    answer = requests.post(query_url, data={"query": query}, headers={"Accept": SRJ}, timeout=120)
+    answer.raise_for_status()
+    names = [row["name"]["value"] for row in answer.json()["results"]["bindings"]]
+    return sorted(name for name in names if name not in ours)
+
+
+def run(size: str, opts: Options, *, buffers: int, workers: int = 1) -> dict[str, object]:
     triples = parse_size(size)
     events = events_in(triples)
     nq = generate(size)
     results: dict[str, object] = {"size": size, "triples": triples, "machine": platform.platform()}
+    results.update(clients=opts.concurrency, workers=workers, tool=opts.tool)
     with tempfile.TemporaryDirectory(prefix="bench-virtuoso-") as tmp:
         work = Path(tmp)
         dist = work / "dist"
@@ -107,9 +118,10 @@ def run(size: str, opts: Options, *, buffers: int) -> dict[str, object]:
             )
             results["load_s"] = round(time.perf_counter() - started, 2)
             log.info("loaded %s triples into Virtuoso in %.1f s", f"{triples:,}", results["load_s"])
-            ours = sorted(read_manifest(dist).graphs)
+            others = other_graphs(server.query_url, sorted(read_manifest(dist).graphs))
+            results["other_graphs"] = others
             direct = {
-                f"{name} (same dataset)": direct_probe("/sparql", q, events, ours)
+                f"{name} (same dataset)": direct_probe("/sparql", q, events, others)
                 for name, q in QUERIES.items()
             }
             direct.update(
@@ -118,20 +130,24 @@ def run(size: str, opts: Options, *, buffers: int) -> dict[str, object]:
                     for name, q in QUERIES.items()
                 }
             )
-            log.info("Virtuoso directly (%s)", server.query_url)
-            results["direct"] = _stats(measure(server.base_url, direct, opts))
-            results["ours"] = _stats(_measure_app(dist, server, opts, events))
+            for clients in sorted({1, opts.concurrency}):
+                at = replace(opts, concurrency=clients)
+                log.info("Virtuoso directly (%s), %d clients", server.query_url, clients)
+                results[f"direct, {clients} clients"] = _stats(measure(server.base_url, direct, at))
+            results["ours"] = _measure_app(dist, server, opts, events, workers)
             results["virtuoso_rss_mib"] = round(rss_mib(server.pid), 1) if server.pid else None
         finally:
             server.stop()
     return results
 
 
-def _measure_app(dist: Path, server: VirtuosoServer, opts: Options, events: int) -> dict[str, ProbeStats]:
+def _measure_app(
+    dist: Path, server: VirtuosoServer, opts: Options, events: int, workers: int
+) -> dict[str, dict[str, dict[str, object]]]:
     port = free_port()
     command = [
         str(BIN / "blackjanuary"), "serve", "--no-build", "--dist", str(dist), "--host", "127.0.0.1",
-        "--port", str(port), "--workers", "1", "--threads", "8", "--endpoint", server.query_url,
+        "--port", str(port), "--workers", str(workers), "--threads", "8", "--endpoint", server.query_url,
     ]  # fmt: skip
     env = {
         **UNCACHED,
@@ -143,8 +159,11 @@ def _measure_app(dist: Path, server: VirtuosoServer, opts: Options, events: int)
         wait_until_ok(f"{base}/sparql?query={quote('ASK {}')}", proc)
         probes = {name: query_probe("/sparql", q, events) for name, q in QUERIES.items()}
         probes["page"] = page_probe("page", events)
-        log.info("the app in front of Virtuoso (%s)", base)
-        return measure(base, probes, opts)
+        measured = {}
+        for clients in sorted({1, opts.concurrency}):
+            log.info("the app in front of Virtuoso (%s), %d clients", base, clients)
+            measured[f"{clients} clients"] = _stats(measure(base, probes, replace(opts, concurrency=clients)))
+        return measured
 
 
 def _graph_counts(nq: Path) -> dict[str, int]:
@@ -167,10 +186,15 @@ def main() -> None:
     parser.add_argument("--size", default="1M", help="graph size: 10k, 100k, 1M … (default 1M)")
     parser.add_argument("--quick", action="store_true", help="2 clients, 60 requests or 3 s per probe")
     parser.add_argument("--buffers", type=int, default=100_000, help="Virtuoso NumberOfBuffers (8 KiB each)")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent clients of the second pass")
+    parser.add_argument("--workers", type=int, default=1, help="the app's gunicorn workers (8 threads each)")
+    parser.add_argument("--tool", default=default_tool(), choices=("wrk", "python"), help="load generator")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    opts = Options(concurrency=2, max_requests=60, max_seconds=3.0) if args.quick else Options()
-    results = run(args.size, opts, buffers=args.buffers)
+    opts = Options(concurrency=args.clients, max_requests=4000, max_seconds=8.0, tool=args.tool)
+    if args.quick:
+        opts = replace(opts, concurrency=2, max_requests=60, max_seconds=3.0)
+    results = run(args.size, opts, buffers=args.buffers, workers=args.workers)
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"virtuoso-{args.size}.json"
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

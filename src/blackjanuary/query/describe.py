@@ -15,7 +15,7 @@ from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import FOAF, RDF, RDFS, VOID
+from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, VOID
 from rdflib.term import Node
 
 from blackjanuary.query.service import QueryService
@@ -88,6 +88,15 @@ def standing(store: QueryService, iri: str) -> Standing:
     )
     new = rows[0].get("new") if rows else None
     return Standing(bool(rows), str(new) if new is not None else None)
+
+
+def standing_in(found: Graph, iri: str) -> Standing:
+    """:class:`Standing` of ``iri`` read from its :func:`facts` (which hold its own triples), so that a
+    page or data document needs no query of its own to learn whether the resource exists or was retired
+    (the successor is the least IRI named, should there be several)."""
+    subject = URIRef(iri)
+    successors = sorted(str(new) for new in found.objects(subject, DCTERMS.isReplacedBy))
+    return Standing((subject, None, None) in found, successors[0] if successors else None)
 
 
 def facts(store: QueryService, iri: str, limit: int = OWN_LIMIT) -> Graph:
@@ -176,11 +185,14 @@ def description(
     incoming_limit: int = INCOMING_LIMIT,
     incoming_offset: int = 0,
     objects_too: bool = False,
+    found: Graph | None = None,
 ) -> Description:
-    """The data document of ``iri`` (two queries): empty when it is no subject in the store, unless
-    ``objects_too`` (then a resource known only as an object still gets its incoming links)."""
+    """The data document of ``iri`` (two queries, one when its :func:`facts` are ``found`` already):
+    empty when it is no subject in the store, unless ``objects_too`` (then a resource known only as an
+    object still gets its incoming links)."""
     graph = new_graph(base)
-    found = facts(store, iri)
+    if found is None:
+        found = facts(store, iri)
     if not objects_too and (URIRef(iri), None, None) not in found:
         return Description(graph, [], False)
     graph += found

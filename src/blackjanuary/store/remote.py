@@ -275,7 +275,9 @@ class RemoteStore:
             form += [("default-graph-uri", g) for g in dataset.default_graphs]
             form += [("named-graph-uri", g) for g in dataset.named_graphs]
         elif dataset is not None and dataset.union and not self._server_unions():
-            pragmas = virtuoso.excluding(self._foreign) if self.virtuoso else None
+            pragmas = None
+            if self.virtuoso and not virtuoso.mentions_graph(query):
+                pragmas = virtuoso.excluding(self._foreign)
             if pragmas is not None:  # the same dataset, without the plans a named one costs Virtuoso
                 form = [("query", pragmas + query)]
             else:
