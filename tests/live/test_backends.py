@@ -405,6 +405,38 @@ def test_remote_default_graph_union_or_explicit(
             assert queries.ask(f"ASK {{ ?s <{LABEL}> ?o }}")
 
 
+def test_a_reread_of_the_build_information_holds_up_no_request(
+    built_settings: Settings, oxigraph_server_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every INFO_TTL seconds one request re-reads the remote's version (and recounts its graphs when it
+    changed, a scan of the store); the others meanwhile go on with what was read last."""
+    from blackjanuary.store import remote
+
+    store = remote.RemoteStore(built_settings.replace(backend="remote", endpoint_url=oxigraph_server_url))
+    first = store.info
+    reading, release = threading.Event(), threading.Event()
+    read_info = store._read_info
+
+    def slow(previous: object) -> object:  # the fault: a recount that takes its time
+        reading.set()
+        release.wait(10)
+        return read_info(previous)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "_read_info", slow)
+    monkeypatch.setattr(remote, "INFO_TTL", 0.0)
+    rereader = threading.Thread(target=lambda: store.info)
+    rereader.start()
+    try:
+        assert reading.wait(10)
+        started = time.monotonic()
+        assert store.info is first  # not blocked behind the re-read
+        assert time.monotonic() - started < 5
+    finally:
+        release.set()
+        rereader.join(10)
+    assert store.info.version == first.version
+
+
 def test_gsp_url() -> None:
     assert default_gsp_url("http://127.0.0.1:7878/query") == "http://127.0.0.1:7878/store"
     with pytest.raises(LoadError, match="--gsp-url"):

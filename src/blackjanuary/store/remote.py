@@ -94,19 +94,24 @@ class RemoteStore:
     def info(self) -> StoreInfo:
         """Read from the remote on first use; the version is re-read every :data:`INFO_TTL` seconds and
         the graphs recounted when it changed (a reload shows up without a restart). Until a first read
-        succeeds, every access tries again."""
+        succeeds, every access tries again. While one request re-reads, the others go on with what was
+        read last instead of waiting (a recount takes a scan of the store: 0.3 s at 1 M triples)."""
         now = time.monotonic()
-        if self._info is None or now - self._info_read > INFO_TTL:
+        if self._info is None:
             with self._info_lock:
                 if self._info is None:
                     self._info = self._read_info(None)
                     self._info_read = time.monotonic()
-                elif now - self._info_read > INFO_TTL:
+            return self._info
+        if now - self._info_read > INFO_TTL and self._info_lock.acquire(blocking=False):
+            try:
+                if now - self._info_read > INFO_TTL:
                     self._info_read = now
-                    try:
-                        self._info = self._read_info(self._info)
-                    except ServiceUnavailable as exc:
-                        log.warning("keeping the last build information of %s: %s", self.endpoint_url, exc)
+                    self._info = self._read_info(self._info)
+            except ServiceUnavailable as exc:
+                log.warning("keeping the last build information of %s: %s", self.endpoint_url, exc)
+            finally:
+                self._info_lock.release()
         return self._info
 
     def _read_version(self) -> str | None:
