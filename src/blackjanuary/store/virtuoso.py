@@ -48,6 +48,7 @@ from blackjanuary.errors import BadRequest, QuerySyntaxError, QueryTimeout
 
 GEOMETRY = "http://www.openlinksw.com/schemas/virtrdf#Geometry"
 WKT_LITERAL = "http://www.opengis.net/ont/geosparql#wktLiteral"
+_GEOMETRY_BYTES = GEOMETRY.encode()
 ASK_VARIABLE = "__ASK_RETVAL"
 MAX_ROWS_HEADER = "X-SPARQL-MaxRows"
 SQL_STATE_HEADER = "X-SQL-State"
@@ -101,6 +102,8 @@ def repair_results(body: bytes, *, ask: bool) -> bytes:
     >>> repair_results(b'{"head":{"vars":["__ASK_RETVAL"]},"results":{"bindings":[]}}', ask=True)
     b'{"head": {}, "boolean": false}'
     """
+    if not ask and _GEOMETRY_BYTES not in body:  # nothing to repair: no need to read and write it again
+        return body
     try:
         data = json.loads(body)
         variables = data["head"].get("vars")
