@@ -96,7 +96,11 @@ soak: $(STAMP) system-deps js-deps
 # The peers (rdflib-endpoint under uvicorn) are measured side by side; they are installed only here.
 # BENCH_REF: the code this tree is compared with, cache off (issue 12: the last commit before the re-cut).
 BENCH_REF ?= 3b3a433
+# wrk (Debian's package) sends the benches' load from C, leaving the cores to the servers measured.
 bench: $(BENCH) system-deps
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "installing Debian's wrk for the benchmarks' load"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python -m bench.run --write
 	$(BIN)/python -m bench.pages --write
 	$(BIN)/python -m bench.compare_ref --against $(BENCH_REF) --write

@@ -186,6 +186,37 @@ def wait_until_ok(url: str, proc: subprocess.Popen[bytes], limit: float = 3600.0
     raise RuntimeError(f"{url} did not answer 200 within {limit:g} s")
 
 
+def wait_until_idle(proc: subprocess.Popen[bytes], limit: float = 600.0) -> None:
+    """Wait until the server and its workers use less than a tenth of a core over half a second: a
+    gunicorn server answers as soon as one worker has loaded its store, while the others may still be
+    loading theirs, which would be measured as the first probe's latency."""
+    deadline = time.monotonic() + limit
+    before = _tree_cpu_seconds(proc.pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = _tree_cpu_seconds(proc.pid)
+        if now - before < 0.05:
+            return
+        before = now
+    raise RuntimeError(f"the server was still busy after {limit:g} s")
+
+
+def _tree_cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of ``pid`` and its children (Linux ``/proc``)."""
+    total, pids = 0.0, [pid]
+    tick = os.sysconf("SC_CLK_TCK")
+    while pids:
+        current = pids.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pids += [int(child) for child in (task / "children").read_text().split()]
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
 # Results -------------------------------------------------------------------------------------------------
 @dataclass
 class ProbeStats:

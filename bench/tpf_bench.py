@@ -36,7 +36,17 @@ from urllib.parse import quote
 
 from bench.generate import ID, SDO, generate, parse_size
 from bench.loadgen import Probe, default_tool, run
-from bench.scale import BIN, UNCACHED, events_in, free_port, make_dist, process, rss_mib, wait_until_ok
+from bench.scale import (
+    BIN,
+    UNCACHED,
+    events_in,
+    free_port,
+    make_dist,
+    process,
+    rss_mib,
+    wait_until_idle,
+    wait_until_ok,
+)
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +164,7 @@ def _measure(
     base = f"http://127.0.0.1:{port}"
     with process(command, env=env) as proc:
         wait_until_ok(f"{base}/fragments?subject={q(ID + 'bench-event-0')}", proc)
+        wait_until_idle(proc)  # every worker has loaded its store
         run(base, probes(events)["subject"], concurrency=args.clients, max_requests=50, max_seconds=5)  # warm
         measured: dict[str, dict[str, float]] = {}
         for name, make in probes(events).items():

@@ -35,12 +35,13 @@ ENTITY = "https://w3id.org/blackjanuary/id/bench-event-"
 
 
 class _Captured:
-    """A stand-in query service that keeps the query ``facts`` would send."""
+    """A stand-in query service that keeps the query ``facts`` would send to an engine in process
+    (one CONSTRUCT of the parts' UNION; a remote store is sent the parts one by one, at once)."""
 
     query = ""
 
-    def construct(self, query: str) -> None:
-        self.query = query
+    def construct_union(self, prologue: str, parts: list[str]) -> None:
+        self.query = f"{prologue}CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {' UNION '.join(parts)} }}"
 
 
 def facts_query(event: int) -> str:

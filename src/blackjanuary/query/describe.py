@@ -102,8 +102,8 @@ def standing_in(found: Graph, iri: str) -> Standing:
 def facts(store: QueryService, iri: str, limit: int = OWN_LIMIT) -> Graph:
     """Everything a description says about ``iri`` except its incoming links, in one query.
 
-    Four bounded parts (each at most ``limit`` triples), as one CONSTRUCT so that a remote store
-    costs one round trip, not four:
+    Four bounded parts (each at most ``limit`` triples), one CONSTRUCT of their UNION (a remote store
+    gets the four at once, :meth:`~blackjanuary.query.service.QueryService.construct_union`):
 
     1. the resource's own triples plus one level of blank nodes hanging off it;
     2. its statement nodes (``rdf:subject`` = the resource);
@@ -114,20 +114,23 @@ def facts(store: QueryService, iri: str, limit: int = OWN_LIMIT) -> Graph:
     """
     s = iri_term(iri)
     n = int(limit)
-    return store.construct(
-        _PREFIXES + "CONSTRUCT { ?s ?p ?o } WHERE { "
-        f"{{ SELECT DISTINCT ?s ?p ?o WHERE {{ {{ VALUES ?s {{ {s} }} ?s ?p ?o }} UNION "
-        f"{{ {s} ?via ?s FILTER(isBlank(?s)) ?s ?p ?o }} }} LIMIT {n} }} UNION "
-        f"{{ SELECT ?s ?p ?o WHERE {{ ?s rdf:subject {s} ; ?p ?o }} LIMIT {n} }} UNION "
-        "{ SELECT DISTINCT ?s ?p ?o WHERE { "
-        f"{{ ?st rdf:subject {s} }} UNION {{ VALUES ?st {{ {s} }} }} "
-        "{ ?st prov:wasDerivedFrom ?s } UNION { ?st prov:wasDerivedFrom ?q . ?q dcterms:isPartOf ?s } UNION "
-        "{ ?st prov:wasDerivedFrom ?q . ?q dcterms:isPartOf? ?segment . ?segment oa:hasSelector ?s } "
-        f"?s ?p ?o FILTER(?p != schema:text) }} LIMIT {n} }} UNION "
-        "{ SELECT DISTINCT ?s ?p ?o WHERE { "
-        f"{{ {s} ?s ?x }} UNION {{ {s} ?x ?s }} UNION "
-        f"{{ ?st rdf:subject {s} ; ?s ?x }} UNION {{ ?st rdf:subject {s} ; ?x ?s }} "
-        f"FILTER(isIRI(?s) && ?s != {s}) ?s rdfs:label ?o BIND(rdfs:label AS ?p) }} LIMIT {n} }} }}"
+    return store.construct_union(
+        _PREFIXES,
+        [
+            f"{{ SELECT DISTINCT ?s ?p ?o WHERE {{ {{ VALUES ?s {{ {s} }} ?s ?p ?o }} UNION "
+            f"{{ {s} ?via ?s FILTER(isBlank(?s)) ?s ?p ?o }} }} LIMIT {n} }}",
+            f"{{ SELECT ?s ?p ?o WHERE {{ ?s rdf:subject {s} ; ?p ?o }} LIMIT {n} }}",
+            "{ SELECT DISTINCT ?s ?p ?o WHERE { "
+            f"{{ ?st rdf:subject {s} }} UNION {{ VALUES ?st {{ {s} }} }} "
+            "{ ?st prov:wasDerivedFrom ?s } UNION "
+            "{ ?st prov:wasDerivedFrom ?q . ?q dcterms:isPartOf ?s } UNION "
+            "{ ?st prov:wasDerivedFrom ?q . ?q dcterms:isPartOf? ?segment . ?segment oa:hasSelector ?s } "
+            f"?s ?p ?o FILTER(?p != schema:text) }} LIMIT {n} }}",
+            "{ SELECT DISTINCT ?s ?p ?o WHERE { "
+            f"{{ {s} ?s ?x }} UNION {{ {s} ?x ?s }} UNION "
+            f"{{ ?st rdf:subject {s} ; ?s ?x }} UNION {{ ?st rdf:subject {s} ; ?x ?s }} "
+            f"FILTER(isIRI(?s) && ?s != {s}) ?s rdfs:label ?o BIND(rdfs:label AS ?p) }} LIMIT {n} }}",
+        ],
     )
 
 
