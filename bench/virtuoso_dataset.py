@@ -35,8 +35,7 @@ ENTITY = "https://w3id.org/blackjanuary/id/bench-event-"
 
 
 class _Captured:
-    """A stand-in query service that keeps the query ``facts`` would send to an engine in process
-    (one CONSTRUCT of the parts' UNION; a remote store is sent the parts one by one, at once)."""
+    """A stand-in query service that keeps the query ``facts`` would send."""
 
     query = ""
 

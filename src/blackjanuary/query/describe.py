@@ -102,8 +102,8 @@ def standing_in(found: Graph, iri: str) -> Standing:
 def facts(store: QueryService, iri: str, limit: int = OWN_LIMIT) -> Graph:
     """Everything a description says about ``iri`` except its incoming links, in one query.
 
-    Four bounded parts (each at most ``limit`` triples), one CONSTRUCT of their UNION (a remote store
-    gets the four at once, :meth:`~blackjanuary.query.service.QueryService.construct_union`):
+    Four bounded parts (each at most ``limit`` triples), as one CONSTRUCT of their UNION so that a
+    remote store costs one round trip, not four:
 
     1. the resource's own triples plus one level of blank nodes hanging off it;
     2. its statement nodes (``rdf:subject`` = the resource);

@@ -11,7 +11,6 @@ serialises once (:mod:`blackjanuary.query.serialize`, pyoxigraph's writers). The
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar, cast
 
@@ -43,8 +42,6 @@ from blackjanuary.store.patterns import TriplePattern
 
 T = TypeVar("T")
 Row = dict[str, Node]
-_PARTS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="query-part")
-"""The threads that send the parts of :meth:`QueryService.construct_union` to a remote store."""
 CHECK_EVERY = 64
 """Rows between two deadline checks where Python walks an answer itself."""
 
@@ -183,19 +180,11 @@ class QueryService:
 
     def construct_union(self, prologue: str, parts: Sequence[str], *, timeout: float | None = None) -> Graph:
         """``CONSTRUCT { ?s ?p ?o }`` over the ``UNION`` of ``parts`` (group patterns that bind ``?s ?p
-        ?o``): one query for an engine in process; for a remote one, one request per part, all sent at
-        once. Virtuoso takes about 20 ms to compile an entity page's four-part query before running
-        it; the parts compile and run side by side (36.9 → 28.9 ms at 1 M triples). The triples are
-        the same either way: a CONSTRUCT of a UNION is the union of the parts' CONSTRUCTs."""
-        if not self.store.remote or len(parts) < 2:
-            whole = f"{prologue}CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {' UNION '.join(parts)} }}"
-            return self.construct(whole, timeout=timeout)
-        queries = [f"{prologue}CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {part} }}" for part in parts]
-        graphs = list(_PARTS.map(lambda query: self.construct(query, timeout=timeout), queries))
-        union = graphs[0]
-        for graph in graphs[1:]:
-            union += graph
-        return union
+        ?o``), as one query: one round trip to a remote store. (Sending the parts to Virtuoso at once
+        instead saved 3 ms of an entity page's 59 at one client and cost a third of its throughput at
+        eight, docs/backends.md.)"""
+        whole = f"{prologue}CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {' UNION '.join(parts)} }}"
+        return self.construct(whole, timeout=timeout)
 
     # The SPARQL protocol -------------------------------------------------------------------------------
     def execute(

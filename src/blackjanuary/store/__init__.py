@@ -87,10 +87,6 @@ class StoreInfo:
 
 
 class Store(Protocol):
-    remote: bool
-    """Whether each query is a round trip to another server (then independent queries are best sent
-    at once); an engine in process runs them in turn."""
-
     @property
     def info(self) -> StoreInfo: ...
 

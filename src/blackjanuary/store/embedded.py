@@ -62,8 +62,6 @@ def nquads_file(dist: Path, manifest: Manifest) -> Path:
 class EmbeddedStore:
     """Oxigraph in memory; read-only by construction (no method writes after loading)."""
 
-    remote = False
-
     def __init__(
         self, store: ox.Store, *, version: str, settings: Settings, runner: Runner | None = None
     ) -> None:

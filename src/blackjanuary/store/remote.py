@@ -67,7 +67,6 @@ class RemoteStore:
     """A :class:`blackjanuary.store.Store` over a SPARQL 1.1 query endpoint."""
 
     backend = "remote"
-    remote = True
 
     def __init__(self, settings: Settings) -> None:
         endpoint_url = settings.endpoint_url or ""
