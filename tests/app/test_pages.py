@@ -224,6 +224,21 @@ def test_entity_page(client: FlaskClient) -> None:
     assert 'lang="ru"' in response.get_data(as_text=True)
 
 
+def test_the_page_s_json_ld_is_its_data_document(client: FlaskClient) -> None:
+    """The JSON-LD island of a page says what the page's data document says (only the document that
+    carries it differs), so a crawler reading it gets the resource's whole description."""
+    page = get_html(client, "/page/baku")
+    (island,) = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    embedded = Graph().parse(data=island, format="json-ld")
+    document = Graph().parse(data=client.get("/data/baku.ttl").data, format="turtle")
+    documents = {
+        URIRef("https://w3id.org/blackjanuary/page/baku"),
+        URIRef("https://w3id.org/blackjanuary/data/baku.ttl"),
+    }
+    assert len(embedded) > 50
+    assert {t for t in embedded if t[0] not in documents} == {t for t in document if t[0] not in documents}
+
+
 def test_incoming_links_are_paged(client: FlaskClient, app: Flask) -> None:
     from blackjanuary.query.describe import incoming_labelled
 

@@ -17,8 +17,10 @@ from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, VOID, XSD
 from rdflib.term import Node
 
 from blackjanuary.rdf import segments
+from blackjanuary.rdf.formats import JSONLD
 from blackjanuary.rdf.iris import Iris
 from blackjanuary.rdf.vocab import OA, SDO, WD, WGS84, WIKIBASE, Ours, sorted_nodes
+from blackjanuary.web.context import serialize
 from blackjanuary.web.formatting import format_literal, word_value
 from blackjanuary.web.i18n import pick_literal
 from blackjanuary.web.svg import Neighbour
@@ -374,10 +376,10 @@ def neighbours(graph: Graph, subject: URIRef, labeller: Labeller) -> list[Neighb
 
 
 def jsonld_island(graph: Graph, prefixes: dict[str, str]) -> Markup:
-    """The graph as JSON-LD for a ``<script type="application/ld+json">``, markup in data made inert."""
-    used = {p: ns for p, ns in prefixes.items()}
-    text = graph.serialize(format="json-ld", context=used, auto_compact=True)
-    return safe_json(unordered_sorted(json.loads(text)))
+    """The graph as JSON-LD for a ``<script type="application/ld+json">``, markup in data made inert:
+    the same compacted JSON-LD as the data documents (Oxigraph's writer and our compaction, about
+    five times faster than rdflib's JSON-LD serializer, which took a quarter of a page's time)."""
+    return safe_json(unordered_sorted(json.loads(serialize(graph, JSONLD, prefixes))))
 
 
 def unordered_sorted(data: object, *, ordered: bool = False) -> object:
