@@ -139,7 +139,7 @@ class EmbeddedStore:
         def run(job: Job | None) -> list[ox.Triple]:
             return page_from(self._store.query(query, use_default_graph_as_union=True), pattern)
 
-        if 0 < offset + limit <= INLINE_ROWS:
+        if limit > 0 and offset + limit <= INLINE_ROWS:  # limit 0 means every match: not bounded
             return run(None)
         return self.runner.call(run, timeout=self._timeout(timeout), description=query[:200])
 

@@ -126,6 +126,8 @@ class RemoteStore:
     def _read_info(self, previous: StoreInfo | None) -> StoreInfo:
         version = self._read_version()
         if previous is not None and version == previous.version:
+            if self.virtuoso and self._foreign:  # left out by name: one created since must be too
+                self._foreign = tuple(self._other_graphs())
             return previous
         # names as strings: a graph of others may have one that is no IRI (Virtuoso allows spaces)
         counted = self._rows(
@@ -281,7 +283,7 @@ class RemoteStore:
             form += [("named-graph-uri", g) for g in dataset.named_graphs]
         elif dataset is not None and dataset.union and not self._server_unions():
             pragmas = None
-            if self.virtuoso and not virtuoso.mentions_graph(query):
+            if self.virtuoso and virtuoso.exclusion_is_exact(query):
                 pragmas = virtuoso.excluding(self._foreign)
             if pragmas is not None:  # the same dataset, without the plans a named one costs Virtuoso
                 form = [("query", pragmas + query)]
@@ -364,6 +366,11 @@ class RemoteStore:
                 f"the remote store {self.endpoint_url} sent an answer that is not "
                 f"SPARQL JSON results ({exc}); check the endpoint URL"
             ) from exc
+
+    def _other_graphs(self) -> list[str]:
+        """The server's graphs that are not under our base IRI (names as strings: see _read_info)."""
+        rows = self._rows("SELECT DISTINCT (STR(?graph) AS ?g) WHERE { GRAPH ?graph { ?s ?p ?o } }")
+        return sorted(r["g"] for r in rows if "g" in r and not r["g"].startswith(self.base_iri))
 
     def _ask_raw(self, query: str) -> bool:
         """An ASK of our own (no dataset: it names its graphs), for the build information."""

@@ -26,9 +26,10 @@ difference is listed (with the test that shows it) in docs/backends.md:
   ``FROM`` or ``define input:default-graph-uri``) gives the right answer but made an entity page's
   ``CONSTRUCT`` about 100× slower at 1 M triples (3 s against 29 ms), so the adapter names the other
   graphs instead, as Virtuoso's own exclusion pragmas (:func:`excluding`);
-- under those pragmas ``GRAPH <g> { … }`` finds one solution whatever ``g`` holds, so a query that
-  names a graph (:func:`mentions_graph`) still gets our graphs as ``default-graph-uri`` and
-  ``named-graph-uri``.
+- under those pragmas ``GRAPH <g> { … }`` finds one solution whatever ``g`` holds and ``DESCRIBE`` may
+  find nothing, so such a query (:func:`exclusion_is_exact`) still gets our graphs as
+  ``default-graph-uri`` and ``named-graph-uri``; and the graphs of others are listed again at every
+  re-read of the build information (every 30 s), so one created later is left out from then on.
 """
 
 from __future__ import annotations
@@ -274,20 +275,22 @@ def excluding(graphs: Iterable[str]) -> str | None:
     return "".join(pragmas)
 
 
-def mentions_graph(query: str) -> bool:
-    """Whether ``GRAPH`` occurs in the query as a keyword (not in a string, IRI, name or comment).
+def exclusion_is_exact(query: str) -> bool:
+    """Whether Virtuoso answers ``query`` right under its graph-exclusion pragmas: unless ``GRAPH`` or
+    ``DESCRIBE`` occurs in it as a keyword (not in a string, IRI, name or comment).
 
-    Virtuoso evaluates ``GRAPH <g> { … }`` wrongly under its graph-exclusion pragmas (one solution
-    instead of 259,461 in a test at 1 M triples, whatever the pattern), so a query that names a
-    graph gets the dataset the standard way (:func:`excluding`).
+    Under those pragmas Virtuoso evaluates ``GRAPH <g> { … }`` wrongly (one solution instead of 259,461
+    in a test at 1 M triples, whatever the pattern) and ``DESCRIBE`` too (nothing at all for a
+    resource of the meta graph), so such a query gets the dataset the standard way (:func:`excluding`).
 
-    >>> mentions_graph("SELECT * { GRAPH ?g { ?s ?p 'GRAPH' } }")
+    >>> exclusion_is_exact("SELECT * { ?s ex:graph ?o } # GRAPH, DESCRIBE")
     True
-    >>> mentions_graph("SELECT * { ?s ex:graph ?o } # GRAPH")
-    False
+    >>> exclusion_is_exact("SELECT * { GRAPH ?g { ?s ?p 'GRAPH' } }"), exclusion_is_exact("describe <x>")
+    (False, False)
     """
-    return any(
-        match.lastgroup == "name" and match.group(0).upper() == "GRAPH" for match in _TOKEN.finditer(query)
+    return not any(
+        match.lastgroup == "name" and match.group(0).upper() in ("GRAPH", "DESCRIBE")
+        for match in _TOKEN.finditer(query)
     )
 
 
