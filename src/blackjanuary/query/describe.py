@@ -90,10 +90,13 @@ def standing(store: QueryService, iri: str) -> Standing:
     return Standing(bool(rows), str(new) if new is not None else None)
 
 
-def standing_in(found: Graph, iri: str) -> Standing:
+def standing_in(found: Graph, iri: str) -> Standing | None:
     """:class:`Standing` of ``iri`` read from its :func:`facts` (which hold its own triples), so that a
     page or data document needs no query of its own to learn whether the resource exists or was retired
-    (the successor is the least IRI named, should there be several)."""
+    (the successor is the least IRI named, should there be several); ``None`` when the facts may have
+    been cut at :data:`OWN_LIMIT` (then a ``dcterms:isReplacedBy`` could be missing: ask :func:`standing`)."""
+    if len(found) >= OWN_LIMIT:
+        return None
     subject = URIRef(iri)
     successors = sorted(str(new) for new in found.objects(subject, DCTERMS.isReplacedBy))
     return Standing((subject, None, None) in found, successors[0] if successors else None)

@@ -85,7 +85,7 @@ class RemoteStore:
         self._union = False
         """Whether the server's default graph already is the union of the named graphs."""
         self._foreign: tuple[str, ...] = ()
-        """The server's graphs that are not ours (none under our base IRI), listed once per version."""
+        """The server's graphs that are not ours (none under our base IRI), listed at every re-read."""
         self.virtuoso = False
         """Whether the server is Virtuoso (its ``Server:`` header, read on every answer)."""
 

@@ -19,7 +19,6 @@ from werkzeug.wrappers import Response as BaseResponse
 from blackjanuary.errors import NotAcceptable, ResourceNotFound
 from blackjanuary.query.describe import (
     INCOMING_LIMIT,
-    OWN_LIMIT,
     describe,
     description,
     facts,
@@ -99,9 +98,7 @@ def _resolve(ref: Ref, *, with_facts: bool) -> tuple[str, Graph | None] | BaseRe
     iri = ours.of(ref) if is_key(ref.key) else None
     if iri is not None:
         found = facts(store(), iri) if with_facts else None
-        # facts hold at most OWN_LIMIT of its own triples: past that, a dcterms:isReplacedBy may be cut
-        complete = found is not None and len(found) < OWN_LIMIT
-        known = standing_in(found, iri) if complete and found is not None else standing(store(), iri)
+        known = (standing_in(found, iri) if found is not None else None) or standing(store(), iri)
         new = known.successor
         if new is not None:
             target = ours.ref_of(new)
