@@ -378,23 +378,18 @@ def neighbours(graph: Graph, subject: URIRef, labeller: Labeller) -> list[Neighb
 def jsonld_island(graph: Graph, prefixes: dict[str, str]) -> Markup:
     """The graph as JSON-LD for a ``<script type="application/ld+json">``, markup in data made inert:
     the same compacted JSON-LD as the data documents (Oxigraph's writer and our compaction, about
-    five times faster than rdflib's JSON-LD serializer, which took a quarter of a page's time)."""
-    return safe_json(unordered_sorted(json.loads(serialize(graph, JSONLD, prefixes))))
-
-
-def unordered_sorted(data: object, *, ordered: bool = False) -> object:
-    """JSON-LD with every unordered array sorted (``@list`` arrays keep their order), so a page is the
-    same bytes whichever store, and in whichever order, the triples came from."""
-    if isinstance(data, dict):
-        return {key: unordered_sorted(value, ordered=key == "@list") for key, value in data.items()}
-    if isinstance(data, list):
-        items = [unordered_sorted(item) for item in data]
-        return items if ordered else sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
-    return data
+    five times faster than rdflib's JSON-LD serializer, which took a quarter of a page's time). Its
+    bytes do not depend on the store: the triples are written sorted (``web.context.serialize``)."""
+    return inert(serialize(graph, JSONLD, prefixes).decode("utf-8").rstrip("\n"))
 
 
 def safe_json(data: object) -> Markup:
-    """JSON text that cannot close a script element: ``<``, ``>`` and ``&`` as ``\\u003c`` etc."""
-    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    """JSON text that cannot close a script element (see :func:`inert`)."""
+    return inert(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True))
+
+
+def inert(json_text: str) -> Markup:
+    """JSON text with ``<``, ``>`` and ``&`` written ``\\u003c`` etc.: outside strings JSON has none of
+    them, inside a string the escape means the same character, and a script element cannot be closed."""
+    text = json_text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text)  # noqa: S704 - escaped above
