@@ -241,6 +241,36 @@ def test_every_rdf_format_holds_data_and_metadata(
     assert any(t.predicate.value == HYDRA + "template" for t in triples)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/fragments?subject={q(BAKU)}",  # one page
+        f"/fragments?predicate={q(RDFS_LABEL)}&page=2",  # a middle page: previous and next
+        "/fragments?object=%22no%20such%20label%22",  # nothing
+    ],
+)
+def test_every_rdf_format_holds_the_same_statements(client: FlaskClient, url: str) -> None:
+    """Each format is put together from the writing of its parts (data, metadata, controls): parsed, the
+    graph-aware ones give the same quads as N-Quads, and Turtle and N-Triples the same triples, less the
+    metadata graph's ``foaf:primaryTopic`` (they have no graph for it to be about)."""
+
+    def parsed(media_type: str, fmt: ox.RdfFormat) -> set[ox.Quad]:
+        response = client.get(url, headers={"Accept": media_type})
+        assert response.status_code == 200 and response.mimetype == media_type
+        return set(ox.parse(response.data, format=fmt))
+
+    quads = parsed("application/n-quads", ox.RdfFormat.N_QUADS)
+    assert len(quads) > 25  # the controls and the metadata, at least
+    assert parsed("application/trig", ox.RdfFormat.TRIG) == quads
+    assert parsed("application/ld+json", ox.RdfFormat.JSON_LD) == quads
+    in_one_graph = {quad.triple for quad in quads if quad.predicate.value != PRIMARY_TOPIC}
+    for media_type, fmt in (
+        ("text/turtle", ox.RdfFormat.TURTLE),
+        ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+    ):
+        assert {quad.triple for quad in parsed(media_type, fmt)} == in_one_graph
+
+
 def test_html_view_has_the_search_form_and_the_triples(client: FlaskClient) -> None:
     response = client.get(f"/fragments?subject={q(BAKU)}", headers={"Accept": "text/html"})
     assert response.status_code == 200

@@ -35,12 +35,11 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from blackjanuary.errors import QueryTimeout
-from blackjanuary.publish.dumps import compact_jsonld, tidy_prefixes
 from blackjanuary.rdf.formats import HTML, JSONLD, NQUADS, NTRIPLES, TRIG, TURTLE, Format
 from blackjanuary.rdf.iris import with_query
-from blackjanuary.rdf.oxigraph import used_prefixes
 from blackjanuary.rdf.vocab import Ours
 from blackjanuary.store.patterns import TriplePattern
+from blackjanuary.web import fragment_writer
 from blackjanuary.web.context import (
     cache,
     html_or,
@@ -75,7 +74,6 @@ HYDRA = "http://www.w3.org/ns/hydra/core#"
 VOID = "http://rdfs.org/ns/void#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 DCTERMS = "http://purl.org/dc/terms/"
-FOAF_PRIMARY_TOPIC = "http://xmlns.com/foaf/0.1/primaryTopic"
 _COUNTS_KEY = "blackjanuary.fragments.counts"
 
 
@@ -179,14 +177,15 @@ def pattern_text(pattern: TriplePattern) -> str:
     return "{ " + pattern.where() + " }"
 
 
-def controls(base: str, dataset_iri: str) -> list[ox.Triple]:
-    """The dataset as a Hydra collection and its search form (the IRI template and its mappings)."""
-    return list(_controls(base, dataset_iri, Ours(settings().base_iri).dataset))
+def controls(base: str) -> tuple[ox.Triple, ...]:
+    """The dataset as a Hydra collection and its search form (the IRI template and its mappings),
+    sorted: the same 23 triples on every page of a deployment."""
+    return _controls(base, base + "#dataset", Ours(settings().base_iri).dataset)
 
 
 @functools.lru_cache(maxsize=16)
 def _controls(base: str, dataset_iri: str, source: str) -> tuple[ox.Triple, ...]:
-    """:func:`controls`, made once per deployment address (the same 23 triples on every request)."""
+    """:func:`controls`, made once per deployment address."""
     dataset, search = _iri(dataset_iri), _iri(base + "#triplePattern")
     out = [
         ox.Triple(dataset, _iri(RDF + "type"), _iri(VOID + "Dataset")),
@@ -205,18 +204,17 @@ def _controls(base: str, dataset_iri: str, source: str) -> tuple[ox.Triple, ...]
             ox.Triple(mapping, _iri(HYDRA + "variable"), ox.Literal(name)),
             ox.Triple(mapping, _iri(HYDRA + "property"), _iri(RDF + name)),
         ]
-    return tuple(out)
+    return tuple(sorted(out, key=str))
 
 
 def metadata(
     base: str, page_iri: str, raw: dict[str, str], pattern: TriplePattern, page: int, count: int, more: bool
 ) -> list[ox.Triple]:
-    """The fragment's metadata and paging links, plus the controls."""
+    """The fragment's metadata and paging links (the controls are :func:`controls`), sorted."""
     dataset_iri = base + "#dataset"
     first = fragment_url(base, raw)
     view = _iri(page_iri)
-    out = controls(base, dataset_iri)
-    out += [
+    out = [
         ox.Triple(_iri(dataset_iri), _iri(VOID + "subset"), view),
         ox.Triple(view, _iri(RDF + "type"), _iri(HYDRA + "PartialCollectionView")),
         ox.Triple(
@@ -252,29 +250,9 @@ def prefixes() -> dict[str, str]:
     return {**Ours(settings().base_iri).prefixes(), "hydra": HYDRA}
 
 
-def serialize(fmt: Format, data: list[ox.Triple], meta: list[ox.Triple], page_iri: str) -> bytes:
-    """The fragment in ``fmt``: graph-aware formats keep the metadata in ``<page#metadata>``."""
-    known = prefixes()
-    if fmt in (TRIG, NQUADS, JSONLD):
-        graph = _iri(page_iri + "#metadata")
-        quads = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in data]
-        quads.append(ox.Quad(graph, _iri(FOAF_PRIMARY_TOPIC), _iri(page_iri), graph))
-        quads += [ox.Quad(t.subject, t.predicate, t.object, graph) for t in meta]
-        if fmt is JSONLD:
-            return compact_jsonld(
-                ox.serialize(quads, format=ox.RdfFormat.JSON_LD) or b"[]", used_prefixes(known, quads)
-            )
-        if fmt is NQUADS:
-            return ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
-        return tidy_prefixes(
-            ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=used_prefixes(known, quads)) or b""
-        )
-    triples = data + meta
-    if fmt is NTRIPLES:
-        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
-    return tidy_prefixes(
-        ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=used_prefixes(known, triples)) or b""
-    )
+def serialize(fmt: Format, data: list[ox.Triple], meta: list[ox.Triple], base: str, page_iri: str) -> bytes:
+    """The fragment in ``fmt``: graph-aware formats keep metadata and controls in ``<page#metadata>``."""
+    return fragment_writer.write(fmt, data, meta, controls(base), page_iri, prefixes())
 
 
 # The view --------------------------------------------------------------------------------------------------
@@ -303,7 +281,7 @@ def fragment() -> Response:
     if fmt is HTML:
         body = html(data, raw, pattern, page, count, exact, more, base)
     else:
-        body = serialize(fmt, data, meta, page_iri)
+        body = serialize(fmt, data, meta, base, page_iri)
     response = Response(body, content_type=fmt.content_type)
     response.headers["Cache-Control"] = cache()
     links = [(fragment_url(base, raw), "first")]
