@@ -39,3 +39,13 @@ def test_literal_datatypes_and_graph_names_count() -> None:
         ox.NamedNode("http://g/1"),
     )
     assert used_prefixes(prefixes, [quad]) == prefixes
+
+
+def test_a_language_tagged_literal_uses_rdf_lang_string() -> None:
+    """Its datatype is ``rdf:langString`` (named without asking Oxigraph for it), as Oxigraph says."""
+    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    tagged = ox.Literal("Baku", language="en")
+    assert tagged.datatype.value == rdf + "langString"
+    node = ox.NamedNode("http://n/a")
+    prefixes = {"rdf": rdf, "n": "http://n/", "xsd": "http://www.w3.org/2001/XMLSchema#"}
+    assert used_prefixes(prefixes, [ox.Triple(node, node, tagged)]) == {"rdf": rdf, "n": "http://n/"}
